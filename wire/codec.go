@@ -1,0 +1,304 @@
+package wire
+
+import (
+	"fmt"
+
+	"github.com/pinfold/pinfold"
+)
+
+// Codec is the endpoint codec stores use: it writes an endpoint as the line
+// Pinpoint's export jobs write, so an export copies stored bytes as they
+// are. The zero value is ready to use and safe for concurrent use.
+type Codec struct{}
+
+var _ pinfold.EndpointCodec = Codec{}
+
+// AppendEndpoint appends e's export line to dst: compact JSON without a
+// trailing newline, keys in Pinpoint's order (ChannelType, Address,
+// EndpointStatus, OptOut, RequestId, Location, Demographic, EffectiveDate,
+// Attributes, Metrics, User, ApplicationId, Id, CreationDate), empty strings,
+// nil structs and empty maps left out, except that an endpoint without a
+// user carries "User":{} as Pinpoint's lines do. Map keys are sorted, so the
+// output is a pure function of e. It does not fail; NaN or infinite metrics,
+// which JSON cannot carry, are left out.
+func (Codec) AppendEndpoint(dst []byte, e *pinfold.Endpoint) []byte {
+	return appendEndpoint(dst, e, false)
+}
+
+// AppendEndpointResponse appends e as GetEndpoint's EndpointResponse: the
+// export line's members plus CohortId (after ChannelType).
+func AppendEndpointResponse(dst []byte, e *pinfold.Endpoint) []byte {
+	return appendEndpoint(dst, e, true)
+}
+
+// EndpointResponse returns e as an EndpointResponse body (GetEndpoint,
+// DeleteEndpoint).
+func EndpointResponse(e *pinfold.Endpoint) []byte {
+	return AppendEndpointResponse(make([]byte, 0, 1024), e)
+}
+
+// EndpointsResponse returns an EndpointsResponse body, {"Item":[...]}, the
+// answer of GetUserEndpoints and DeleteUserEndpoints. A nil or empty es
+// gives "Item":[].
+func EndpointsResponse(es []*pinfold.Endpoint) []byte {
+	dst := make([]byte, 0, 64+len(es)*1024)
+	dst = append(dst, `{"Item":[`...)
+	for i, e := range es {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendEndpointResponse(dst, e)
+	}
+	return append(dst, "]}"...)
+}
+
+// appendEndpoint writes the members of e each with a leading ',' and turns
+// the first of them into the opening '{' at the end.
+func appendEndpoint(dst []byte, e *pinfold.Endpoint, cohort bool) []byte {
+	start := len(dst)
+	if e.ChannelType != "" {
+		dst = append(dst, `,"ChannelType":`...)
+		dst = appendString(dst, e.ChannelType)
+	}
+	if cohort {
+		dst = append(dst, `,"CohortId":`...)
+		dst = appendString(dst, pinfold.CohortID(e.AppID, e.ID))
+	}
+	if e.Address != "" {
+		dst = append(dst, `,"Address":`...)
+		dst = appendString(dst, e.Address)
+	}
+	if e.EndpointStatus != "" {
+		dst = append(dst, `,"EndpointStatus":`...)
+		dst = appendString(dst, e.EndpointStatus)
+	}
+	if e.OptOut != "" {
+		dst = append(dst, `,"OptOut":`...)
+		dst = appendString(dst, e.OptOut)
+	}
+	if e.RequestID != "" {
+		dst = append(dst, `,"RequestId":`...)
+		dst = appendString(dst, e.RequestID)
+	}
+	if l := e.Location; l != nil {
+		dst = append(dst, `,"Location":`...)
+		dst = appendLocation(dst, l)
+	}
+	if d := e.Demographic; d != nil {
+		dst = append(dst, `,"Demographic":`...)
+		dst = appendDemographic(dst, d)
+	}
+	if e.EffectiveDate != "" {
+		dst = append(dst, `,"EffectiveDate":`...)
+		dst = appendString(dst, e.EffectiveDate)
+	}
+	if len(e.Attributes) > 0 {
+		dst = append(dst, `,"Attributes":`...)
+		dst = appendAttributes(dst, e.Attributes)
+	}
+	if len(e.Metrics) > 0 {
+		dst = append(dst, `,"Metrics":`...)
+		dst = appendMetrics(dst, e.Metrics)
+	}
+	dst = append(dst, `,"User":`...)
+	dst = appendUser(dst, e.User)
+	if e.AppID != "" {
+		dst = append(dst, `,"ApplicationId":`...)
+		dst = appendString(dst, e.AppID)
+	}
+	if e.ID != "" {
+		dst = append(dst, `,"Id":`...)
+		dst = appendString(dst, e.ID)
+	}
+	if !e.CreatedAt.IsZero() {
+		dst = append(dst, `,"CreationDate":`...)
+		dst = appendTime(dst, e.CreatedAt)
+	}
+	dst[start] = '{' // "User" is always there, so a ',' is too
+	return append(dst, '}')
+}
+
+// appendLocation writes an EndpointLocation in Pinpoint's member order.
+func appendLocation(dst []byte, l *pinfold.Location) []byte {
+	start := len(dst)
+	if l.Latitude != nil && finite(*l.Latitude) {
+		dst = append(dst, `,"Latitude":`...)
+		dst = appendFloat(dst, *l.Latitude)
+	}
+	if l.Longitude != nil && finite(*l.Longitude) {
+		dst = append(dst, `,"Longitude":`...)
+		dst = appendFloat(dst, *l.Longitude)
+	}
+	dst = appendMember(dst, `,"PostalCode":`, l.PostalCode)
+	dst = appendMember(dst, `,"City":`, l.City)
+	dst = appendMember(dst, `,"Region":`, l.Region)
+	dst = appendMember(dst, `,"Country":`, l.Country)
+	return closeObject(dst, start)
+}
+
+// appendDemographic writes an EndpointDemographic in Pinpoint's member
+// order, Locale (absent from the observed lines) last.
+func appendDemographic(dst []byte, d *pinfold.Demographic) []byte {
+	start := len(dst)
+	dst = appendMember(dst, `,"Make":`, d.Make)
+	dst = appendMember(dst, `,"Model":`, d.Model)
+	dst = appendMember(dst, `,"ModelVersion":`, d.ModelVersion)
+	dst = appendMember(dst, `,"Timezone":`, d.Timezone)
+	dst = appendMember(dst, `,"AppVersion":`, d.AppVersion)
+	dst = appendMember(dst, `,"Platform":`, d.Platform)
+	dst = appendMember(dst, `,"PlatformVersion":`, d.PlatformVersion)
+	dst = appendMember(dst, `,"Locale":`, d.Locale)
+	return closeObject(dst, start)
+}
+
+// appendUser writes an EndpointUser, {} for nil.
+func appendUser(dst []byte, u *pinfold.User) []byte {
+	start := len(dst)
+	if u != nil {
+		dst = appendMember(dst, `,"UserId":`, u.UserID)
+		if len(u.UserAttributes) > 0 {
+			dst = append(dst, `,"UserAttributes":`...)
+			dst = appendAttributes(dst, u.UserAttributes)
+		}
+	}
+	return closeObject(dst, start)
+}
+
+// appendMember writes key (with its leading ',' and trailing ':') and v,
+// unless v is empty.
+func appendMember(dst []byte, key, v string) []byte {
+	if v == "" {
+		return dst
+	}
+	dst = append(dst, key...)
+	return appendString(dst, v)
+}
+
+// closeObject finishes an object whose members, written from start, each
+// began with ','.
+func closeObject(dst []byte, start int) []byte {
+	if len(dst) == start {
+		return append(dst, '{', '}')
+	}
+	dst[start] = '{'
+	return append(dst, '}')
+}
+
+// DecodeEndpoint decodes an endpoint line, as AppendEndpoint writes it (an
+// EndpointResponse, whose CohortId it ignores, decodes too), into e,
+// replacing all of e. Unknown keys and nulls are ignored, "User":{} gives a
+// nil User, and CreationDate is parsed with pinfold.ParseTime. Malformed JSON
+// or a member of the wrong type is an error naming the problem; it is not an
+// *pinfold.Error, since a stored line that does not decode is an internal
+// fault.
+func (Codec) DecodeEndpoint(data []byte, e *pinfold.Endpoint) error {
+	*e = pinfold.Endpoint{}
+	r, _ := newReader(data, false)
+	r.share(0, len(data))
+	err := decodeEndpoint(&r, e)
+	if err == nil {
+		err = r.end()
+	}
+	if err != nil {
+		return fmt.Errorf("decode endpoint: %w", err)
+	}
+	return nil
+}
+
+func decodeEndpoint(r *reader, e *pinfold.Endpoint) error {
+	if err := r.openObject(); err != nil {
+		return err
+	}
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil || !more {
+			return err
+		}
+		if null, err := r.null(); err != nil {
+			return err
+		} else if null {
+			continue
+		}
+		name := field(key, "ChannelType", "Address", "EndpointStatus", "OptOut", "RequestId", "Location",
+			"Demographic", "EffectiveDate", "Attributes", "Metrics", "User", "ApplicationId", "Id", "CreationDate")
+		switch name {
+		case "ChannelType":
+			e.ChannelType, err = r.str()
+		case "Address":
+			e.Address, err = r.str()
+		case "EndpointStatus":
+			e.EndpointStatus, err = r.str()
+		case "OptOut":
+			e.OptOut, err = r.str()
+		case "RequestId":
+			e.RequestID, err = r.str()
+		case "Location":
+			e.Location, err = decodeLocation(r)
+		case "Demographic":
+			e.Demographic, err = decodeDemographic(r)
+		case "EffectiveDate":
+			e.EffectiveDate, err = r.str()
+		case "Attributes":
+			e.Attributes, err = decodeAttributes(r)
+		case "Metrics":
+			e.Metrics, err = decodeMetrics(r)
+		case "User":
+			e.User, err = decodeUser(r)
+		case "ApplicationId":
+			e.AppID, err = r.str()
+		case "Id":
+			e.ID, err = r.str()
+		case "CreationDate":
+			var s string
+			if s, err = r.str(); err == nil {
+				if e.CreatedAt, err = pinfold.ParseTime(s); err != nil {
+					err = &fieldError{msg: "expected an ISO 8601 date"}
+				}
+			}
+		default:
+			err = r.skip()
+		}
+		if err != nil {
+			return inField(err, name)
+		}
+	}
+}
+
+// decodeUser reads an EndpointUser as a *pinfold.User, nil when it names
+// neither a UserId nor UserAttributes.
+func decodeUser(r *reader) (*pinfold.User, error) {
+	if err := r.openObject(); err != nil {
+		return nil, err
+	}
+	var u pinfold.User
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		if null, err := r.null(); err != nil {
+			return nil, err
+		} else if null {
+			continue
+		}
+		name := field(key, "UserId", "UserAttributes")
+		switch name {
+		case "UserId":
+			u.UserID, err = r.str()
+		case "UserAttributes":
+			u.UserAttributes, err = decodeAttributes(r)
+		default:
+			err = r.skip()
+		}
+		if err != nil {
+			return nil, inField(err, name)
+		}
+	}
+	if u.UserID == "" && u.UserAttributes == nil {
+		return nil, nil
+	}
+	return &u, nil
+}

@@ -1,0 +1,530 @@
+package wire
+
+import (
+	"github.com/pinfold/pinfold"
+)
+
+// DecodeCreateApplication decodes a CreateApplicationRequest body and
+// returns the app's name and tags (nil when none). Errors are EINVALID
+// *pinfold.Error: "Missing Name" when Name is absent or empty, or a
+// malformed body or wrong type naming the field.
+func DecodeCreateApplication(body []byte) (name string, tags map[string]string, err error) {
+	err = parse(body, true, func(r *reader) error {
+		return r.members([]string{"Name", "tags"}, func(f string) (err error) {
+			switch f {
+			case "Name":
+				name, err = r.str()
+			case "tags":
+				tags, err = decodeStringMap(r)
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return "", nil, requestError(err)
+	}
+	if name == "" {
+		return "", nil, pinfold.Errorf(pinfold.EINVALID, "Missing Name")
+	}
+	return name, tags, nil
+}
+
+// DecodeEndpointRequest decodes an EndpointRequest body (UpdateEndpoint)
+// into the update of endpoint endpointID. Members the body does not name,
+// or names with null, are left nil. It does not validate the update (see
+// pinfold.EndpointUpdate.Validate). Errors are EINVALID *pinfold.Error for
+// a malformed body or a member of the wrong type.
+func DecodeEndpointRequest(body []byte, endpointID string) (pinfold.EndpointUpdate, error) {
+	u := pinfold.EndpointUpdate{ID: endpointID}
+	r, err := newReader(body, true)
+	if err == nil {
+		r.share(0, len(r.data))
+		err = decodeEndpointUpdate(&r, &u, false)
+	}
+	if err == nil {
+		err = r.end()
+	}
+	if err != nil {
+		return pinfold.EndpointUpdate{}, requestError(err)
+	}
+	return u, nil
+}
+
+// DecodeEndpointBatch decodes an EndpointBatchRequest body
+// (UpdateEndpointsBatch) into one update per item of Item, in order; null
+// items are skipped. It does not validate the updates. Errors are EINVALID
+// *pinfold.Error: "Missing Item", more than pinfold.MaxBatchItems items, a
+// malformed body, or a member of the wrong type, named by its path
+// (Item[3].Metrics.score).
+func DecodeEndpointBatch(body []byte) ([]pinfold.EndpointUpdate, error) {
+	items, err := decodeBatch(body)
+	if err != nil {
+		return nil, requestError(err)
+	}
+	if items == nil {
+		return nil, pinfold.Errorf(pinfold.EINVALID, "Missing Item")
+	}
+	return items, nil
+}
+
+// decodeBatch reads an EndpointBatchRequest; items is nil when it has no
+// Item.
+func decodeBatch(body []byte) (items []pinfold.EndpointUpdate, err error) {
+	r, err := newReader(body, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.openObject(); err != nil {
+		return nil, err
+	}
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		if null, err := r.null(); err != nil {
+			return nil, err
+		} else if null {
+			continue
+		}
+		if field(key, "Item") == "Item" {
+			if items, err = decodeBatchItems(&r); err != nil {
+				return nil, inField(err, "Item")
+			}
+		} else if err := r.skip(); err != nil {
+			return nil, err
+		}
+	}
+	return items, r.end()
+}
+
+// tooManyItems is the error for a batch over the quota. It is a
+// *pinfold.Error already: the path wrapping and requestError pass it on.
+func tooManyItems() error {
+	return pinfold.Errorf(pinfold.EINVALID, "Exceeded maximum number of items per batch: %d", pinfold.MaxBatchItems)
+}
+
+// decodeBatchItems reads the Item list; the result is non-nil even when the
+// list is empty.
+func decodeBatchItems(r *reader) ([]pinfold.EndpointUpdate, error) {
+	if err := r.openArray(); err != nil {
+		return nil, err
+	}
+	items := make([]pinfold.EndpointUpdate, 0, 16)
+	for i := 0; ; i++ {
+		more, err := r.element(i == 0)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return items, nil
+		}
+		if null, err := r.null(); err != nil {
+			return nil, err
+		} else if null {
+			continue
+		}
+		if len(items) == pinfold.MaxBatchItems {
+			return nil, tooManyItems()
+		}
+		// Find the item's extent first (checking its syntax), then decode
+		// it with its strings sharing one copy of it.
+		start := r.pos
+		if err := r.skip(); err != nil {
+			return nil, err
+		}
+		r.share(start, r.pos)
+		r.pos = start
+		items = append(items, pinfold.EndpointUpdate{})
+		if err := decodeEndpointUpdate(r, &items[len(items)-1], true); err != nil {
+			return nil, atIndex(err, i)
+		}
+	}
+}
+
+// decodeEndpointUpdate reads an EndpointRequest, or with withID an
+// EndpointBatchItem, into u.
+func decodeEndpointUpdate(r *reader, u *pinfold.EndpointUpdate, withID bool) error {
+	if err := r.openObject(); err != nil {
+		return err
+	}
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil || !more {
+			return err
+		}
+		if null, err := r.null(); err != nil {
+			return err
+		} else if null {
+			continue
+		}
+		name := field(key, "Address", "Attributes", "ChannelType", "Demographic", "EffectiveDate",
+			"EndpointStatus", "Location", "Metrics", "OptOut", "RequestId", "User", "Id")
+		switch name {
+		case "Address":
+			u.Address, err = r.strPtr()
+		case "Attributes":
+			u.Attributes, err = decodeAttributes(r)
+		case "ChannelType":
+			u.ChannelType, err = r.strPtr()
+		case "Demographic":
+			u.Demographic, err = decodeDemographic(r)
+		case "EffectiveDate":
+			u.EffectiveDate, err = r.strPtr()
+		case "EndpointStatus":
+			u.EndpointStatus, err = r.strPtr()
+		case "Location":
+			u.Location, err = decodeLocation(r)
+		case "Metrics":
+			u.Metrics, err = decodeMetrics(r)
+		case "OptOut":
+			u.OptOut, err = r.strPtr()
+		case "RequestId":
+			u.RequestID, err = r.strPtr()
+		case "User":
+			u.User, err = decodeUserUpdate(r)
+		case "Id":
+			if withID {
+				u.ID, err = r.str()
+			} else {
+				err = r.skip() // EndpointRequest has no Id: the path names the endpoint
+			}
+		default:
+			err = r.skip()
+		}
+		if err != nil {
+			return inField(err, name)
+		}
+	}
+}
+
+// decodeLocation reads an EndpointLocation.
+func decodeLocation(r *reader) (*pinfold.Location, error) {
+	if err := r.openObject(); err != nil {
+		return nil, err
+	}
+	l := new(pinfold.Location)
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return l, nil
+		}
+		if null, err := r.null(); err != nil {
+			return nil, err
+		} else if null {
+			continue
+		}
+		name := field(key, "Latitude", "Longitude", "PostalCode", "City", "Region", "Country")
+		switch name {
+		case "Latitude":
+			l.Latitude, err = r.floatPtr()
+		case "Longitude":
+			l.Longitude, err = r.floatPtr()
+		case "PostalCode":
+			l.PostalCode, err = r.str()
+		case "City":
+			l.City, err = r.str()
+		case "Region":
+			l.Region, err = r.str()
+		case "Country":
+			l.Country, err = r.str()
+		default:
+			err = r.skip()
+		}
+		if err != nil {
+			return nil, inField(err, name)
+		}
+	}
+}
+
+// decodeDemographic reads an EndpointDemographic.
+func decodeDemographic(r *reader) (*pinfold.Demographic, error) {
+	if err := r.openObject(); err != nil {
+		return nil, err
+	}
+	d := new(pinfold.Demographic)
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return d, nil
+		}
+		if null, err := r.null(); err != nil {
+			return nil, err
+		} else if null {
+			continue
+		}
+		name := field(key, "Make", "Model", "ModelVersion", "Timezone", "AppVersion", "Platform",
+			"PlatformVersion", "Locale")
+		switch name {
+		case "Make":
+			d.Make, err = r.str()
+		case "Model":
+			d.Model, err = r.str()
+		case "ModelVersion":
+			d.ModelVersion, err = r.str()
+		case "Timezone":
+			d.Timezone, err = r.str()
+		case "AppVersion":
+			d.AppVersion, err = r.str()
+		case "Platform":
+			d.Platform, err = r.str()
+		case "PlatformVersion":
+			d.PlatformVersion, err = r.str()
+		case "Locale":
+			d.Locale, err = r.str()
+		default:
+			err = r.skip()
+		}
+		if err != nil {
+			return nil, inField(err, name)
+		}
+	}
+}
+
+// decodeUserUpdate reads an EndpointUser as an update.
+func decodeUserUpdate(r *reader) (*pinfold.UserUpdate, error) {
+	if err := r.openObject(); err != nil {
+		return nil, err
+	}
+	u := new(pinfold.UserUpdate)
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return u, nil
+		}
+		if null, err := r.null(); err != nil {
+			return nil, err
+		} else if null {
+			continue
+		}
+		name := field(key, "UserId", "UserAttributes")
+		switch name {
+		case "UserId":
+			u.UserID, err = r.strPtr()
+		case "UserAttributes":
+			u.UserAttributes, err = decodeAttributes(r)
+		default:
+			err = r.skip()
+		}
+		if err != nil {
+			return nil, inField(err, name)
+		}
+	}
+}
+
+// decodeAttributes reads a MapOfListOf__string: nil for {}, a null value
+// leaves its key out, null list elements are skipped, and an empty list is
+// kept as a key with no values.
+func decodeAttributes(r *reader) (map[string][]string, error) {
+	if err := r.openObject(); err != nil {
+		return nil, err
+	}
+	var m map[string][]string
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return m, nil
+		}
+		name := r.keyString(key)
+		if null, err := r.null(); err != nil {
+			return nil, err
+		} else if null {
+			continue
+		}
+		list, err := r.stringList()
+		if err != nil {
+			return nil, inField(err, name)
+		}
+		if m == nil {
+			m = make(map[string][]string, 4)
+		}
+		m[name] = list
+	}
+}
+
+// stringList reads a list of strings, skipping null elements; [] gives a
+// non-nil empty slice. It uses r.strs, so lists cannot nest.
+func (r *reader) stringList() ([]string, error) {
+	if err := r.openArray(); err != nil {
+		return nil, err
+	}
+	r.strs = r.strs[:0]
+	for i := 0; ; i++ {
+		more, err := r.element(i == 0)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return r.list(), nil
+		}
+		if null, err := r.null(); err != nil {
+			return nil, err
+		} else if null {
+			continue
+		}
+		s, err := r.str()
+		if err != nil {
+			return nil, atIndex(err, i)
+		}
+		r.strs = append(r.strs, s)
+	}
+}
+
+// decodeMetrics reads a MapOf__double: nil for {}; a null value leaves its
+// key out.
+func decodeMetrics(r *reader) (map[string]float64, error) {
+	if err := r.openObject(); err != nil {
+		return nil, err
+	}
+	var m map[string]float64
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return m, nil
+		}
+		name := r.keyString(key)
+		if null, err := r.null(); err != nil {
+			return nil, err
+		} else if null {
+			continue
+		}
+		f, err := r.float()
+		if err != nil {
+			return nil, inField(err, name)
+		}
+		if m == nil {
+			m = make(map[string]float64, 4)
+		}
+		m[name] = f
+	}
+}
+
+// decodeStringMap reads a MapOf__string: nil for {}; a null value leaves its
+// key out.
+func decodeStringMap(r *reader) (map[string]string, error) {
+	if err := r.openObject(); err != nil {
+		return nil, err
+	}
+	var m map[string]string
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return m, nil
+		}
+		name := r.keyString(key)
+		if null, err := r.null(); err != nil {
+			return nil, err
+		} else if null {
+			continue
+		}
+		s, err := r.str()
+		if err != nil {
+			return nil, inField(err, name)
+		}
+		if m == nil {
+			m = make(map[string]string, 4)
+		}
+		m[name] = s
+	}
+}
+
+// DecodeTags decodes a TagsModel body (TagResource) and returns its tags,
+// an empty non-nil map for "tags":{}. Errors are EINVALID *pinfold.Error:
+// "Missing tags" when the member is absent, or a malformed body or a tag
+// value that is not a string.
+func DecodeTags(body []byte) (map[string]string, error) {
+	var tags map[string]string
+	seen := false
+	err := parse(body, true, func(r *reader) error {
+		return r.members([]string{"tags"}, func(string) (err error) {
+			seen = true
+			tags, err = decodeStringMap(r)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, requestError(err)
+	}
+	if !seen {
+		return nil, pinfold.Errorf(pinfold.EINVALID, "Missing tags")
+	}
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return tags, nil
+}
+
+// DecodeUpdateAttributes decodes an UpdateAttributesRequest body
+// (RemoveAttributes) and returns its Blacklist, nil when absent. Errors are
+// EINVALID *pinfold.Error for a malformed body or a Blacklist that is not a
+// list of strings.
+func DecodeUpdateAttributes(body []byte) ([]string, error) {
+	var names []string
+	err := parse(body, true, func(r *reader) error {
+		return r.members([]string{"Blacklist"}, func(string) (err error) {
+			names, err = r.stringList()
+			return err
+		})
+	})
+	if err != nil {
+		return nil, requestError(err)
+	}
+	return names, nil
+}
+
+// DecodeExportJobRequest decodes an ExportJobRequest body (CreateExportJob).
+// It checks presence and types only; the caller validates the ARN, the URL
+// and the segment. Errors are EINVALID *pinfold.Error: "Missing RoleArn" or
+// "Missing S3UrlPrefix" when absent or empty, a SegmentVersion that is not
+// an integer of at least 1, or a malformed body.
+func DecodeExportJobRequest(body []byte) (pinfold.ExportDefinition, error) {
+	var def pinfold.ExportDefinition
+	err := parse(body, true, func(r *reader) error {
+		return r.members([]string{"RoleArn", "S3UrlPrefix", "SegmentId", "SegmentVersion"}, func(f string) (err error) {
+			switch f {
+			case "RoleArn":
+				def.RoleARN, err = r.str()
+			case "S3UrlPrefix":
+				def.S3URLPrefix, err = r.str()
+			case "SegmentId":
+				def.SegmentID, err = r.str()
+			case "SegmentVersion":
+				if def.SegmentVersion, err = r.integer(); err == nil && def.SegmentVersion < 1 {
+					err = &fieldError{msg: "must be at least 1"}
+				}
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return pinfold.ExportDefinition{}, requestError(err)
+	}
+	if def.RoleARN == "" {
+		return pinfold.ExportDefinition{}, pinfold.Errorf(pinfold.EINVALID, "Missing RoleArn")
+	}
+	if def.S3URLPrefix == "" {
+		return pinfold.ExportDefinition{}, pinfold.Errorf(pinfold.EINVALID, "Missing S3UrlPrefix")
+	}
+	return def, nil
+}

@@ -1,0 +1,791 @@
+package wire
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/pinfold/pinfold"
+)
+
+// maxDepth bounds the nesting of values the reader skips, as encoding/json
+// bounds its own, so a hostile body cannot exhaust the stack.
+const maxDepth = 10000
+
+// reader is a strict, allocation-frugal JSON reader over one document. It
+// accepts exactly the syntax encoding/json accepts (RFC 8259; invalid UTF-8
+// inside strings is replaced by U+FFFD, as encoding/json does) and reports
+// two kinds of error: *syntaxError for malformed JSON and *fieldError for a
+// well-formed value of the wrong type, whose path the callers fill in on the
+// way up (inField, atIndex).
+type reader struct {
+	data    []byte
+	pos     int
+	scratch []byte // unescaped string bytes, reused
+
+	// Allocation savers. src is a string copy of data[srcOff:srcOff+len(src)]
+	// (one endpoint, see share): strings read inside it that need no
+	// unescaping are substrings of it. strs gathers a list being read; the
+	// finished lists, and the targets of strPtr and floatPtr, are carved
+	// from small chunks. All of it is per endpoint, so a value kept from
+	// one endpoint keeps no other endpoint's data alive.
+	src     string
+	srcOff  int
+	keyOff  int // offset of the last member key in data, -1 if unescaped
+	strs    []string
+	lists   []string
+	strPtrs []string
+	floats  []float64
+}
+
+// maxShared is the largest value share copies whole; bigger ones (beyond
+// pinfold.MaxEndpointBytes, so rejected later anyway) allocate string by
+// string.
+const maxShared = 32 << 10
+
+// share makes the strings read from data[start:end] substrings of one copy
+// of it and starts new chunks, so that what is decoded from that range
+// shares a few allocations. Call it with the bounds of one endpoint.
+func (r *reader) share(start, end int) {
+	r.src, r.srcOff = "", 0
+	if end-start <= maxShared {
+		r.src, r.srcOff = string(r.data[start:end]), start
+	}
+	r.lists, r.strPtrs, r.floats = nil, nil, nil
+}
+
+// toString returns b, read at offset off of data (-1 when b is unescaped
+// into scratch), as a string, without allocating when it lies in src.
+func (r *reader) toString(b []byte, off int) string {
+	if off >= r.srcOff && off+len(b) <= r.srcOff+len(r.src) {
+		return r.src[off-r.srcOff : off-r.srcOff+len(b)]
+	}
+	return string(b)
+}
+
+// keyString returns the key member just returned as a string.
+func (r *reader) keyString(key []byte) string { return r.toString(key, r.keyOff) }
+
+// syntaxError is malformed JSON.
+type syntaxError struct {
+	msg    string
+	offset int
+}
+
+func (e *syntaxError) Error() string {
+	return fmt.Sprintf("%s (offset %d)", e.msg, e.offset)
+}
+
+// fieldError is a value of the wrong type or out of range. path is the wire
+// path of the value (Item[3].Metrics.score), msg what was wrong with it.
+type fieldError struct {
+	path string
+	msg  string
+}
+
+func (e *fieldError) Error() string {
+	if e.path == "" {
+		return e.msg
+	}
+	return "field '" + e.path + "': " + e.msg
+}
+
+// clip shortens s, a map key or a literal quoted in an error message, to a
+// readable length.
+func clip(s string) string {
+	const limit = 64
+	if len(s) <= limit {
+		return s
+	}
+	i := limit
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "..."
+}
+
+// inField prefixes the path of a *fieldError with the member name (clipped
+// when long: map keys come from the caller); other errors pass through.
+func inField(err error, name string) error {
+	if fe, ok := err.(*fieldError); ok {
+		name = clip(name)
+		switch {
+		case fe.path == "":
+			fe.path = name
+		case fe.path[0] == '[':
+			fe.path = name + fe.path
+		default:
+			fe.path = name + "." + fe.path
+		}
+	}
+	return err
+}
+
+// atIndex prefixes the path of a *fieldError with an array index.
+func atIndex(err error, i int) error {
+	if fe, ok := err.(*fieldError); ok {
+		idx := "[" + strconv.Itoa(i) + "]"
+		switch {
+		case fe.path == "":
+			fe.path = idx
+		case fe.path[0] == '[':
+			fe.path = idx + fe.path
+		default:
+			fe.path = idx + "." + fe.path
+		}
+	}
+	return err
+}
+
+// requestError turns a reader error into the EINVALID *pinfold.Error a
+// request decoder returns.
+func requestError(err error) error {
+	switch e := err.(type) {
+	case *syntaxError:
+		return pinfold.Errorf(pinfold.EINVALID, "Malformed request body: %s", e.Error())
+	case *fieldError:
+		if e.path == "" {
+			return pinfold.Errorf(pinfold.EINVALID, "Invalid request body: %s", e.msg)
+		}
+		return pinfold.Errorf(pinfold.EINVALID, "Invalid value for field '%s': %s", e.path, e.msg)
+	}
+	return err
+}
+
+// newReader returns a reader over data. With absentOK, an empty body or a
+// bare null is read as {} (request bodies: null means absent). The caller
+// reads one value and then calls end.
+func newReader(data []byte, absentOK bool) (reader, error) {
+	r := reader{data: data}
+	if absentOK {
+		r.skipWS()
+		if r.pos == len(data) {
+			return reader{data: []byte("{}")}, nil
+		}
+		if data[r.pos] == 'n' {
+			if err := r.literal("null"); err != nil {
+				return r, err
+			}
+			if err := r.end(); err != nil {
+				return r, err
+			}
+			return reader{data: []byte("{}")}, nil
+		}
+		r.pos = 0
+	}
+	return r, nil
+}
+
+// parse runs fn over the single JSON value in data (see newReader) and
+// checks that nothing but whitespace follows it.
+func parse(data []byte, absentOK bool, fn func(r *reader) error) error {
+	r, err := newReader(data, absentOK)
+	if err != nil {
+		return err
+	}
+	if err := fn(&r); err != nil {
+		return err
+	}
+	return r.end()
+}
+
+// end checks that only whitespace is left.
+func (r *reader) end() error {
+	r.skipWS()
+	if r.pos < len(r.data) {
+		return r.invalid("after top-level value")
+	}
+	return nil
+}
+
+func (r *reader) skipWS() {
+	for r.pos < len(r.data) {
+		switch r.data[r.pos] {
+		case ' ', '\t', '\n', '\r':
+			r.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (r *reader) eof() error {
+	return &syntaxError{msg: "unexpected end of JSON", offset: len(r.data)}
+}
+
+// invalid reports the byte at r.pos as unexpected (or the end of input).
+func (r *reader) invalid(context string) error {
+	if r.pos >= len(r.data) {
+		return r.eof()
+	}
+	return &syntaxError{msg: "invalid character " + quoteChar(r.data[r.pos]) + " " + context, offset: r.pos}
+}
+
+func quoteChar(c byte) string {
+	switch {
+	case c == '\'':
+		return `'\''`
+	case c == '"':
+		return `'"'`
+	case c >= 0x20 && c < 0x7f:
+		return "'" + string(rune(c)) + "'"
+	}
+	return fmt.Sprintf("0x%02x", c)
+}
+
+func typeError(want string) error { return &fieldError{msg: "expected " + want} }
+
+// peek skips whitespace and returns the first byte of the next value: a
+// syntax error at the end of input or at a byte no value starts with.
+func (r *reader) peek() (byte, error) {
+	r.skipWS()
+	if r.pos >= len(r.data) {
+		return 0, r.eof()
+	}
+	switch c := r.data[r.pos]; c {
+	case '"', '{', '[', 't', 'f', 'n', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return c, nil
+	}
+	return 0, r.invalid("looking for beginning of value")
+}
+
+// null consumes a null literal if one is next and reports whether it did.
+func (r *reader) null() (bool, error) {
+	c, err := r.peek()
+	if err != nil || c != 'n' {
+		return false, err
+	}
+	return true, r.literal("null")
+}
+
+// literal consumes lit (true, false or null), which starts at r.pos.
+func (r *reader) literal(lit string) error {
+	for i := 0; i < len(lit); i++ {
+		if r.pos >= len(r.data) {
+			return r.eof()
+		}
+		if r.data[r.pos] != lit[i] {
+			return r.invalid("in literal " + lit)
+		}
+		r.pos++
+	}
+	return nil
+}
+
+// openObject consumes the '{' of the next value, a type error if the next
+// value is no object.
+func (r *reader) openObject() error {
+	c, err := r.peek()
+	if err != nil {
+		return err
+	}
+	if c != '{' {
+		return typeError("an object")
+	}
+	r.pos++
+	return nil
+}
+
+// member advances to the next member of the object being read and returns
+// its key (valid until the next string is read) with the ':' consumed, or
+// more=false after consuming the closing '}'. first is true for the first
+// call after openObject.
+func (r *reader) member(first bool) (key []byte, more bool, err error) {
+	r.skipWS()
+	if r.pos >= len(r.data) {
+		return nil, false, r.eof()
+	}
+	c := r.data[r.pos]
+	if c == '}' {
+		r.pos++
+		return nil, false, nil
+	}
+	if !first {
+		if c != ',' {
+			return nil, false, r.invalid("after object key:value pair")
+		}
+		r.pos++
+		r.skipWS()
+	}
+	if r.pos >= len(r.data) {
+		return nil, false, r.eof()
+	}
+	if r.data[r.pos] != '"' {
+		return nil, false, r.invalid("looking for beginning of object key string")
+	}
+	if key, r.keyOff, err = r.rawString(); err != nil {
+		return nil, false, err
+	}
+	r.skipWS()
+	if r.pos >= len(r.data) {
+		return nil, false, r.eof()
+	}
+	if r.data[r.pos] != ':' {
+		return nil, false, r.invalid("after object key")
+	}
+	r.pos++
+	return key, true, nil
+}
+
+// openArray consumes the '[' of the next value, a type error if the next
+// value is no array.
+func (r *reader) openArray() error {
+	c, err := r.peek()
+	if err != nil {
+		return err
+	}
+	if c != '[' {
+		return typeError("a list")
+	}
+	r.pos++
+	return nil
+}
+
+// element reports whether another element of the array being read follows
+// (consuming the ',' before it) or consumes the closing ']'.
+func (r *reader) element(first bool) (bool, error) {
+	r.skipWS()
+	if r.pos >= len(r.data) {
+		return false, r.eof()
+	}
+	switch c := r.data[r.pos]; {
+	case c == ']':
+		r.pos++
+		return false, nil
+	case first:
+		return true, nil
+	case c == ',':
+		r.pos++
+		return true, nil
+	}
+	return false, r.invalid("after array element")
+}
+
+// rawString reads the string whose opening quote is at r.pos and returns its
+// unescaped bytes: a subslice of the input, at offset off, when nothing
+// needs unescaping, else r.scratch (off -1). Either is valid only until the
+// next string is read.
+func (r *reader) rawString() (b []byte, off int, err error) {
+	data := r.data
+	i := r.pos + 1
+	for i < len(data) {
+		c := data[i]
+		if c == '"' {
+			off = r.pos + 1
+			r.pos = i + 1
+			return data[off:i], off, nil
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		rr, size := utf8.DecodeRune(data[i:])
+		if rr == utf8.RuneError && size == 1 {
+			break
+		}
+		i += size
+	}
+	b, err = r.slowString(i)
+	return b, -1, err
+}
+
+// slowString finishes rawString from i, unescaping into r.scratch exactly as
+// encoding/json does (lone surrogates and invalid UTF-8 become U+FFFD).
+func (r *reader) slowString(i int) ([]byte, error) {
+	data := r.data
+	b := append(r.scratch[:0], data[r.pos+1:i]...)
+	for i < len(data) {
+		c := data[i]
+		switch {
+		case c == '"':
+			r.pos = i + 1
+			r.scratch = b
+			return b, nil
+		case c == '\\':
+			if i+1 >= len(data) {
+				return nil, r.eof()
+			}
+			switch e := data[i+1]; e {
+			case '"', '\\', '/':
+				b = append(b, e)
+				i += 2
+			case 'b':
+				b = append(b, '\b')
+				i += 2
+			case 'f':
+				b = append(b, '\f')
+				i += 2
+			case 'n':
+				b = append(b, '\n')
+				i += 2
+			case 'r':
+				b = append(b, '\r')
+				i += 2
+			case 't':
+				b = append(b, '\t')
+				i += 2
+			case 'u':
+				rr, n := hex4(data[i+2:])
+				if n < 4 {
+					if i+2+n >= len(data) {
+						return nil, r.eof()
+					}
+					r.pos = i + 2 + n
+					return nil, r.invalid("in \\u hexadecimal character escape")
+				}
+				i += 6
+				if utf16.IsSurrogate(rr) {
+					rr2 := rune(-1)
+					if i+1 < len(data) && data[i] == '\\' && data[i+1] == 'u' {
+						if v, n := hex4(data[i+2:]); n == 4 {
+							rr2 = v
+						}
+					}
+					if dec := utf16.DecodeRune(rr, rr2); dec != utf8.RuneError {
+						i += 6
+						rr = dec
+					} else {
+						rr = utf8.RuneError
+					}
+				}
+				b = utf8.AppendRune(b, rr)
+			default:
+				r.pos = i + 1
+				return nil, r.invalid("in string escape code")
+			}
+		case c < 0x20:
+			r.pos = i
+			return nil, r.invalid("in string literal")
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			rr, size := utf8.DecodeRune(data[i:])
+			b = utf8.AppendRune(b, rr)
+			i += size
+		}
+	}
+	return nil, r.eof()
+}
+
+// hex4 decodes up to four hex digits at the start of s and returns the value
+// and how many digits it read (4 on success).
+func hex4(s []byte) (rune, int) {
+	var v rune
+	for n := 0; n < 4; n++ {
+		if n >= len(s) {
+			return 0, n
+		}
+		c := s[n]
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, n
+		}
+		v = v*16 + rune(c)
+	}
+	return v, 4
+}
+
+// str reads a string value.
+func (r *reader) str() (string, error) {
+	c, err := r.peek()
+	if err != nil {
+		return "", err
+	}
+	if c != '"' {
+		return "", typeError("a string")
+	}
+	b, off, err := r.rawString()
+	if err != nil {
+		return "", err
+	}
+	return r.toString(b, off), nil
+}
+
+// strPtr reads a string value into a new pointer (carved from a chunk).
+func (r *reader) strPtr() (*string, error) {
+	s, err := r.str()
+	if err != nil {
+		return nil, err
+	}
+	if len(r.strPtrs) == cap(r.strPtrs) {
+		r.strPtrs = make([]string, 0, 8)
+	}
+	r.strPtrs = append(r.strPtrs, s)
+	return &r.strPtrs[len(r.strPtrs)-1], nil
+}
+
+// list returns a copy of r.strs, carved from a chunk (capacity capped, so
+// appending to it cannot reach its neighbours).
+func (r *reader) list() []string {
+	n := len(r.strs)
+	if n == 0 {
+		return []string{}
+	}
+	if cap(r.lists)-len(r.lists) < n {
+		r.lists = make([]string, 0, max(n, 16))
+	}
+	start := len(r.lists)
+	r.lists = append(r.lists, r.strs...)
+	return r.lists[start : start+n : start+n]
+}
+
+// boolean reads true or false.
+func (r *reader) boolean() (bool, error) {
+	c, err := r.peek()
+	if err != nil {
+		return false, err
+	}
+	switch c {
+	case 't':
+		return true, r.literal("true")
+	case 'f':
+		return false, r.literal("false")
+	}
+	return false, typeError("a boolean")
+}
+
+// number consumes a number literal, which starts at r.pos, and returns it.
+func (r *reader) number() ([]byte, error) {
+	data, start, i := r.data, r.pos, r.pos
+	digits := func() error {
+		if i >= len(data) {
+			r.pos = i
+			return r.eof()
+		}
+		if data[i] < '0' || data[i] > '9' {
+			r.pos = i
+			return r.invalid("in numeric literal")
+		}
+		for i < len(data) && data[i] >= '0' && data[i] <= '9' {
+			i++
+		}
+		return nil
+	}
+	if data[i] == '-' {
+		i++
+	}
+	if i < len(data) && data[i] == '0' {
+		i++
+	} else if err := digits(); err != nil {
+		return nil, err
+	}
+	if i < len(data) && data[i] == '.' {
+		i++
+		if err := digits(); err != nil {
+			return nil, err
+		}
+	}
+	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
+		i++
+		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+			i++
+		}
+		if err := digits(); err != nil {
+			return nil, err
+		}
+	}
+	r.pos = i
+	return data[start:i], nil
+}
+
+// float reads a number as a float64; a number beyond float64's range is an
+// error (encoding/json refuses it too).
+func (r *reader) float() (float64, error) {
+	c, err := r.peek()
+	if err != nil {
+		return 0, err
+	}
+	if c != '-' && (c < '0' || c > '9') {
+		return 0, typeError("a number")
+	}
+	lit, err := r.number()
+	if err != nil {
+		return 0, err
+	}
+	f, err := strconv.ParseFloat(string(lit), 64)
+	if err != nil {
+		return 0, &fieldError{msg: "number " + clip(string(lit)) + " is out of range"}
+	}
+	return f, nil
+}
+
+// floatPtr reads a number into a new pointer (carved from a chunk).
+func (r *reader) floatPtr() (*float64, error) {
+	f, err := r.float()
+	if err != nil {
+		return nil, err
+	}
+	if len(r.floats) == cap(r.floats) {
+		r.floats = make([]float64, 0, 2)
+	}
+	r.floats = append(r.floats, f)
+	return &r.floats[len(r.floats)-1], nil
+}
+
+// integer reads a number with an integral value in the range of the model's
+// __integer (a 32-bit signed integer). 2, 2.0 and 2e0 are all 2.
+func (r *reader) integer() (int, error) {
+	f, err := r.float()
+	if err != nil {
+		if fe, ok := err.(*fieldError); ok {
+			fe.msg = "expected an integer"
+		}
+		return 0, err
+	}
+	if f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
+		return 0, typeError("an integer")
+	}
+	return int(f), nil
+}
+
+// intPtr reads an integer into a new pointer.
+func (r *reader) intPtr() (*int, error) {
+	n, err := r.integer()
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// skip consumes the next value, whatever it is, checking its syntax.
+func (r *reader) skip() error { return r.skipDepth(0) }
+
+func (r *reader) skipDepth(depth int) error {
+	c, err := r.peek()
+	if err != nil {
+		return err
+	}
+	switch c {
+	case '"':
+		return r.skipString()
+	case 't':
+		return r.literal("true")
+	case 'f':
+		return r.literal("false")
+	case 'n':
+		return r.literal("null")
+	case '{', '[':
+		if depth >= maxDepth {
+			return &syntaxError{msg: "exceeded max depth", offset: r.pos}
+		}
+		r.pos++
+		for first := true; ; first = false {
+			var more bool
+			if c == '{' {
+				_, more, err = r.member(first)
+			} else {
+				more, err = r.element(first)
+			}
+			if err != nil {
+				return err
+			}
+			if !more {
+				return nil
+			}
+			if err := r.skipDepth(depth + 1); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = r.number()
+	return err
+}
+
+// skipString consumes the string at r.pos without unescaping it.
+func (r *reader) skipString() error {
+	data := r.data
+	i := r.pos + 1
+	for i < len(data) {
+		switch c := data[i]; {
+		case c == '"':
+			r.pos = i + 1
+			return nil
+		case c == '\\':
+			if i+1 >= len(data) {
+				return r.eof()
+			}
+			switch data[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if _, n := hex4(data[i+2:]); n < 4 {
+					if i+2+n >= len(data) {
+						return r.eof()
+					}
+					r.pos = i + 2 + n
+					return r.invalid("in \\u hexadecimal character escape")
+				}
+				i += 6
+			default:
+				r.pos = i + 1
+				return r.invalid("in string escape code")
+			}
+		case c < 0x20:
+			r.pos = i
+			return r.invalid("in string literal")
+		default:
+			i++
+		}
+	}
+	return r.eof()
+}
+
+// members reads the object that comes next: it calls fn with the canonical
+// name (one of names, see field) of each known member whose value is not
+// null, skips the others, and adds the member's name to the path of fn's
+// error. fn must consume the value.
+func (r *reader) members(names []string, fn func(name string) error) error {
+	if err := r.openObject(); err != nil {
+		return err
+	}
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil || !more {
+			return err
+		}
+		if null, err := r.null(); err != nil {
+			return err
+		} else if null {
+			continue
+		}
+		name := field(key, names...)
+		if name == "" {
+			err = r.skip()
+		} else {
+			err = fn(name)
+		}
+		if err != nil {
+			return inField(err, name)
+		}
+	}
+}
+
+// field returns the name among names that key equals, or failing that the
+// one it equals under Unicode case folding (the way encoding/json matches
+// keys), or "" for an unknown key.
+func field(key []byte, names ...string) string {
+	for _, n := range names {
+		if string(key) == n {
+			return n
+		}
+	}
+	for _, n := range names {
+		if strings.EqualFold(string(key), n) {
+			return n
+		}
+	}
+	return ""
+}

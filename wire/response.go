@@ -1,0 +1,142 @@
+package wire
+
+import (
+	"github.com/pinfold/pinfold"
+)
+
+// AppendApplicationResponse appends app as an ApplicationResponse: Arn, Id,
+// Name, tags ({} when it has none) and CreationDate (left out when zero).
+func AppendApplicationResponse(dst []byte, app *pinfold.App) []byte {
+	o := open(dst)
+	o.str("Arn", app.ARN())
+	o.str("Id", app.ID)
+	o.str("Name", app.Name)
+	o.key("tags")
+	o.b = appendStringMap(o.b, app.Tags)
+	if !app.CreatedAt.IsZero() {
+		o.str("CreationDate", pinfold.FormatTime(app.CreatedAt))
+	}
+	return o.close()
+}
+
+// ApplicationResponse returns app as an ApplicationResponse body
+// (CreateApp, GetApp, DeleteApp).
+func ApplicationResponse(app *pinfold.App) []byte {
+	return AppendApplicationResponse(make([]byte, 0, 256), app)
+}
+
+// ApplicationsResponse returns an ApplicationsResponse body (GetApps): Item,
+// always a list, and NextToken, left out when next is "".
+func ApplicationsResponse(apps []*pinfold.App, next string) []byte {
+	o := open(make([]byte, 0, 64+len(apps)*256))
+	o.key("Item")
+	o.b = append(o.b, '[')
+	for i, app := range apps {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = AppendApplicationResponse(o.b, app)
+	}
+	o.b = append(o.b, ']')
+	o.str("NextToken", next)
+	return o.close()
+}
+
+// MessageBody returns a MessageBody body, {"Message":...,"RequestID":...},
+// both members always present: the answer of UpdateEndpoint and
+// UpdateEndpointsBatch ("Accepted") and the body of every AWS error.
+func MessageBody(message, requestID string) []byte {
+	o := open(make([]byte, 0, 64+len(message)))
+	o.key("Message")
+	o.b = appendString(o.b, message)
+	o.key("RequestID")
+	o.b = appendString(o.b, requestID)
+	return o.close()
+}
+
+// AttributesResource returns an AttributesResource body (RemoveAttributes):
+// ApplicationId, AttributeType (the attribute-type of the request) and
+// Attributes, the names removed, always a list.
+func AttributesResource(appID, attributeType string, names []string) []byte {
+	o := open(make([]byte, 0, 128))
+	o.key("ApplicationId")
+	o.b = appendString(o.b, appID)
+	o.key("AttributeType")
+	o.b = appendString(o.b, attributeType)
+	o.key("Attributes")
+	o.b = appendStringList(o.b, names)
+	return o.close()
+}
+
+// TagsModel returns a TagsModel body, {"tags":{...}} with the keys sorted
+// ({} when there are none): the answer of ListTagsForResource.
+func TagsModel(tags map[string]string) []byte {
+	o := open(make([]byte, 0, 64))
+	o.key("tags")
+	o.b = appendStringMap(o.b, tags)
+	return o.close()
+}
+
+// AppendExportJobResponse appends job, an export job, as an
+// ExportJobResponse. Its members are in the model's (alphabetical) order;
+// the counters come from job.Counters() and are always present, as in
+// Pinpoint's answers; CompletionDate is left out until the job is finished;
+// Failures is left out while there are none (Pinpoint's answers leave it
+// out); Definition's SegmentId and SegmentVersion are left out when not
+// given; Type is EXPORT.
+func AppendExportJobResponse(dst []byte, job *pinfold.Job) []byte {
+	totalPieces, completedPieces, failedPieces, totalProcessed, totalFailures := job.Counters()
+	o := open(dst)
+	o.str("ApplicationId", job.AppID)
+	o.int("CompletedPieces", int64(completedPieces))
+	if job.Status.Finished() && !job.CompletedAt.IsZero() {
+		o.str("CompletionDate", pinfold.FormatTime(job.CompletedAt))
+	}
+	o.str("CreationDate", pinfold.FormatTime(job.CreatedAt))
+	o.key("Definition")
+	d := open(o.b)
+	if def := job.Export; def != nil {
+		d.str("RoleArn", def.RoleARN)
+		d.str("S3UrlPrefix", def.S3URLPrefix)
+		d.str("SegmentId", def.SegmentID)
+		if def.SegmentVersion != 0 {
+			d.int("SegmentVersion", int64(def.SegmentVersion))
+		}
+	}
+	o.b = d.close()
+	o.int("FailedPieces", int64(failedPieces))
+	if len(job.Failures) > 0 {
+		o.key("Failures")
+		o.b = appendStringList(o.b, job.Failures)
+	}
+	o.str("Id", job.ID)
+	o.str("JobStatus", string(job.Status))
+	o.int("TotalFailures", totalFailures)
+	o.int("TotalPieces", int64(totalPieces))
+	o.int("TotalProcessed", totalProcessed)
+	o.str("Type", string(pinfold.JobExport))
+	return o.close()
+}
+
+// ExportJobResponse returns job as an ExportJobResponse body
+// (CreateExportJob, GetExportJob); see AppendExportJobResponse.
+func ExportJobResponse(job *pinfold.Job) []byte {
+	return AppendExportJobResponse(make([]byte, 0, 512), job)
+}
+
+// ExportJobsResponse returns an ExportJobsResponse body (GetExportJobs):
+// Item, always a list, and NextToken, left out when next is "".
+func ExportJobsResponse(jobs []*pinfold.Job, next string) []byte {
+	o := open(make([]byte, 0, 64+len(jobs)*512))
+	o.key("Item")
+	o.b = append(o.b, '[')
+	for i, job := range jobs {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = AppendExportJobResponse(o.b, job)
+	}
+	o.b = append(o.b, ']')
+	o.str("NextToken", next)
+	return o.close()
+}
