@@ -1,0 +1,279 @@
+// Package api serves Amazon Pinpoint's REST API (API version 2016-12-01,
+// rest-json, SigV4 signing name "mobiletargeting") over net/http, and on the
+// same port hands requests signed for service "s3" to the embedded S3
+// endpoint. It decodes and validates requests, calls the store and the job
+// runner, and writes every failure as Pinpoint's error envelope.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/sigv4"
+)
+
+// MaxBodyBytes is Pinpoint's request payload quota (7 MB).
+const MaxBodyBytes = 7 * 1000 * 1000
+
+// JobSubmitter stores a new job and queues it for the workers.
+type JobSubmitter interface {
+	Submit(ctx context.Context, job *pinfold.Job) error
+}
+
+// Handler is the http.Handler of a pinfold node. Fill the exported fields,
+// then call Init once before serving.
+type Handler struct {
+	Store  pinfold.Store
+	Jobs   JobSubmitter // nil: export operations answer 500
+	Auth   *sigv4.Verifier
+	Logger *slog.Logger
+	Now    func() time.Time
+	// S3 returns the embedded S3 endpoint for an account; nil disables it.
+	S3 func(account string) http.Handler
+	// Ready reports whether the node is ready (health check); nil means ready.
+	Ready func() bool
+
+	mux *http.ServeMux
+}
+
+// request is what a handler gets besides the ResponseWriter.
+type request struct {
+	*http.Request
+	id    string
+	scope pinfold.Scope
+	body  []byte
+}
+
+type opFunc func(w http.ResponseWriter, r *request) error
+
+type route struct {
+	name string
+	fn   opFunc
+}
+
+// Init builds the routing table. It fills defaults for Logger and Now.
+func (h *Handler) Init() {
+	if h.Logger == nil {
+		h.Logger = slog.Default()
+	}
+	if h.Now == nil {
+		h.Now = time.Now
+	}
+	h.mux = http.NewServeMux()
+	h.handle("/v1/apps", map[string]route{
+		"POST": {"CreateApp", h.createApp},
+		"GET":  {"GetApps", h.getApps},
+	})
+	h.handle("/v1/apps/{application-id}", map[string]route{
+		"GET":    {"GetApp", h.getApp},
+		"DELETE": {"DeleteApp", h.deleteApp},
+	})
+	h.handle("/v1/apps/{application-id}/settings", map[string]route{
+		"GET": {"GetApplicationSettings", h.getAppSettings},
+		"PUT": {"UpdateApplicationSettings", h.updateAppSettings},
+	})
+	h.handle("/v1/tags/{resource-arn}", map[string]route{
+		"GET":    {"ListTagsForResource", h.listTags},
+		"POST":   {"TagResource", h.tagResource},
+		"DELETE": {"UntagResource", h.untagResource},
+	})
+	h.handle("/v1/apps/{application-id}/endpoints", map[string]route{
+		"PUT": {"UpdateEndpointsBatch", h.updateEndpointsBatch},
+	})
+	h.handle("/v1/apps/{application-id}/endpoints/{endpoint-id}", map[string]route{
+		"GET":    {"GetEndpoint", h.getEndpoint},
+		"PUT":    {"UpdateEndpoint", h.updateEndpoint},
+		"DELETE": {"DeleteEndpoint", h.deleteEndpoint},
+	})
+	h.handle("/v1/apps/{application-id}/users/{user-id}", map[string]route{
+		"GET":    {"GetUserEndpoints", h.getUserEndpoints},
+		"DELETE": {"DeleteUserEndpoints", h.deleteUserEndpoints},
+	})
+	h.handle("/v1/apps/{application-id}/attributes/{attribute-type}", map[string]route{
+		"PUT": {"RemoveAttributes", h.removeAttributes},
+	})
+	h.handle("/v1/apps/{application-id}/jobs/export", map[string]route{
+		"POST": {"CreateExportJob", h.createExportJob},
+		"GET":  {"GetExportJobs", h.getExportJobs},
+	})
+	h.handle("/v1/apps/{application-id}/jobs/export/{job-id}", map[string]route{
+		"GET": {"GetExportJob", h.getExportJob},
+	})
+	h.handle("/v1/apps/{application-id}/segments/{segment-id}/jobs/export", map[string]route{
+		"GET": {"GetSegmentExportJobs", h.getSegmentExportJobs},
+	})
+	// Everything else: Pinpoint's NotFoundException, not ServeMux's text.
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		rec := w.(*recorder)
+		rec.op = "NotFound"
+		rec.err = pinfold.Errorf(pinfold.ENOTFOUND, "No operation matches %s %s", r.Method, r.URL.EscapedPath())
+	})
+}
+
+// handle registers one path with its operations by method. Unknown methods
+// on a known path become MethodNotAllowedException, not ServeMux's text.
+func (h *Handler) handle(pattern string, ops map[string]route) {
+	h.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := w.(*recorder)
+		rt, ok := ops[r.Method]
+		if !ok {
+			rec.op = "MethodNotAllowed"
+			rec.err = methodNotAllowedError{}
+			return
+		}
+		rec.op = rt.name
+		rec.err = rt.fn(w, rec.req)
+	}))
+}
+
+// recorder carries a request's outcome from the routed handler back to
+// ServeHTTP, which writes errors and logs.
+type recorder struct {
+	http.ResponseWriter
+	req    *request
+	op     string
+	err    error
+	status int
+}
+
+func (rec *recorder) WriteHeader(code int) {
+	if rec.status == 0 {
+		rec.status = code
+	}
+	rec.ResponseWriter.WriteHeader(code)
+}
+
+func (rec *recorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	return rec.ResponseWriter.Write(b)
+}
+
+// ServeHTTP authenticates the request, dispatches it by signing service and
+// path, writes any error as the service's envelope, and logs one line.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := h.Now()
+	id := pinfold.NewRequestID()
+	w.Header().Set("x-amzn-RequestId", id)
+	rec := &recorder{ResponseWriter: w, req: &request{Request: r, id: id}}
+
+	switch {
+	case r.URL.Path == "/_pinfold/health":
+		rec.op = "Health"
+		h.health(rec)
+	case h.S3 != nil && h.isS3(r):
+		rec.op = "S3"
+		h.serveS3(rec, r)
+	default:
+		h.servePinpoint(rec, r)
+		if rec.err != nil {
+			rec.status = writeError(rec.ResponseWriter, h.Logger, id, rec.err)
+		}
+	}
+	h.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("request_id", id),
+		slog.String("op", rec.op),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.EscapedPath()),
+		slog.Int("status", rec.status),
+		slog.String("account", rec.req.scope.Account),
+		slog.Float64("duration_ms", float64(h.Now().Sub(start).Microseconds())/1000),
+	)
+}
+
+func (h *Handler) health(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	if h.Ready != nil && !h.Ready() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"status":"starting"}`)
+		return
+	}
+	b, _ := json.Marshal(map[string]string{"status": "ok", "version": pinfold.Version})
+	w.Write(b)
+}
+
+// isS3 reports whether r is for the embedded S3 endpoint: signed for service
+// s3, or unsigned and outside the Pinpoint paths.
+func (h *Handler) isS3(r *http.Request) bool {
+	p, ok, err := sigv4.Parse(r)
+	if ok && err == nil {
+		return p.Service == "s3"
+	}
+	return !strings.HasPrefix(r.URL.Path, "/v1/") && r.URL.Path != "/v1"
+}
+
+func (h *Handler) servePinpoint(rec *recorder, r *http.Request) {
+	req := rec.req
+	// Read the (capped) body first: the signature covers its hash.
+	body, err := io.ReadAll(http.MaxBytesReader(rec, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			rec.err = pinfold.Errorf(pinfold.ETOOLARGE, "Request payload exceeds the limit of %d bytes", MaxBodyBytes)
+		} else {
+			rec.err = pinfold.Errorf(pinfold.EINVALID, "Could not read the request body")
+		}
+		return
+	}
+	req.body = body
+	sum := sha256.Sum256(body)
+	ident, err := h.Auth.Verify(r, hex.EncodeToString(sum[:]))
+	if err != nil {
+		rec.err = err
+		return
+	}
+	if ident.Service != "mobiletargeting" {
+		rec.err = &sigv4.Error{Kind: sigv4.InvalidSignature,
+			Message: "Credential should be scoped to correct service: 'mobiletargeting'."}
+		return
+	}
+	req.scope = pinfold.Scope{Account: ident.Account, Region: ident.Region}
+	h.mux.ServeHTTP(rec, r)
+}
+
+// serveS3 authenticates a request for the embedded S3 endpoint and hands it
+// to the account's handler. The body is streamed, not hashed here: the
+// x-amz-content-sha256 header carries what the client signed.
+func (h *Handler) serveS3(rec *recorder, r *http.Request) {
+	ident, err := h.Auth.Verify(r, "")
+	if err != nil {
+		rec.status = writeS3Error(rec.ResponseWriter, rec.req.id, err)
+		return
+	}
+	rec.req.scope = pinfold.Scope{Account: ident.Account, Region: ident.Region}
+	h.S3(ident.Account).ServeHTTP(rec, r)
+}
+
+// writeJSON writes a JSON response body with status.
+func writeJSON(w http.ResponseWriter, status int, body []byte) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, err := w.Write(body)
+	return err
+}
+
+// pageOf reads the page-size and token query parameters of a list operation.
+func pageOf(r *request) (pinfold.Page, error) {
+	q := r.URL.Query()
+	p := pinfold.Page{Token: q.Get("token")}
+	if s := q.Get("page-size"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return p, pinfold.Errorf(pinfold.EINVALID, "Invalid page-size %q: must be a positive integer", s)
+		}
+		p.Size = min(n, pinfold.MaxPageSize)
+	}
+	return p, nil
+}

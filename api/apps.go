@@ -1,0 +1,138 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/wire"
+)
+
+func (h *Handler) createApp(w http.ResponseWriter, r *request) error {
+	name, tags, err := wire.DecodeCreateApplication(r.body)
+	if err != nil {
+		return err
+	}
+	app := &pinfold.App{ID: pinfold.NewID(), Scope: r.scope, Name: name, Tags: tags, CreatedAt: h.Now().UTC()}
+	if err := h.Store.CreateApp(r.Context(), app); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, wire.ApplicationResponse(app))
+}
+
+func (h *Handler) getApp(w http.ResponseWriter, r *request) error {
+	app, err := h.Store.GetApp(r.Context(), r.scope, r.PathValue("application-id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.ApplicationResponse(app))
+}
+
+func (h *Handler) getApps(w http.ResponseWriter, r *request) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	apps, next, err := h.Store.ListApps(r.Context(), r.scope, page)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.ApplicationsResponse(apps, next))
+}
+
+func (h *Handler) deleteApp(w http.ResponseWriter, r *request) error {
+	app, err := h.Store.DeleteApp(r.Context(), r.scope, r.PathValue("application-id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.ApplicationResponse(app))
+}
+
+func (h *Handler) getAppSettings(w http.ResponseWriter, r *request) error {
+	s, err := h.Store.GetAppSettings(r.Context(), r.scope, r.PathValue("application-id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.ApplicationSettingsResource(s))
+}
+
+func (h *Handler) updateAppSettings(w http.ResponseWriter, r *request) error {
+	patch, err := wire.DecodeWriteApplicationSettings(r.body)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	s, err := h.Store.GetAppSettings(ctx, r.scope, r.PathValue("application-id"))
+	if err != nil {
+		return err
+	}
+	patch.Apply(s)
+	s.UpdatedAt = h.Now().UTC()
+	if err := h.Store.PutAppSettings(ctx, r.scope, s); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.ApplicationSettingsResource(s))
+}
+
+// resourceApp returns the app a taggable resource ARN names. An ARN of
+// another account or region, or of a resource kind pinfold does not tag,
+// is NotFoundException, as AWS answers for resources the caller cannot see.
+func (h *Handler) resourceApp(r *request) (string, error) {
+	arn := r.PathValue("resource-arn")
+	prefix := "arn:aws:mobiletargeting:" + r.scope.Region + ":" + r.scope.Account + ":apps/"
+	id, ok := strings.CutPrefix(arn, prefix)
+	if !ok {
+		if !strings.HasPrefix(arn, "arn:") {
+			return "", pinfold.Errorf(pinfold.EINVALID, "Invalid resource ARN %q", arn)
+		}
+		return "", pinfold.Errorf(pinfold.ENOTFOUND, pinfold.MsgResourceNotFound)
+	}
+	if !pinfold.IsID(id) {
+		return "", pinfold.Errorf(pinfold.ENOTFOUND, pinfold.MsgResourceNotFound)
+	}
+	return id, nil
+}
+
+func (h *Handler) listTags(w http.ResponseWriter, r *request) error {
+	id, err := h.resourceApp(r)
+	if err != nil {
+		return err
+	}
+	app, err := h.Store.GetApp(r.Context(), r.scope, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.TagsModel(app.Tags))
+}
+
+func (h *Handler) tagResource(w http.ResponseWriter, r *request) error {
+	id, err := h.resourceApp(r)
+	if err != nil {
+		return err
+	}
+	tags, err := wire.DecodeTags(r.body)
+	if err != nil {
+		return err
+	}
+	if err := h.Store.UpdateAppTags(r.Context(), r.scope, id, tags, nil); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) untagResource(w http.ResponseWriter, r *request) error {
+	id, err := h.resourceApp(r)
+	if err != nil {
+		return err
+	}
+	keys := r.URL.Query()["tagKeys"]
+	if len(keys) == 0 {
+		return pinfold.Errorf(pinfold.EINVALID, "Missing tagKeys")
+	}
+	if err := h.Store.UpdateAppTags(r.Context(), r.scope, id, nil, keys); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

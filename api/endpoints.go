@@ -1,0 +1,89 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/wire"
+)
+
+func (h *Handler) updateEndpoint(w http.ResponseWriter, r *request) error {
+	u, err := wire.DecodeEndpointRequest(r.body, r.PathValue("endpoint-id"))
+	if err != nil {
+		return err
+	}
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if err := h.Store.UpsertEndpoints(r.Context(), r.scope, r.PathValue("application-id"), []pinfold.EndpointUpdate{u}, h.Now()); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, wire.MessageBody("Accepted", r.id))
+}
+
+func (h *Handler) updateEndpointsBatch(w http.ResponseWriter, r *request) error {
+	us, err := wire.DecodeEndpointBatch(r.body)
+	if err != nil {
+		return err
+	}
+	for i := range us {
+		if err := us[i].Validate(); err != nil {
+			return pinfold.Errorf(pinfold.ErrorCode(err), "Item[%d]: %s", i, pinfold.ErrorMessage(err))
+		}
+	}
+	if err := h.Store.UpsertEndpoints(r.Context(), r.scope, r.PathValue("application-id"), us, h.Now()); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, wire.MessageBody("Accepted", r.id))
+}
+
+func (h *Handler) getEndpoint(w http.ResponseWriter, r *request) error {
+	e, err := h.Store.GetEndpoint(r.Context(), r.scope, r.PathValue("application-id"), r.PathValue("endpoint-id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.EndpointResponse(e))
+}
+
+func (h *Handler) deleteEndpoint(w http.ResponseWriter, r *request) error {
+	e, err := h.Store.DeleteEndpoint(r.Context(), r.scope, r.PathValue("application-id"), r.PathValue("endpoint-id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, wire.EndpointResponse(e))
+}
+
+func (h *Handler) getUserEndpoints(w http.ResponseWriter, r *request) error {
+	es, err := h.Store.GetUserEndpoints(r.Context(), r.scope, r.PathValue("application-id"), r.PathValue("user-id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.EndpointsResponse(es))
+}
+
+func (h *Handler) deleteUserEndpoints(w http.ResponseWriter, r *request) error {
+	es, err := h.Store.DeleteUserEndpoints(r.Context(), r.scope, r.PathValue("application-id"), r.PathValue("user-id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, wire.EndpointsResponse(es))
+}
+
+func (h *Handler) removeAttributes(w http.ResponseWriter, r *request) error {
+	kind := pinfold.AttributeKind(r.PathValue("attribute-type"))
+	switch kind {
+	case pinfold.EndpointCustomAttributes, pinfold.EndpointMetricAttributes, pinfold.EndpointUserAttributes:
+	default:
+		return pinfold.Errorf(pinfold.EINVALID, "Invalid attribute-type %q: must be endpoint-custom-attributes, endpoint-metric-attributes or endpoint-user-attributes", kind)
+	}
+	names, err := wire.DecodeUpdateAttributes(r.body)
+	if err != nil {
+		return err
+	}
+	appID := r.PathValue("application-id")
+	removed, err := h.Store.RemoveAttributes(r.Context(), r.scope, appID, kind, names)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.AttributesResource(appID, string(kind), removed))
+}

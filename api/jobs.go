@@ -1,0 +1,83 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/wire"
+)
+
+func (h *Handler) createExportJob(w http.ResponseWriter, r *request) error {
+	def, err := wire.DecodeExportJobRequest(r.body)
+	if err != nil {
+		return err
+	}
+	ctx, appID := r.Context(), r.PathValue("application-id")
+	if _, err := h.Store.GetApp(ctx, r.scope, appID); err != nil {
+		return err
+	}
+	if !pinfold.ValidRoleARN(def.RoleARN) {
+		return pinfold.Errorf(pinfold.EINVALID, "Invalid RoleArn %q: must be an IAM role ARN (arn:aws:iam::123456789012:role/name)", def.RoleARN)
+	}
+	if _, _, err := pinfold.ParseS3URL(def.S3URLPrefix); err != nil {
+		return err
+	}
+	if def.SegmentVersion != 0 && def.SegmentID == "" {
+		return pinfold.Errorf(pinfold.EINVALID, "SegmentVersion requires SegmentId")
+	}
+	if def.SegmentVersion < 0 {
+		return pinfold.Errorf(pinfold.EINVALID, "Invalid SegmentVersion %d", def.SegmentVersion)
+	}
+	if def.SegmentID != "" {
+		// Segments are not implemented yet: no segment exists.
+		return pinfold.Errorf(pinfold.ENOTFOUND, "Segment not found")
+	}
+	if h.Jobs == nil {
+		return pinfold.Errorf(pinfold.EINTERNAL, "export jobs are not enabled on this node")
+	}
+	job := &pinfold.Job{
+		ID:        pinfold.NewID(),
+		AppID:     appID,
+		Scope:     r.scope,
+		Type:      pinfold.JobExport,
+		Status:    pinfold.JobCreated,
+		Export:    &def,
+		CreatedAt: h.Now().UTC(),
+	}
+	if err := h.Jobs.Submit(ctx, job); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, wire.ExportJobResponse(job))
+}
+
+func (h *Handler) getExportJob(w http.ResponseWriter, r *request) error {
+	job, err := h.Store.GetJob(r.Context(), r.scope, r.PathValue("application-id"), r.PathValue("job-id"))
+	if err != nil {
+		return err
+	}
+	if job.Type != pinfold.JobExport {
+		return pinfold.Errorf(pinfold.ENOTFOUND, pinfold.MsgResourceNotFound)
+	}
+	return writeJSON(w, http.StatusOK, wire.ExportJobResponse(job))
+}
+
+func (h *Handler) listExportJobs(w http.ResponseWriter, r *request, f pinfold.JobFilter) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	f.Type = pinfold.JobExport
+	jobs, next, err := h.Store.ListJobs(r.Context(), r.scope, r.PathValue("application-id"), f, page)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.ExportJobsResponse(jobs, next))
+}
+
+func (h *Handler) getExportJobs(w http.ResponseWriter, r *request) error {
+	return h.listExportJobs(w, r, pinfold.JobFilter{})
+}
+
+func (h *Handler) getSegmentExportJobs(w http.ResponseWriter, r *request) error {
+	return h.listExportJobs(w, r, pinfold.JobFilter{SegmentID: r.PathValue("segment-id")})
+}
