@@ -74,42 +74,42 @@ func (h *Handler) Init() {
 		"POST": {"CreateApp", h.createApp},
 		"GET":  {"GetApps", h.getApps},
 	})
-	h.handle("/v1/apps/{application-id}", map[string]route{
+	h.handle("/v1/apps/{appID}", map[string]route{
 		"GET":    {"GetApp", h.getApp},
 		"DELETE": {"DeleteApp", h.deleteApp},
 	})
-	h.handle("/v1/apps/{application-id}/settings", map[string]route{
+	h.handle("/v1/apps/{appID}/settings", map[string]route{
 		"GET": {"GetApplicationSettings", h.getAppSettings},
 		"PUT": {"UpdateApplicationSettings", h.updateAppSettings},
 	})
-	h.handle("/v1/tags/{resource-arn}", map[string]route{
+	h.handle("/v1/tags/{resourceARN}", map[string]route{
 		"GET":    {"ListTagsForResource", h.listTags},
 		"POST":   {"TagResource", h.tagResource},
 		"DELETE": {"UntagResource", h.untagResource},
 	})
-	h.handle("/v1/apps/{application-id}/endpoints", map[string]route{
+	h.handle("/v1/apps/{appID}/endpoints", map[string]route{
 		"PUT": {"UpdateEndpointsBatch", h.updateEndpointsBatch},
 	})
-	h.handle("/v1/apps/{application-id}/endpoints/{endpoint-id}", map[string]route{
+	h.handle("/v1/apps/{appID}/endpoints/{endpointID}", map[string]route{
 		"GET":    {"GetEndpoint", h.getEndpoint},
 		"PUT":    {"UpdateEndpoint", h.updateEndpoint},
 		"DELETE": {"DeleteEndpoint", h.deleteEndpoint},
 	})
-	h.handle("/v1/apps/{application-id}/users/{user-id}", map[string]route{
+	h.handle("/v1/apps/{appID}/users/{userID}", map[string]route{
 		"GET":    {"GetUserEndpoints", h.getUserEndpoints},
 		"DELETE": {"DeleteUserEndpoints", h.deleteUserEndpoints},
 	})
-	h.handle("/v1/apps/{application-id}/attributes/{attribute-type}", map[string]route{
+	h.handle("/v1/apps/{appID}/attributes/{attributeType}", map[string]route{
 		"PUT": {"RemoveAttributes", h.removeAttributes},
 	})
-	h.handle("/v1/apps/{application-id}/jobs/export", map[string]route{
+	h.handle("/v1/apps/{appID}/jobs/export", map[string]route{
 		"POST": {"CreateExportJob", h.createExportJob},
 		"GET":  {"GetExportJobs", h.getExportJobs},
 	})
-	h.handle("/v1/apps/{application-id}/jobs/export/{job-id}", map[string]route{
+	h.handle("/v1/apps/{appID}/jobs/export/{jobID}", map[string]route{
 		"GET": {"GetExportJob", h.getExportJob},
 	})
-	h.handle("/v1/apps/{application-id}/segments/{segment-id}/jobs/export", map[string]route{
+	h.handle("/v1/apps/{appID}/segments/{segmentID}/jobs/export", map[string]route{
 		"GET": {"GetSegmentExportJobs", h.getSegmentExportJobs},
 	})
 	// Everything else: Pinpoint's NotFoundException, not ServeMux's text.

@@ -21,7 +21,7 @@ func (h *Handler) createApp(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) getApp(w http.ResponseWriter, r *request) error {
-	app, err := h.Store.GetApp(r.Context(), r.scope, r.PathValue("application-id"))
+	app, err := h.Store.GetApp(r.Context(), r.scope, r.PathValue("appID"))
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (h *Handler) getApps(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) deleteApp(w http.ResponseWriter, r *request) error {
-	app, err := h.Store.DeleteApp(r.Context(), r.scope, r.PathValue("application-id"))
+	app, err := h.Store.DeleteApp(r.Context(), r.scope, r.PathValue("appID"))
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (h *Handler) deleteApp(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) getAppSettings(w http.ResponseWriter, r *request) error {
-	s, err := h.Store.GetAppSettings(r.Context(), r.scope, r.PathValue("application-id"))
+	s, err := h.Store.GetAppSettings(r.Context(), r.scope, r.PathValue("appID"))
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (h *Handler) updateAppSettings(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	ctx := r.Context()
-	s, err := h.Store.GetAppSettings(ctx, r.scope, r.PathValue("application-id"))
+	s, err := h.Store.GetAppSettings(ctx, r.scope, r.PathValue("appID"))
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (h *Handler) updateAppSettings(w http.ResponseWriter, r *request) error {
 // another account or region, or of a resource kind pinfold does not tag,
 // is NotFoundException, as AWS answers for resources the caller cannot see.
 func (h *Handler) resourceApp(r *request) (string, error) {
-	arn := r.PathValue("resource-arn")
+	arn := r.PathValue("resourceARN")
 	prefix := "arn:aws:mobiletargeting:" + r.scope.Region + ":" + r.scope.Account + ":apps/"
 	id, ok := strings.CutPrefix(arn, prefix)
 	if !ok {

@@ -8,14 +8,14 @@ import (
 )
 
 func (h *Handler) updateEndpoint(w http.ResponseWriter, r *request) error {
-	u, err := wire.DecodeEndpointRequest(r.body, r.PathValue("endpoint-id"))
+	u, err := wire.DecodeEndpointRequest(r.body, r.PathValue("endpointID"))
 	if err != nil {
 		return err
 	}
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	if err := h.Store.UpsertEndpoints(r.Context(), r.scope, r.PathValue("application-id"), []pinfold.EndpointUpdate{u}, h.Now()); err != nil {
+	if err := h.Store.UpsertEndpoints(r.Context(), r.scope, r.PathValue("appID"), []pinfold.EndpointUpdate{u}, h.Now()); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusAccepted, wire.MessageBody("Accepted", r.id))
@@ -31,14 +31,14 @@ func (h *Handler) updateEndpointsBatch(w http.ResponseWriter, r *request) error 
 			return pinfold.Errorf(pinfold.ErrorCode(err), "Item[%d]: %s", i, pinfold.ErrorMessage(err))
 		}
 	}
-	if err := h.Store.UpsertEndpoints(r.Context(), r.scope, r.PathValue("application-id"), us, h.Now()); err != nil {
+	if err := h.Store.UpsertEndpoints(r.Context(), r.scope, r.PathValue("appID"), us, h.Now()); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusAccepted, wire.MessageBody("Accepted", r.id))
 }
 
 func (h *Handler) getEndpoint(w http.ResponseWriter, r *request) error {
-	e, err := h.Store.GetEndpoint(r.Context(), r.scope, r.PathValue("application-id"), r.PathValue("endpoint-id"))
+	e, err := h.Store.GetEndpoint(r.Context(), r.scope, r.PathValue("appID"), r.PathValue("endpointID"))
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (h *Handler) getEndpoint(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) deleteEndpoint(w http.ResponseWriter, r *request) error {
-	e, err := h.Store.DeleteEndpoint(r.Context(), r.scope, r.PathValue("application-id"), r.PathValue("endpoint-id"))
+	e, err := h.Store.DeleteEndpoint(r.Context(), r.scope, r.PathValue("appID"), r.PathValue("endpointID"))
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (h *Handler) deleteEndpoint(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) getUserEndpoints(w http.ResponseWriter, r *request) error {
-	es, err := h.Store.GetUserEndpoints(r.Context(), r.scope, r.PathValue("application-id"), r.PathValue("user-id"))
+	es, err := h.Store.GetUserEndpoints(r.Context(), r.scope, r.PathValue("appID"), r.PathValue("userID"))
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (h *Handler) getUserEndpoints(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) deleteUserEndpoints(w http.ResponseWriter, r *request) error {
-	es, err := h.Store.DeleteUserEndpoints(r.Context(), r.scope, r.PathValue("application-id"), r.PathValue("user-id"))
+	es, err := h.Store.DeleteUserEndpoints(r.Context(), r.scope, r.PathValue("appID"), r.PathValue("userID"))
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (h *Handler) deleteUserEndpoints(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) removeAttributes(w http.ResponseWriter, r *request) error {
-	kind := pinfold.AttributeKind(r.PathValue("attribute-type"))
+	kind := pinfold.AttributeKind(r.PathValue("attributeType"))
 	switch kind {
 	case pinfold.EndpointCustomAttributes, pinfold.EndpointMetricAttributes, pinfold.EndpointUserAttributes:
 	default:
@@ -80,7 +80,7 @@ func (h *Handler) removeAttributes(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	appID := r.PathValue("application-id")
+	appID := r.PathValue("appID")
 	removed, err := h.Store.RemoveAttributes(r.Context(), r.scope, appID, kind, names)
 	if err != nil {
 		return err

@@ -41,6 +41,9 @@ var signatureExceptions = map[sigv4.Kind]string{
 	sigv4.UnrecognizedClient:         "UnrecognizedClientException",
 	sigv4.InvalidSignature:           "InvalidSignatureException",
 	sigv4.SignatureExpired:           "InvalidSignatureException",
+	sigv4.RequestExpired:             "InvalidSignatureException",
+	sigv4.ContentSHA256Mismatch:      "InvalidSignatureException",
+	sigv4.InvalidContentSHA256:       "InvalidSignatureException",
 }
 
 // writeError writes err as Pinpoint's error envelope: the x-amzn-ErrorType

@@ -12,7 +12,7 @@ func (h *Handler) createExportJob(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	ctx, appID := r.Context(), r.PathValue("application-id")
+	ctx, appID := r.Context(), r.PathValue("appID")
 	if _, err := h.Store.GetApp(ctx, r.scope, appID); err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (h *Handler) createExportJob(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) getExportJob(w http.ResponseWriter, r *request) error {
-	job, err := h.Store.GetJob(r.Context(), r.scope, r.PathValue("application-id"), r.PathValue("job-id"))
+	job, err := h.Store.GetJob(r.Context(), r.scope, r.PathValue("appID"), r.PathValue("jobID"))
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (h *Handler) listExportJobs(w http.ResponseWriter, r *request, f pinfold.Jo
 		return err
 	}
 	f.Type = pinfold.JobExport
-	jobs, next, err := h.Store.ListJobs(r.Context(), r.scope, r.PathValue("application-id"), f, page)
+	jobs, next, err := h.Store.ListJobs(r.Context(), r.scope, r.PathValue("appID"), f, page)
 	if err != nil {
 		return err
 	}
@@ -79,5 +79,5 @@ func (h *Handler) getExportJobs(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) getSegmentExportJobs(w http.ResponseWriter, r *request) error {
-	return h.listExportJobs(w, r, pinfold.JobFilter{SegmentID: r.PathValue("segment-id")})
+	return h.listExportJobs(w, r, pinfold.JobFilter{SegmentID: r.PathValue("segmentID")})
 }

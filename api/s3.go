@@ -15,6 +15,9 @@ var s3SignatureErrors = map[sigv4.Kind]string{
 	sigv4.UnrecognizedClient:         "InvalidAccessKeyId",
 	sigv4.InvalidSignature:           "SignatureDoesNotMatch",
 	sigv4.SignatureExpired:           "RequestTimeTooSkewed",
+	sigv4.RequestExpired:             "AccessDenied",
+	sigv4.ContentSHA256Mismatch:      "XAmzContentSHA256Mismatch",
+	sigv4.InvalidContentSHA256:       "InvalidArgument",
 }
 
 // writeS3Error writes an authentication failure of the embedded S3 endpoint
@@ -27,7 +30,7 @@ func writeS3Error(w http.ResponseWriter, requestID string, err error) int {
 		if code == "" {
 			code = "AccessDenied"
 		}
-		if code == "AuthorizationHeaderMalformed" {
+		if code == "AuthorizationHeaderMalformed" || code == "XAmzContentSHA256Mismatch" || code == "InvalidArgument" {
 			status = http.StatusBadRequest
 		}
 	}
