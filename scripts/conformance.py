@@ -1,0 +1,287 @@
+"""pinfold conformance: unmodified boto3 and aws CLI clients against a running
+pinfold (AWS_ENDPOINT_URL and credentials come from the environment; see
+conformance.sh). Each check is a function; the run ends with one line
+"conformance: N passed, N failed" and exits non-zero on any failure."""
+
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+import boto3
+import botocore
+from botocore.config import Config
+
+ENDPOINT = os.environ["AWS_ENDPOINT_URL"]
+CFG = Config(retries={"total_max_attempts": 1})
+
+
+def pinpoint(key="test", region="us-east-1"):
+    return boto3.client("pinpoint", region_name=region, aws_access_key_id=key,
+                        aws_secret_access_key=key, config=CFG)
+
+
+def s3(key="test"):
+    return boto3.client("s3", region_name="us-east-1", aws_access_key_id=key,
+                        aws_secret_access_key=key,
+                        config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}))
+
+
+def expect_error(code, fn, *args, **kwargs):
+    try:
+        fn(*args, **kwargs)
+    except botocore.exceptions.ClientError as e:
+        got = e.response["Error"]["Code"]
+        assert got == code, f"error code {got} ({e.response['Error'].get('Message')}), want {code}"
+        return e.response
+    raise AssertionError(f"no error, want {code}")
+
+
+def new_app(c, name="conformance"):
+    return c.create_app(CreateApplicationRequest={"Name": name})["ApplicationResponse"]["Id"]
+
+
+CHECKS = []
+
+
+def check(fn):
+    CHECKS.append(fn)
+    return fn
+
+
+@check
+def apps_lifecycle():
+    c = pinpoint()
+    r = c.create_app(CreateApplicationRequest={"Name": "shop", "tags": {"team": "growth"}})
+    app = r["ApplicationResponse"]
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert len(app["Id"]) == 32 and app["Arn"].endswith(":apps/" + app["Id"]), app
+    assert app["Arn"].startswith("arn:aws:mobiletargeting:us-east-1:000000000000:"), app["Arn"]
+    assert app["tags"] == {"team": "growth"}, app
+    got = c.get_app(ApplicationId=app["Id"])["ApplicationResponse"]
+    assert got["Name"] == "shop" and got["CreationDate"].endswith("Z"), got
+    c.tag_resource(ResourceArn=app["Arn"], TagsModel={"tags": {"env": "prod"}})
+    c.untag_resource(ResourceArn=app["Arn"], TagKeys=["team"])
+    assert c.list_tags_for_resource(ResourceArn=app["Arn"])["TagsModel"]["tags"] == {"env": "prod"}
+    s = c.update_application_settings(ApplicationId=app["Id"], WriteApplicationSettingsRequest={
+        "QuietTime": {"Start": "22:00", "End": "06:00"}})["ApplicationSettingsResource"]
+    assert s["QuietTime"] == {"Start": "22:00", "End": "06:00"}, s
+    assert c.get_application_settings(ApplicationId=app["Id"])["ApplicationSettingsResource"]["QuietTime"]["End"] == "06:00"
+    expect_error("NotFoundException", pinpoint("other").get_app, ApplicationId=app["Id"])
+    assert c.delete_app(ApplicationId=app["Id"])["ApplicationResponse"]["Id"] == app["Id"]
+    resp = expect_error("NotFoundException", c.get_app, ApplicationId=app["Id"])
+    assert resp["Error"]["Message"] == "Application not found", resp["Error"]
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+@check
+def apps_pagination():
+    c = pinpoint(region="ap-south-1")
+    ids = {new_app(c, f"p{i}") for i in range(5)}
+    seen, token, pages = [], None, 0
+    while True:
+        kw = {"PageSize": "2"}
+        if token:
+            kw["Token"] = token
+        r = c.get_apps(**kw)["ApplicationsResponse"]
+        pages += 1
+        seen += [a["Id"] for a in r["Item"]]
+        token = r.get("NextToken")
+        if not token:
+            break
+    assert set(seen) == ids and len(seen) == 5 and pages == 3, (seen, pages)
+    expect_error("BadRequestException", c.get_apps, Token="garbage")
+
+
+@check
+def endpoints():
+    c = pinpoint()
+    app = new_app(c)
+    eid = "e 1/x"
+    r = c.update_endpoint(ApplicationId=app, EndpointId=eid, EndpointRequest={
+        "ChannelType": "EMAIL", "Address": "a@example.com",
+        "Attributes": {"Plan": ["gold"], "Tags": ["a", "b"]}, "Metrics": {"score": 75.0},
+        "Location": {"Country": "US", "Latitude": 47.6, "Longitude": -122.3},
+        "Demographic": {"Platform": "ios", "Make": "Apple"},
+        "User": {"UserId": "u1", "UserAttributes": {"Tier": ["a"]}}})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert r["MessageBody"]["Message"] == "Accepted", r["MessageBody"]
+    e = c.get_endpoint(ApplicationId=app, EndpointId=eid)["EndpointResponse"]
+    assert e["Id"] == eid and e["ApplicationId"] == app and e["EndpointStatus"] == "ACTIVE", e
+    assert 0 <= int(e["CohortId"]) <= 99 and e["Metrics"] == {"score": 75.0}, e
+    c.update_endpoint(ApplicationId=app, EndpointId=eid, EndpointRequest={"Attributes": {"Plan": ["silver"]}})
+    e2 = c.get_endpoint(ApplicationId=app, EndpointId=eid)["EndpointResponse"]
+    assert e2["Attributes"] == {"Plan": ["silver"], "Tags": ["a", "b"]}, e2["Attributes"]
+    assert e2["CreationDate"] == e["CreationDate"] and e2["User"]["UserId"] == "u1", e2
+    items = [{"Id": f"b{i}", "ChannelType": "SMS", "Address": f"+1555{i:04d}", "User": {"UserId": "bob"} if i < 3 else {}}
+             for i in range(100)]
+    r = c.update_endpoints_batch(ApplicationId=app, EndpointBatchRequest={"Item": items})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 202
+    expect_error("BadRequestException", c.update_endpoints_batch, ApplicationId=app,
+                 EndpointBatchRequest={"Item": items + [{"Id": "x", "ChannelType": "SMS", "Address": "1"}]})
+    ue = c.get_user_endpoints(ApplicationId=app, UserId="bob")["EndpointsResponse"]["Item"]
+    assert sorted(x["Id"] for x in ue) == ["b0", "b1", "b2"], ue
+    ra = c.remove_attributes(ApplicationId=app, AttributeType="endpoint-custom-attributes",
+                             UpdateAttributesRequest={"Blacklist": ["Tags"]})["AttributesResource"]
+    assert ra["Attributes"] == ["Tags"] and ra["AttributeType"] == "endpoint-custom-attributes", ra
+    assert "Tags" not in c.get_endpoint(ApplicationId=app, EndpointId=eid)["EndpointResponse"]["Attributes"]
+    d = c.delete_user_endpoints(ApplicationId=app, UserId="bob")
+    assert d["ResponseMetadata"]["HTTPStatusCode"] == 202 and len(d["EndpointsResponse"]["Item"]) == 3
+    d = c.delete_endpoint(ApplicationId=app, EndpointId=eid)
+    assert d["EndpointResponse"]["Address"] == "a@example.com"
+    expect_error("NotFoundException", c.get_endpoint, ApplicationId=app, EndpointId=eid)
+
+
+@check
+def endpoint_quotas_and_validation():
+    c = pinpoint()
+    app = new_app(c)
+    items = [{"Id": f"u{i}", "ChannelType": "SMS", "Address": f"+1{i}", "User": {"UserId": "carol"}} for i in range(16)]
+    resp = expect_error("BadRequestException", c.update_endpoints_batch, ApplicationId=app,
+                        EndpointBatchRequest={"Item": items})
+    assert resp["Error"]["Message"] == "Exceeded maximum endpoint per user count: 15", resp["Error"]
+    expect_error("NotFoundException", c.get_endpoint, ApplicationId=app, EndpointId="u0")
+    resp = expect_error("BadRequestException", c.update_endpoint, ApplicationId=app, EndpointId="n",
+                        EndpointRequest={"ChannelType": "SMS"})
+    assert "Missing Address" in resp["Error"]["Message"], resp["Error"]
+    expect_error("BadRequestException", c.update_endpoint, ApplicationId=app, EndpointId="n",
+                 EndpointRequest={"ChannelType": "FAX", "Address": "1"})
+    expect_error("BadRequestException", c.update_endpoint, ApplicationId=app, EndpointId="n",
+                 EndpointRequest={"ChannelType": "SMS", "Address": "1", "Attributes": {"a" * 51: ["v"]}})
+
+
+@check
+def authentication_errors():
+    bad = boto3.client("pinpoint", region_name="us-east-1", aws_access_key_id="test",
+                       aws_secret_access_key="wrong", config=CFG)
+    r = expect_error("InvalidSignatureException", bad.get_apps)
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 403
+    expect_error("UnrecognizedClientException", pinpoint("nobody").get_apps)
+
+
+@check
+def aws_cli_pinpoint():
+    out = subprocess.run(["aws", "pinpoint", "create-app", "--create-application-request", "Name=cli-app"],
+                         check=True, capture_output=True, text=True).stdout
+    app = json.loads(out)["ApplicationResponse"]
+    out = subprocess.run(["aws", "pinpoint", "get-app", "--application-id", app["Id"]],
+                         check=True, capture_output=True, text=True).stdout
+    assert json.loads(out)["ApplicationResponse"]["Name"] == "cli-app"
+    subprocess.run(["aws", "pinpoint", "update-endpoint", "--application-id", app["Id"], "--endpoint-id", "cli-1",
+                    "--endpoint-request", json.dumps({"ChannelType": "SMS", "Address": "+15550001"})],
+                   check=True, capture_output=True, text=True)
+    out = subprocess.run(["aws", "pinpoint", "get-endpoint", "--application-id", app["Id"], "--endpoint-id", "cli-1"],
+                         check=True, capture_output=True, text=True).stdout
+    assert json.loads(out)["EndpointResponse"]["Address"] == "+15550001"
+    p = subprocess.run(["aws", "pinpoint", "get-app", "--application-id", "0" * 32], capture_output=True, text=True)
+    assert p.returncode != 0 and "NotFoundException" in p.stderr, p.stderr
+
+
+ROLE = "arn:aws:iam::000000000000:role/pinfold-export"
+
+
+def wait_job(c, app, job_id, timeout=120):
+    deadline = time.time() + timeout
+    seen = []
+    while time.time() < deadline:
+        j = c.get_export_job(ApplicationId=app, JobId=job_id)["ExportJobResponse"]
+        if not seen or seen[-1] != j["JobStatus"]:
+            seen.append(j["JobStatus"])
+        if j["JobStatus"] in ("COMPLETED", "FAILED"):
+            return j, seen
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} not finished after {timeout}s: statuses {seen}")
+
+
+@check
+def export_job_to_builtin_s3():
+    c, s = pinpoint(), s3()
+    s.create_bucket(Bucket="exports")
+    app = new_app(c)
+    for b in range(10):
+        items = [{"Id": f"x{b}-{i}", "ChannelType": "EMAIL", "Address": f"u{b}-{i}@example.com",
+                  "Attributes": {"Plan": ["gold" if i % 2 else "free"]}, "Metrics": {"visits": float(i)},
+                  "User": {"UserId": f"user{b}-{i}"} if i % 3 == 0 else {}} for i in range(100)]
+        c.update_endpoints_batch(ApplicationId=app, EndpointBatchRequest={"Item": items})
+    r = c.create_export_job(ApplicationId=app, ExportJobRequest={"RoleArn": ROLE, "S3UrlPrefix": "s3://exports/run1/"})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 202
+    job = r["ExportJobResponse"]
+    assert job["Type"] == "EXPORT" and job["JobStatus"] == "CREATED", job
+    assert job["Definition"] == {"RoleArn": ROLE, "S3UrlPrefix": "s3://exports/run1/"}, job["Definition"]
+    done, statuses = wait_job(c, app, job["Id"])
+    assert done["JobStatus"] == "COMPLETED", (done, statuses)
+    assert done["TotalProcessed"] == 1000 and done["TotalFailures"] == 0, done
+    assert done["TotalPieces"] == 3 and done["CompletedPieces"] == 3 and done["FailedPieces"] == 0, done
+    assert "CompletionDate" in done, done
+    keys = [o["Key"] for o in s.list_objects_v2(Bucket="exports", Prefix="run1/")["Contents"]]
+    gz = [k for k in keys if k.endswith(".gz")]
+    assert len(gz) == 3, keys
+    lines = []
+    for k in gz:
+        data = s.get_object(Bucket="exports", Key=k)["Body"].read()
+        text = gzip.decompress(data).decode("utf-8")
+        assert text.endswith("\n"), k
+        lines += text.splitlines()
+    assert len(lines) == 1000, len(lines)
+    ids = set()
+    for line in lines:
+        got = json.loads(line)
+        assert list(got)[0] == "ChannelType" and "CohortId" not in got, line
+        want = c.get_endpoint(ApplicationId=app, EndpointId=got["Id"])["EndpointResponse"]
+        want.pop("CohortId")
+        assert got == want, (got, want)
+        ids.add(got["Id"])
+    assert len(ids) == 1000
+    listed = c.get_export_jobs(ApplicationId=app)["ExportJobsResponse"]["Item"]
+    assert [j["Id"] for j in listed] == [job["Id"]], listed
+    # The aws CLI sees the same objects through the same URL.
+    out = subprocess.run(["aws", "s3", "ls", "s3://exports/run1/", "--recursive"], check=True,
+                         capture_output=True, text=True).stdout
+    assert out.count(".gz") == 3, out
+
+
+@check
+def export_job_validation_and_failure():
+    c = pinpoint()
+    app = new_app(c)
+    c.update_endpoint(ApplicationId=app, EndpointId="one", EndpointRequest={"ChannelType": "SMS", "Address": "+1"})
+    expect_error("BadRequestException", c.create_export_job, ApplicationId=app,
+                 ExportJobRequest={"RoleArn": "not-an-arn", "S3UrlPrefix": "s3://exports/"})
+    expect_error("BadRequestException", c.create_export_job, ApplicationId=app,
+                 ExportJobRequest={"RoleArn": ROLE, "S3UrlPrefix": "http://exports/"})
+    expect_error("NotFoundException", c.create_export_job, ApplicationId="0" * 32,
+                 ExportJobRequest={"RoleArn": ROLE, "S3UrlPrefix": "s3://exports/"})
+    expect_error("NotFoundException", c.get_export_job, ApplicationId=app, JobId="0" * 32)
+    job = c.create_export_job(ApplicationId=app, ExportJobRequest={
+        "RoleArn": ROLE, "S3UrlPrefix": "s3://no-such-bucket/x/"})["ExportJobResponse"]
+    done, _ = wait_job(c, app, job["Id"])
+    assert done["JobStatus"] == "FAILED" and done["FailedPieces"] == 1 and done["TotalFailures"] == 1, done
+    assert any("no-such-bucket" in f for f in done["Failures"]), done["Failures"]
+
+
+def main():
+    only = set(sys.argv[1:])
+    passed = failed = 0
+    for fn in CHECKS:
+        if only and fn.__name__ not in only:
+            continue
+        t0 = time.time()
+        try:
+            fn()
+        except Exception:
+            failed += 1
+            print(f"FAIL {fn.__name__}")
+            traceback.print_exc()
+        else:
+            passed += 1
+            print(f"ok   {fn.__name__} ({time.time() - t0:.2f}s)")
+    print(f"conformance: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
