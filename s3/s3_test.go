@@ -1,0 +1,401 @@
+package s3_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/s3"
+)
+
+const (
+	accessKey = "pinfoldtest"
+	secretKey = "pinfoldtestsecret"
+)
+
+var scope = pinfold.Scope{Account: "123456789012", Region: "us-east-1"} // ignored by s3.Store
+
+// gateway is a running versitygw.
+type gateway struct {
+	Endpoint string
+}
+
+// versitygwBinary finds versitygw: $PINFOLD_VERSITYGW, then PATH. Without it
+// the test is skipped, or fails in CI (CI=true).
+func versitygwBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("PINFOLD_VERSITYGW"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("versitygw")
+	if err != nil {
+		msg := "versitygw not found (set PINFOLD_VERSITYGW or put it on PATH; .ci/install-versitygw.sh installs it)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return p
+}
+
+// startGateway runs versitygw's POSIX backend in a temporary directory on a
+// free 127.0.0.1 port, with one root user (accessKey, secretKey). It checks
+// SigV4 like S3 does.
+func startGateway(t *testing.T) *gateway {
+	t.Helper()
+	bin := versitygwBinary(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--access", accessKey, "--secret", secretKey, "--region", "us-east-1", "--quiet"}
+	posix := []string{"posix"}
+	if !xattrsWork(data) {
+		// The POSIX backend keeps metadata in extended attributes; without
+		// them, in a sidecar directory.
+		meta := filepath.Join(dir, "meta")
+		if err := os.Mkdir(meta, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		posix = append(posix, "--sidecar", meta)
+	}
+	posix = append(posix, data)
+
+	// The port is picked by listening on :0 and closing; another process can
+	// take it in between, in which case versitygw exits and we try again.
+	var lastOut string
+	for range 3 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+
+		var out syncBuffer
+		cmd := exec.Command(bin, append(append(args, "--port", addr), posix...)...)
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start versitygw: %v", err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		if waitListening(addr, exited) {
+			t.Cleanup(func() {
+				cmd.Process.Kill()
+				<-exited
+			})
+			return &gateway{Endpoint: "http://" + addr}
+		}
+		cmd.Process.Kill()
+		lastOut = out.String()
+	}
+	t.Fatalf("versitygw did not start:\n%s", lastOut)
+	return nil
+}
+
+// waitListening waits until addr accepts connections (true) or the process
+// exits or 30 seconds pass (false). versitygw prints its banner before it
+// listens and has no readiness signal, so this dials until it can.
+func waitListening(addr string, exited <-chan error) bool {
+	deadline := time.Now().Add(30 * time.Second)
+	retry := time.NewTicker(20 * time.Millisecond)
+	defer retry.Stop()
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return true
+		}
+		select {
+		case <-exited:
+			return false
+		case <-retry.C:
+		}
+	}
+	return false
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's two output streams.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// adminClient is a plain SDK client of the gateway, for setting up and
+// inspecting what the store did.
+func (g *gateway) adminClient() *awss3.Client {
+	return awss3.New(awss3.Options{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
+		BaseEndpoint: aws.String(g.Endpoint),
+		UsePathStyle: true,
+	})
+}
+
+func (g *gateway) createBucket(t *testing.T, name string) {
+	t.Helper()
+	if _, err := g.adminClient().CreateBucket(context.Background(), &awss3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatalf("CreateBucket %s: %v", name, err)
+	}
+}
+
+func openStore(t *testing.T, cfg s3.Config) *s3.Store {
+	t.Helper()
+	s := s3.NewStore(cfg)
+	if err := s.Open(context.Background()); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func (g *gateway) config() s3.Config {
+	return s3.Config{Endpoint: g.Endpoint, Region: "us-east-1", UsePathStyle: true, AccessKeyID: accessKey, SecretAccessKey: secretKey}
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := pinfold.ErrorCode(err); got != code {
+		t.Fatalf("error %v: got code %q, want %q", err, got, code)
+	}
+}
+
+// stream yields n bytes of a deterministic pattern, one small Read at a
+// time, without Seek or Len: the uploader cannot learn its size.
+type stream struct {
+	n, off int64
+	failAt int64 // fail with errBroken once off reaches failAt, if > 0
+}
+
+var errBroken = errors.New("producer failed")
+
+func (s *stream) Read(p []byte) (int, error) {
+	if s.failAt > 0 && s.off >= s.failAt {
+		return 0, errBroken
+	}
+	if s.off >= s.n {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), s.n-s.off, 32<<10)]
+	for i := range p {
+		x := s.off + int64(i)
+		p[i] = byte(x ^ x>>8 ^ x>>16)
+	}
+	s.off += int64(len(p))
+	return len(p), nil
+}
+
+func sum(r io.Reader) ([]byte, int64, error) {
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	return h.Sum(nil), n, err
+}
+
+func TestStore(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t)
+	g.createBucket(t, "exports")
+	s := openStore(t, g.config())
+	ctx := context.Background()
+
+	t.Run("put get list", func(t *testing.T) {
+		objs := map[string]string{
+			"run1/part-0001.json": "one",
+			"run1/part-0002.json": "two",
+			"run1/sub/deep.json":  "deep",
+			"run10/x.json":        "ten",
+			"top.json":            "top",
+		}
+		for k, v := range objs {
+			if err := s.PutObject(ctx, scope, "exports", k, strings.NewReader(v)); err != nil {
+				t.Fatalf("PutObject %s: %v", k, err)
+			}
+		}
+		rc, err := s.GetObject(ctx, scope, "exports", "run1/sub/deep.json")
+		if err != nil {
+			t.Fatalf("GetObject: %v", err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || string(got) != "deep" {
+			t.Errorf("GetObject: got %q, %v", got, err)
+		}
+		// Replacing an object.
+		if err := s.PutObject(ctx, scope, "exports", "top.json", strings.NewReader("replaced")); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			prefix string
+			want   []pinfold.ObjectInfo
+		}{
+			{"run1/", []pinfold.ObjectInfo{{Key: "run1/part-0001.json", Size: 3}, {Key: "run1/part-0002.json", Size: 3}, {Key: "run1/sub/deep.json", Size: 4}}},
+			{"run1/sub/", []pinfold.ObjectInfo{{Key: "run1/sub/deep.json", Size: 4}}},
+			{"run1", []pinfold.ObjectInfo{{Key: "run1/part-0001.json", Size: 3}, {Key: "run1/part-0002.json", Size: 3}, {Key: "run1/sub/deep.json", Size: 4}, {Key: "run10/x.json", Size: 3}}},
+			{"top", []pinfold.ObjectInfo{{Key: "top.json", Size: int64(len("replaced"))}}},
+			{"none/", nil},
+		}
+		for _, tt := range tests {
+			got, err := s.ListObjects(ctx, scope, "exports", tt.prefix)
+			if err != nil {
+				t.Fatalf("ListObjects(%q): %v", tt.prefix, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ListObjects(%q):\n got %v\nwant %v", tt.prefix, got, tt.want)
+			}
+		}
+	})
+
+	t.Run("list pages", func(t *testing.T) {
+		// More keys than one ListObjectsV2 page (1000).
+		const n = 1005
+		for i := range n {
+			if err := s.PutObject(ctx, scope, "exports", fmt.Sprintf("many/%04d", i), strings.NewReader("x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.ListObjects(ctx, scope, "exports", "many/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != n || got[0].Key != "many/0000" || got[n-1].Key != fmt.Sprintf("many/%04d", n-1) {
+			t.Errorf("ListObjects over pages: got %d objects (%v ... %v), want %d", len(got), got[0], got[len(got)-1], n)
+		}
+	})
+
+	t.Run("multipart stream", func(t *testing.T) {
+		const size = 17<<20 + 4321 // three 8 MiB parts
+		if err := s.PutObject(ctx, scope, "exports", "big/stream.bin", &stream{n: size}); err != nil {
+			t.Fatalf("PutObject of %d bytes: %v", size, err)
+		}
+		want, _, _ := sum(&stream{n: size})
+		rc, err := s.GetObject(ctx, scope, "exports", "big/stream.bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, n, err := sum(rc)
+		rc.Close()
+		if err != nil || n != size || !bytes.Equal(got, want) {
+			t.Errorf("read back %d bytes (%v), want %d identical bytes", n, err, size)
+		}
+		head, err := g.adminClient().HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String("exports"), Key: aws.String("big/stream.bin")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if etag := aws.ToString(head.ETag); !strings.HasSuffix(etag, `-3"`) {
+			t.Errorf("ETag %s: want a 3-part multipart upload", etag)
+		}
+	})
+
+	t.Run("failed stream stores nothing", func(t *testing.T) {
+		err := s.PutObject(ctx, scope, "exports", "big/broken.bin", &stream{n: 20 << 20, failAt: 10 << 20})
+		if !errors.Is(err, errBroken) {
+			t.Fatalf("PutObject with failing body: got %v, want the body's error", err)
+		}
+		_, err = s.GetObject(ctx, scope, "exports", "big/broken.bin")
+		wantCode(t, err, pinfold.ENOTFOUND)
+		up, err := g.adminClient().ListMultipartUploads(ctx, &awss3.ListMultipartUploadsInput{Bucket: aws.String("exports")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(up.Uploads) != 0 {
+			t.Errorf("multipart uploads left behind: %d", len(up.Uploads))
+		}
+	})
+
+	t.Run("not found", func(t *testing.T) {
+		err := s.PutObject(ctx, scope, "nosuchbucket", "k", strings.NewReader("x"))
+		wantCode(t, err, pinfold.ENOTFOUND)
+		if msg := pinfold.ErrorMessage(err); !strings.Contains(msg, "nosuchbucket") {
+			t.Errorf("message %q does not name the bucket", msg)
+		}
+		_, err = s.GetObject(ctx, scope, "nosuchbucket", "k")
+		wantCode(t, err, pinfold.ENOTFOUND)
+		_, err = s.ListObjects(ctx, scope, "nosuchbucket", "")
+		wantCode(t, err, pinfold.ENOTFOUND)
+		_, err = s.GetObject(ctx, scope, "exports", "no/such/key")
+		wantCode(t, err, pinfold.ENOTFOUND)
+		if msg := pinfold.ErrorMessage(err); !strings.Contains(msg, "exports/no/such/key") {
+			t.Errorf("message %q does not name the key", msg)
+		}
+	})
+
+	t.Run("wrong credentials", func(t *testing.T) {
+		for name, cfg := range map[string]s3.Config{
+			"wrong secret": {Endpoint: g.Endpoint, Region: "us-east-1", UsePathStyle: true, AccessKeyID: accessKey, SecretAccessKey: "wrong"},
+			"unknown key":  {Endpoint: g.Endpoint, Region: "us-east-1", UsePathStyle: true, AccessKeyID: "nobody", SecretAccessKey: secretKey},
+		} {
+			bad := openStore(t, cfg)
+			err := bad.PutObject(ctx, scope, "exports", "denied", strings.NewReader("x"))
+			if err == nil {
+				t.Fatalf("%s: PutObject succeeded", name)
+			}
+			wantCode(t, err, pinfold.EFORBIDDEN)
+			_, err = bad.ListObjects(ctx, scope, "exports", "")
+			wantCode(t, err, pinfold.EFORBIDDEN)
+			_, err = bad.GetObject(ctx, scope, "exports", "top.json")
+			wantCode(t, err, pinfold.EFORBIDDEN)
+		}
+		if _, err := s.GetObject(ctx, scope, "exports", "denied"); pinfold.ErrorCode(err) != pinfold.ENOTFOUND {
+			t.Errorf("object put with wrong credentials: %v", err)
+		}
+	})
+
+	t.Run("not open", func(t *testing.T) {
+		err := s3.NewStore(g.config()).PutObject(ctx, scope, "exports", "k", strings.NewReader("x"))
+		if err == nil {
+			t.Error("PutObject before Open: got nil error")
+		}
+	})
+}
+
+// TestDefaultCredentialChain leaves credentials and region out of Config:
+// the SDK's standard chain finds them in the environment.
+func TestDefaultCredentialChain(t *testing.T) {
+	g := startGateway(t)
+	g.createBucket(t, "chain")
+	dir := t.TempDir()
+	t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secretKey)
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	s := openStore(t, s3.Config{Endpoint: g.Endpoint, UsePathStyle: true})
+	ctx := context.Background()
+	if err := s.PutObject(ctx, scope, "chain", "k", strings.NewReader("from env")); err != nil {
+		t.Fatalf("PutObject with credentials from the environment: %v", err)
+	}
+	objs, err := s.ListObjects(ctx, scope, "chain", "")
+	if err != nil || len(objs) != 1 || objs[0].Key != "k" {
+		t.Errorf("ListObjects: %v, %v", objs, err)
+	}
+}
