@@ -7,167 +7,25 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/s3"
+	"github.com/pinfold/pinfold/s3/s3test"
 )
 
 const (
-	accessKey = "pinfoldtest"
+	accessKey = "pinfoldtest" // the root user of s3test's gateways
 	secretKey = "pinfoldtestsecret"
 )
 
 var scope = pinfold.Scope{Account: "123456789012", Region: "us-east-1"} // ignored by s3.Store
-
-// gateway is a running versitygw.
-type gateway struct {
-	Endpoint string
-}
-
-// versitygwBinary finds versitygw: $PINFOLD_VERSITYGW, then PATH. Without it
-// the test is skipped, or fails in CI (CI=true).
-func versitygwBinary(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("PINFOLD_VERSITYGW"); p != "" {
-		return p
-	}
-	p, err := exec.LookPath("versitygw")
-	if err != nil {
-		msg := "versitygw not found (set PINFOLD_VERSITYGW or put it on PATH; .ci/install-versitygw.sh installs it)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
-}
-
-// startGateway runs versitygw's POSIX backend in a temporary directory on a
-// free 127.0.0.1 port, with one root user (accessKey, secretKey). It checks
-// SigV4 like S3 does.
-func startGateway(t *testing.T) *gateway {
-	t.Helper()
-	bin := versitygwBinary(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	if err := os.Mkdir(data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"--access", accessKey, "--secret", secretKey, "--region", "us-east-1", "--quiet"}
-	posix := []string{"posix"}
-	if !xattrsWork(data) {
-		// The POSIX backend keeps metadata in extended attributes; without
-		// them, in a sidecar directory.
-		meta := filepath.Join(dir, "meta")
-		if err := os.Mkdir(meta, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		posix = append(posix, "--sidecar", meta)
-	}
-	posix = append(posix, data)
-
-	// The port is picked by listening on :0 and closing; another process can
-	// take it in between, in which case versitygw exits and we try again.
-	var lastOut string
-	for range 3 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-
-		var out syncBuffer
-		cmd := exec.Command(bin, append(append(args, "--port", addr), posix...)...)
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start versitygw: %v", err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		if waitListening(addr, exited) {
-			t.Cleanup(func() {
-				cmd.Process.Kill()
-				<-exited
-			})
-			return &gateway{Endpoint: "http://" + addr}
-		}
-		cmd.Process.Kill()
-		lastOut = out.String()
-	}
-	t.Fatalf("versitygw did not start:\n%s", lastOut)
-	return nil
-}
-
-// waitListening waits until addr accepts connections (true) or the process
-// exits or 30 seconds pass (false). versitygw prints its banner before it
-// listens and has no readiness signal, so this dials until it can.
-func waitListening(addr string, exited <-chan error) bool {
-	deadline := time.Now().Add(30 * time.Second)
-	retry := time.NewTicker(20 * time.Millisecond)
-	defer retry.Stop()
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return true
-		}
-		select {
-		case <-exited:
-			return false
-		case <-retry.C:
-		}
-	}
-	return false
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's two output streams.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// adminClient is a plain SDK client of the gateway, for setting up and
-// inspecting what the store did.
-func (g *gateway) adminClient() *awss3.Client {
-	return awss3.New(awss3.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
-		BaseEndpoint: aws.String(g.Endpoint),
-		UsePathStyle: true,
-	})
-}
-
-func (g *gateway) createBucket(t *testing.T, name string) {
-	t.Helper()
-	if _, err := g.adminClient().CreateBucket(context.Background(), &awss3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
-		t.Fatalf("CreateBucket %s: %v", name, err)
-	}
-}
 
 func openStore(t *testing.T, cfg s3.Config) *s3.Store {
 	t.Helper()
@@ -176,10 +34,6 @@ func openStore(t *testing.T, cfg s3.Config) *s3.Store {
 		t.Fatalf("Open: %v", err)
 	}
 	return s
-}
-
-func (g *gateway) config() s3.Config {
-	return s3.Config{Endpoint: g.Endpoint, Region: "us-east-1", UsePathStyle: true, AccessKeyID: accessKey, SecretAccessKey: secretKey}
 }
 
 func wantCode(t *testing.T, err error, code string) {
@@ -222,9 +76,9 @@ func sum(r io.Reader) ([]byte, int64, error) {
 
 func TestStore(t *testing.T) {
 	t.Parallel()
-	g := startGateway(t)
-	g.createBucket(t, "exports")
-	s := openStore(t, g.config())
+	g := s3test.StartVersitygw(t)
+	g.CreateBucket(t, "exports")
+	s := openStore(t, g.Config())
 	ctx := context.Background()
 
 	t.Run("put get list", func(t *testing.T) {
@@ -306,7 +160,7 @@ func TestStore(t *testing.T) {
 		if err != nil || n != size || !bytes.Equal(got, want) {
 			t.Errorf("read back %d bytes (%v), want %d identical bytes", n, err, size)
 		}
-		head, err := g.adminClient().HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String("exports"), Key: aws.String("big/stream.bin")})
+		head, err := g.Client().HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String("exports"), Key: aws.String("big/stream.bin")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -322,7 +176,7 @@ func TestStore(t *testing.T) {
 		}
 		_, err = s.GetObject(ctx, scope, "exports", "big/broken.bin")
 		wantCode(t, err, pinfold.ENOTFOUND)
-		up, err := g.adminClient().ListMultipartUploads(ctx, &awss3.ListMultipartUploadsInput{Bucket: aws.String("exports")})
+		up, err := g.Client().ListMultipartUploads(ctx, &awss3.ListMultipartUploadsInput{Bucket: aws.String("exports")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -370,7 +224,7 @@ func TestStore(t *testing.T) {
 	})
 
 	t.Run("not open", func(t *testing.T) {
-		err := s3.NewStore(g.config()).PutObject(ctx, scope, "exports", "k", strings.NewReader("x"))
+		err := s3.NewStore(g.Config()).PutObject(ctx, scope, "exports", "k", strings.NewReader("x"))
 		if err == nil {
 			t.Error("PutObject before Open: got nil error")
 		}
@@ -380,8 +234,8 @@ func TestStore(t *testing.T) {
 // TestDefaultCredentialChain leaves credentials and region out of Config:
 // the SDK's standard chain finds them in the environment.
 func TestDefaultCredentialChain(t *testing.T) {
-	g := startGateway(t)
-	g.createBucket(t, "chain")
+	g := s3test.StartVersitygw(t)
+	g.CreateBucket(t, "chain")
 	dir := t.TempDir()
 	t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", secretKey)
