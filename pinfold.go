@@ -85,3 +85,9 @@ type Store interface {
 	EndpointSource
 	Close() error
 }
+
+// NewRequestID returns a request ID in AWS's format, a v4 UUID with dashes.
+func NewRequestID() string {
+	id := NewID()
+	return id[0:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:32]
+}
