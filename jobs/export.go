@@ -1,0 +1,300 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/pinfold/pinfold"
+)
+
+// exportArgs are the arguments of a drive job (KindExport).
+type exportArgs struct {
+	JobID string `json:"job_id"`
+}
+
+// Kind implements river.JobArgs.
+func (exportArgs) Kind() string { return KindExport }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (exportArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueExport, UniqueOpts: uniqueOpts()}
+}
+
+// exportWorker drives one pinfold export job from wherever it stands.
+type exportWorker[TTx any] struct {
+	river.WorkerDefaults[exportArgs]
+	r *Runner[TTx]
+}
+
+func (w *exportWorker[TTx]) Timeout(*river.Job[exportArgs]) time.Duration {
+	return w.r.cfg.PlanTimeout
+}
+
+func (w *exportWorker[TTx]) NextRetry(job *river.Job[exportArgs]) time.Time {
+	return w.r.nextRetry(job.Attempt)
+}
+
+func (w *exportWorker[TTx]) Work(ctx context.Context, job *river.Job[exportArgs]) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("drive export job %s: panic: %v", job.Args.JobID, p)
+		}
+	}()
+	err = w.r.drive(ctx, job.Args.JobID)
+	if err != nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
+		// Stopping: hand River the bare cancellation so it makes the job
+		// available again without counting the attempt.
+		return ctx.Err()
+	}
+	return err
+}
+
+// errNoChange aborts an UpdateJob whose job is not in the state the caller
+// expects, so that nothing is written.
+var errNoChange = errors.New("job not in the expected state")
+
+// update applies fn to the stored job in one JobStore.UpdateJob. fn returns
+// false when the job is not in the state it expects; then nothing is
+// written. update returns the job as stored afterwards and emits the events:
+// first the piece with index piece (when piece >= 0), then the status change.
+func (r *Runner[TTx]) update(ctx context.Context, jobID string, piece int, fn func(*pinfold.Job) bool) (*pinfold.Job, error) {
+	var before pinfold.JobStatus
+	j, err := r.cfg.Store.UpdateJob(ctx, jobID, func(j *pinfold.Job) error {
+		before = j.Status
+		if !fn(j) {
+			return errNoChange
+		}
+		return nil
+	})
+	if errors.Is(err, errNoChange) {
+		j, err = r.cfg.Store.LoadJob(ctx, jobID)
+		if err != nil {
+			return nil, fmt.Errorf("load export job: %w", err)
+		}
+		return j, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update export job: %w", err)
+	}
+	if piece >= 0 {
+		if p := findPiece(j, piece); p != nil {
+			cp := *p
+			r.emit(j.ID, j.Status, &cp)
+		}
+	}
+	if j.Status != before {
+		r.emit(j.ID, j.Status, nil)
+	}
+	return j, nil
+}
+
+// drive moves the job forward as far as it can go from this worker: to
+// PROCESSING with its piece jobs enqueued, or to a final status. Each step
+// is an UpdateJob that checks the status it expects, so running drive twice,
+// or after a crash at any point, repeats no work.
+func (r *Runner[TTx]) drive(ctx context.Context, jobID string) error {
+	j, err := r.cfg.Store.LoadJob(ctx, jobID)
+	if err != nil {
+		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
+			// The job (or its app) was deleted: nothing left to do.
+			return river.JobCancel(fmt.Errorf("load export job %s: %w", jobID, err))
+		}
+		return fmt.Errorf("load export job: %w", err)
+	}
+	if j.Type != pinfold.JobExport || j.Export == nil {
+		return river.JobCancel(fmt.Errorf("job %s is not an export job", jobID))
+	}
+	for {
+		var next *pinfold.Job
+		switch j.Status {
+		case pinfold.JobCompleted, pinfold.JobFailed:
+			return nil
+		case pinfold.JobCreated:
+			next, err = r.update(ctx, j.ID, -1, func(j *pinfold.Job) bool {
+				if j.Status != pinfold.JobCreated {
+					return false
+				}
+				j.Status = pinfold.JobPreparingForInitialization
+				return true
+			})
+		case pinfold.JobPreparingForInitialization, pinfold.JobPending:
+			var admitted bool
+			admitted, next, err = r.admit(ctx, j.ID)
+			if err == nil && !admitted {
+				return river.JobSnooze(r.cfg.PendingRecheck)
+			}
+		case pinfold.JobInitializing:
+			next, err = r.plan(ctx, j)
+		case pinfold.JobProcessing, pinfold.JobFailing:
+			var enqueued int
+			enqueued, err = r.enqueuePieces(ctx, j)
+			if err != nil || enqueued > 0 {
+				// The piece workers settle the job.
+				return err
+			}
+			// Every piece is final: settle (normally done already by
+			// the worker of the last piece).
+			now := r.cfg.Now()
+			next, err = r.update(ctx, j.ID, -1, func(j *pinfold.Job) bool {
+				before := j.Status
+				settle(j, now)
+				return j.Status != before
+			})
+			if err == nil && next.Status == j.Status {
+				return nil // pieces still pending after all
+			}
+		case pinfold.JobCompleting:
+			next, err = r.complete(ctx, j.ID)
+		default:
+			return river.JobCancel(fmt.Errorf("export job %s has unknown status %q", j.ID, j.Status))
+		}
+		if err != nil {
+			return err
+		}
+		j = next
+	}
+}
+
+// admit moves a PREPARING_FOR_INITIALIZATION or PENDING_JOB job to
+// INITIALIZING when fewer than MaxConcurrentJobs jobs are active, and to
+// PENDING_JOB otherwise. Admission is serialised within this process, so
+// the limit is exact with one process; with several nodes on one database,
+// simultaneous admissions on different nodes may exceed it by up to the
+// number of nodes minus one.
+func (r *Runner[TTx]) admit(ctx context.Context, jobID string) (bool, *pinfold.Job, error) {
+	r.admitMu.Lock()
+	defer r.admitMu.Unlock()
+	n, err := r.cfg.Store.CountJobs(ctx, pinfold.JobInitializing, pinfold.JobProcessing,
+		pinfold.JobCompleting, pinfold.JobFailing)
+	if err != nil {
+		return false, nil, fmt.Errorf("count active export jobs: %w", err)
+	}
+	if n >= r.cfg.MaxConcurrentJobs {
+		j, err := r.update(ctx, jobID, -1, func(j *pinfold.Job) bool {
+			if j.Status != pinfold.JobPreparingForInitialization {
+				return false
+			}
+			j.Status = pinfold.JobPending
+			return true
+		})
+		return false, j, err
+	}
+	j, err := r.update(ctx, jobID, -1, func(j *pinfold.Job) bool {
+		if j.Status != pinfold.JobPreparingForInitialization && j.Status != pinfold.JobPending {
+			return false
+		}
+		j.Status = pinfold.JobInitializing
+		return true
+	})
+	return true, j, err
+}
+
+// plan takes the snapshot and stores the pieces, moving the job to
+// PROCESSING, or to COMPLETING when the app has no endpoints.
+func (r *Runner[TTx]) plan(ctx context.Context, j *pinfold.Job) (*pinfold.Job, error) {
+	if j.Export.SegmentID != "" {
+		// pinfold.EndpointSource has no segment filter yet.
+		r.cfg.Logger.WarnContext(ctx, "segment filter not supported yet: exporting every endpoint of the app",
+			"job_id", j.ID, "segment_id", j.Export.SegmentID)
+	}
+	snapshot, pieces, err := r.cfg.Store.PlanPieces(ctx, j.Scope, j.AppID, r.cfg.PieceSize)
+	if err != nil {
+		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
+			return nil, river.JobCancel(fmt.Errorf("plan export job %s: %w", j.ID, err))
+		}
+		return nil, fmt.Errorf("plan export job: %w", err)
+	}
+	seen := make(map[int]bool, len(pieces))
+	for i := range pieces {
+		if seen[pieces[i].Index] {
+			return nil, fmt.Errorf("plan export job: store returned piece index %d twice", pieces[i].Index)
+		}
+		seen[pieces[i].Index] = true
+		pieces[i].Status = pinfold.PiecePending
+		pieces[i].Processed, pieces[i].Failed = 0, 0
+	}
+	return r.update(ctx, j.ID, -1, func(j *pinfold.Job) bool {
+		if j.Status != pinfold.JobInitializing {
+			return false
+		}
+		j.Snapshot, j.Pieces = snapshot, pieces
+		if len(pieces) == 0 {
+			j.Status = pinfold.JobCompleting
+		} else {
+			j.Status = pinfold.JobProcessing
+		}
+		return true
+	})
+}
+
+// enqueuePieces inserts a piece job for every PENDING piece (River skips
+// the ones already waiting or running) and returns how many pieces are
+// PENDING.
+func (r *Runner[TTx]) enqueuePieces(ctx context.Context, j *pinfold.Job) (int, error) {
+	var params []river.InsertManyParams
+	for _, p := range j.Pieces {
+		if p.Status == pinfold.PiecePending {
+			params = append(params, river.InsertManyParams{Args: pieceArgs{JobID: j.ID, Index: p.Index}})
+		}
+	}
+	const batch = 500
+	for start := 0; start < len(params); start += batch {
+		if _, err := r.client.InsertMany(ctx, params[start:min(start+batch, len(params))]); err != nil {
+			return 0, fmt.Errorf("enqueue export pieces: %w", err)
+		}
+	}
+	return len(params), nil
+}
+
+// complete moves a COMPLETING job to COMPLETED.
+func (r *Runner[TTx]) complete(ctx context.Context, jobID string) (*pinfold.Job, error) {
+	now := r.cfg.Now()
+	return r.update(ctx, jobID, -1, func(j *pinfold.Job) bool {
+		if j.Status != pinfold.JobCompleting {
+			return false
+		}
+		j.Status, j.CompletedAt = pinfold.JobCompleted, now
+		return true
+	})
+}
+
+// settle derives a PROCESSING or FAILING job's status from its pieces:
+// FAILING while some are pending after one failed, FAILED (final) when all
+// are final and one failed, COMPLETING when all are DONE. Other statuses are
+// left alone.
+func settle(j *pinfold.Job, now time.Time) {
+	if j.Status != pinfold.JobProcessing && j.Status != pinfold.JobFailing {
+		return
+	}
+	pending, failed := false, false
+	for _, p := range j.Pieces {
+		switch p.Status {
+		case pinfold.PiecePending:
+			pending = true
+		case pinfold.PieceFailed:
+			failed = true
+		}
+	}
+	switch {
+	case pending && failed:
+		j.Status = pinfold.JobFailing
+	case pending:
+	case failed:
+		j.Status, j.CompletedAt = pinfold.JobFailed, now
+	default:
+		j.Status = pinfold.JobCompleting
+	}
+}
+
+func findPiece(j *pinfold.Job, index int) *pinfold.JobPiece {
+	for i := range j.Pieces {
+		if j.Pieces[i].Index == index {
+			return &j.Pieces[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,453 @@
+// Package jobs runs pinfold's export jobs on River (github.com/riverqueue/river),
+// a job queue on PostgreSQL or SQLite.
+//
+// # Model
+//
+// The pinfold job (pinfold.Job, kept by the store) is the truth: its status, its
+// snapshot and its pieces. River only carries the work that moves a job
+// forward, as two kinds of River job:
+//
+//   - pinfold_export (queue pinfold_export): drives one pinfold job from
+//     wherever it is. CREATED → PREPARING_FOR_INITIALIZATION; admission against
+//     Config.MaxConcurrentJobs (PENDING_JOB and a River snooze when full);
+//     INITIALIZING (EndpointSource.PlanPieces takes the snapshot and splits it
+//     into pieces of about Config.PieceSize endpoints); PROCESSING (one River
+//     job per PENDING piece); COMPLETING → COMPLETED. Every step is an atomic
+//     JobStore.UpdateJob that checks the status it expects, so a retried or
+//     duplicated drive job repeats nothing: it reuses the stored snapshot and
+//     pieces and only enqueues piece jobs for PENDING pieces.
+//   - pinfold_export_piece (queue pinfold_export_piece, Config.Workers
+//     goroutines): writes one piece. EndpointSource.ScanEndpoints streams the
+//     stored export lines (the store is built with wire.Codec, so the stored
+//     bytes are the line) through gzip (klauspost/compress, BestSpeed, one
+//     member per object) and an io.Pipe into BlobStore.PutObject, so a piece is
+//     never held in memory. The object key is deterministic,
+//     {prefix}{jobID}/{index}.gz (see ObjectKey): a retried piece overwrites its
+//     own object and no line is ever written twice. On success the piece is
+//     marked DONE with the number of lines written; the worker that finishes
+//     the last piece settles the job.
+//
+// Both kinds are unique by their arguments among River jobs that are not
+// finished (available, pending, running, scheduled, retryable), so enqueueing
+// the same work twice is harmless, and a worker that finds its work already
+// done does nothing.
+//
+// # Faults
+//
+// Object-store errors other than pinfold.ENOTFOUND (missing bucket) and
+// pinfold.EFORBIDDEN are transient: River retries the piece with exponential
+// backoff (Config.RetryBackoff doubling up to Config.MaxRetryBackoff) up to
+// Config.MaxAttempts attempts. A permanent error, or a failure on the last
+// attempt (a timeout or a panic included), marks the piece FAILED (Failed =
+// its planned Count), adds "s3://bucket/key: reason" to the job's Failures and
+// moves the job to FAILING; when every piece is final the job is FAILED. The
+// piece's River job then completes normally, so River never holds a discarded
+// job for a PENDING piece.
+//
+// # Recovery
+//
+// Submit stores the job and then enqueues its drive job. With SQLite the River
+// tables live in their own database file (see OpenSQLite), so the two writes
+// are not atomic. Recovery is explicit instead: at Start and every
+// Config.RecoverInterval, Recover enqueues a drive job for every unfinished
+// job (JobStore.UnfinishedJobs); uniqueness makes that a no-op for jobs that
+// already have one. A drive job for a job in PROCESSING re-enqueues the piece
+// jobs of its PENDING pieces, so lost piece jobs are found again too.
+//
+// A process killed mid-export leaves River jobs in state running. River's own
+// rescuer only takes them back after RescueStuckJobsAfter, which must exceed
+// the longest job timeout. When Config.Exclusive is set (always for SQLite:
+// OpenSQLite opens River's database with an exclusive lock, so no other
+// process can be working it), Start makes every running job available again
+// before it starts River, through the driver's JobGetStuck and JobRescueMany
+// (the operations River's rescuer uses), and removes the dead process's
+// leadership row so the new client leads at once. With several nodes on
+// PostgreSQL, Exclusive must be false and the rescuer, with the worker
+// timeouts (Config.PieceTimeout, Config.PlanTimeout) below
+// RescueStuckJobsAfter, is the mechanism.
+//
+// # Snapshot guarantee
+//
+// PlanPieces fixes a snapshot position S. The export then contains exactly the
+// endpoints of the app whose store position is at or before S and which still
+// exist when their piece is read, each exactly once, each as stored when its
+// piece was read. Endpoints created after planning (position above S) never
+// appear; an endpoint deleted after planning appears if and only if its piece
+// was read before the delete; an endpoint updated after planning appears once,
+// with the content current when its piece was read. This is membership as of
+// S, not a point-in-time copy of the content. It relies on the store keeping
+// an endpoint's position when the endpoint is updated.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/pinfold/pinfold"
+)
+
+// Store is what the runner needs from pinfold's store: the jobs and the
+// endpoints to export. sqlite.Store implements it.
+type Store interface {
+	pinfold.JobStore
+	pinfold.EndpointSource
+}
+
+// River queue names and job kinds.
+const (
+	QueueExport      = "pinfold_export"
+	QueueExportPiece = "pinfold_export_piece"
+	KindExport       = "pinfold_export"
+	KindExportPiece  = "pinfold_export_piece"
+)
+
+// Defaults filled in by New.
+const (
+	DefaultPieceSize         = 100_000
+	DefaultWorkers           = 2
+	DefaultMaxConcurrentJobs = 4
+	DefaultMaxAttempts       = 5
+	DefaultRetryBackoff      = time.Second
+	DefaultMaxRetryBackoff   = time.Minute
+	DefaultPieceTimeout      = 30 * time.Minute
+	DefaultPlanTimeout       = 10 * time.Minute
+	DefaultPendingRecheck    = 2 * time.Second
+	DefaultRecoverInterval   = 30 * time.Second
+	DefaultFetchPollInterval = time.Second
+)
+
+// planWorkers is how many drive jobs run at once. They are short (a
+// PlanPieces call and a few updates) and run in their own queue, so pieces
+// never starve them.
+const planWorkers = 2
+
+// Config configures a Runner. New fills the zero fields with the defaults.
+type Config struct {
+	// Store holds the jobs and the endpoints. Required.
+	Store Store
+	// Blobs is where export objects are written. Required.
+	Blobs pinfold.BlobStore
+	// Logger receives the runner's logs and River's. Default slog.Default().
+	Logger *slog.Logger
+
+	// PieceSize is the number of endpoints per piece. Default 100,000.
+	PieceSize int
+	// Workers is the number of pieces written at once. Default 2.
+	Workers int
+	// MaxConcurrentJobs is how many jobs may be INITIALIZING, PROCESSING,
+	// COMPLETING or FAILING at once; a job picked up beyond it waits in
+	// PENDING_JOB. Default 4.
+	MaxConcurrentJobs int
+	// MaxAttempts is how many times a piece (or a drive job) is tried before
+	// it fails for good. Default 5.
+	MaxAttempts int
+	// RetryBackoff is the wait before the second attempt; it doubles with
+	// each attempt up to MaxRetryBackoff. Defaults 1 s and 1 min.
+	RetryBackoff    time.Duration
+	MaxRetryBackoff time.Duration
+	// PieceTimeout bounds one attempt at a piece, PlanTimeout one run of a
+	// drive job (PlanPieces included). Defaults 30 min and 10 min. River's
+	// RescueStuckJobsAfter is set above both.
+	PieceTimeout time.Duration
+	PlanTimeout  time.Duration
+	// PendingRecheck is how long a PENDING_JOB job waits before it checks
+	// the concurrency limit again. Default 2 s.
+	PendingRecheck time.Duration
+	// RecoverInterval is the period of Recover while started. Default 30 s.
+	RecoverInterval time.Duration
+	// FetchPollInterval is how often River polls for available jobs when no
+	// insert has woken it. Default 1 s.
+	FetchPollInterval time.Duration
+
+	// Exclusive declares that this process is the only one using the River
+	// database, so at Start every River job still running belongs to a dead
+	// process and is made available again at once. New sets it for the
+	// SQLite driver. Leave it false with several nodes on one PostgreSQL
+	// database.
+	Exclusive bool
+
+	// Now is the clock for CompletedAt. Default time.Now.
+	Now func() time.Time
+
+	// OnEvent, when set, is called synchronously on the worker goroutine
+	// after each change the runner makes to a job: a status change, or a
+	// piece that became DONE or FAILED. Tests use it to wait for progress
+	// and to interleave work with an export; it should return quickly.
+	OnEvent func(Event)
+}
+
+// Event reports a change made to a job, for Config.OnEvent.
+type Event struct {
+	JobID string
+	// Status is the job's status after the change.
+	Status pinfold.JobStatus
+	// Piece is the piece that became final, nil for a status change.
+	Piece *pinfold.JobPiece
+}
+
+// Runner runs export jobs on River. TTx is the River driver's transaction
+// type (*sql.Tx for riversqlite, pgx.Tx for riverpgxv5).
+type Runner[TTx any] struct {
+	cfg    Config
+	driver riverdriver.Driver[TTx]
+	client *river.Client[TTx]
+
+	admitMu sync.Mutex // serialises admission against MaxConcurrentJobs
+
+	mu       sync.Mutex // guards the fields below
+	started  bool
+	stopLoop context.CancelFunc
+	loopDone chan struct{}
+}
+
+// New returns a Runner working on driver's database, with cfg's zero fields
+// filled with the defaults. It does no I/O; Start migrates River's schema
+// and starts working. It returns an error when cfg.Store or cfg.Blobs is nil
+// or River rejects its configuration.
+func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Runner[TTx], error) {
+	if driver == nil {
+		return nil, errors.New("new job runner: nil River driver")
+	}
+	if cfg.Store == nil || cfg.Blobs == nil {
+		return nil, errors.New("new job runner: Config.Store and Config.Blobs are required")
+	}
+	cfg.Logger = or(cfg.Logger, slog.Default())
+	cfg.PieceSize = or(cfg.PieceSize, DefaultPieceSize)
+	cfg.Workers = or(cfg.Workers, DefaultWorkers)
+	cfg.MaxConcurrentJobs = or(cfg.MaxConcurrentJobs, DefaultMaxConcurrentJobs)
+	cfg.MaxAttempts = or(cfg.MaxAttempts, DefaultMaxAttempts)
+	cfg.RetryBackoff = or(cfg.RetryBackoff, DefaultRetryBackoff)
+	cfg.MaxRetryBackoff = or(cfg.MaxRetryBackoff, DefaultMaxRetryBackoff)
+	cfg.PieceTimeout = or(cfg.PieceTimeout, DefaultPieceTimeout)
+	cfg.PlanTimeout = or(cfg.PlanTimeout, DefaultPlanTimeout)
+	cfg.PendingRecheck = or(cfg.PendingRecheck, DefaultPendingRecheck)
+	cfg.RecoverInterval = or(cfg.RecoverInterval, DefaultRecoverInterval)
+	cfg.FetchPollInterval = or(cfg.FetchPollInterval, DefaultFetchPollInterval)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if driver.DatabaseName() == riverdriver.DatabaseNameSQLite {
+		cfg.Exclusive = true
+	}
+	if cfg.PieceSize < 1 || cfg.Workers < 1 || cfg.MaxConcurrentJobs < 1 || cfg.MaxAttempts < 1 {
+		return nil, errors.New("new job runner: PieceSize, Workers, MaxConcurrentJobs and MaxAttempts must be positive")
+	}
+
+	r := &Runner[TTx]{cfg: cfg, driver: driver}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &exportWorker[TTx]{r: r}); err != nil {
+		return nil, fmt.Errorf("new job runner: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &pieceWorker[TTx]{r: r}); err != nil {
+		return nil, fmt.Errorf("new job runner: %w", err)
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		Logger:            cfg.Logger.With("component", "river"),
+		MaxAttempts:       cfg.MaxAttempts,
+		FetchPollInterval: cfg.FetchPollInterval,
+		FetchCooldown:     min(river.FetchCooldownDefault, cfg.FetchPollInterval),
+		// Workers set their own timeouts; the rescuer must wait longer
+		// than the longest of them (see the package doc, Recovery).
+		JobTimeout:           cfg.PlanTimeout,
+		RescueStuckJobsAfter: max(cfg.PieceTimeout, cfg.PlanTimeout) + 5*time.Minute,
+		Queues: map[string]river.QueueConfig{
+			QueueExport:      {MaxWorkers: planWorkers},
+			QueueExportPiece: {MaxWorkers: cfg.Workers},
+		},
+		Workers: workers,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new job runner: %w", err)
+	}
+	r.client = client
+	return r, nil
+}
+
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Config returns the runner's configuration, defaults filled in.
+func (r *Runner[TTx]) Config() Config { return r.cfg }
+
+// Start migrates River's schema, reclaims River jobs left running by a dead
+// process (when Config.Exclusive), starts River's workers, enqueues the work
+// of every unfinished job (Recover) and then repeats Recover every
+// Config.RecoverInterval until Stop. ctx bounds the start-up only. Calling
+// Start on a started Runner does nothing.
+func (r *Runner[TTx]) Start(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.started {
+		return nil
+	}
+	migrator, err := rivermigrate.New(r.driver, &rivermigrate.Config{Logger: r.cfg.Logger.With("component", "rivermigrate")})
+	if err != nil {
+		return fmt.Errorf("start job runner: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("start job runner: migrate river: %w", err)
+	}
+	if r.cfg.Exclusive {
+		if err := r.reclaim(ctx); err != nil {
+			return fmt.Errorf("start job runner: %w", err)
+		}
+	}
+	// River's work lives until Stop, not until ctx ends.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if err := r.client.Start(runCtx); err != nil {
+		cancel()
+		return fmt.Errorf("start job runner: %w", err)
+	}
+	if err := r.Recover(ctx); err != nil {
+		// Not fatal: the periodic Recover tries again.
+		r.cfg.Logger.ErrorContext(ctx, "recover export jobs", "error", err)
+	}
+	r.started, r.stopLoop, r.loopDone = true, cancel, make(chan struct{})
+	go r.recoverLoop(runCtx, r.loopDone)
+	return nil
+}
+
+func (r *Runner[TTx]) recoverLoop(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(r.cfg.RecoverInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := r.Recover(ctx); err != nil && ctx.Err() == nil {
+				r.cfg.Logger.ErrorContext(ctx, "recover export jobs", "error", err)
+			}
+		}
+	}
+}
+
+// Stop stops the periodic Recover and River, cancelling pieces in progress:
+// River makes them available again without counting an attempt, and their
+// objects are not written (PutObject stores whole objects or nothing). It
+// waits for the workers to return unless ctx ends first, in which case it
+// returns ctx's error. Calling Stop on a stopped Runner does nothing.
+func (r *Runner[TTx]) Stop(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.started {
+		return nil
+	}
+	r.stopLoop()
+	<-r.loopDone
+	if err := r.client.StopAndCancel(ctx); err != nil {
+		return fmt.Errorf("stop job runner: %w", err)
+	}
+	r.started = false
+	return nil
+}
+
+// Submit stores job, a new export job (Status CREATED, Export, ID, AppID,
+// Scope and CreatedAt set by the caller), and enqueues its drive job. It
+// returns the store's error from CreateJob (ENOTFOUND when the app does not
+// exist), or EINVALID when job is not an export. Once the job is stored,
+// Submit succeeds: if enqueueing fails, the error is logged and Recover
+// enqueues the job later. The Runner must have been started at least once
+// (for River's schema) before Submit.
+func (r *Runner[TTx]) Submit(ctx context.Context, job *pinfold.Job) error {
+	if job.Type != pinfold.JobExport || job.Export == nil {
+		return pinfold.Errorf(pinfold.EINVALID, "not an export job")
+	}
+	if job.Status == "" {
+		job.Status = pinfold.JobCreated
+	}
+	if err := r.cfg.Store.CreateJob(ctx, job); err != nil {
+		return fmt.Errorf("submit export job: %w", err)
+	}
+	if _, err := r.client.Insert(ctx, exportArgs{JobID: job.ID}, nil); err != nil {
+		r.cfg.Logger.ErrorContext(ctx, "enqueue export job; recovery will retry",
+			"job_id", job.ID, "error", err)
+	}
+	return nil
+}
+
+// Recover enqueues a drive job for every unfinished export job in the
+// store (other job types are left to their own runners). Uniqueness makes
+// this a no-op for jobs whose drive job is waiting or running. It returns
+// the store's or River's error.
+func (r *Runner[TTx]) Recover(ctx context.Context) error {
+	ids, err := r.cfg.Store.UnfinishedJobs(ctx)
+	if err != nil {
+		return fmt.Errorf("recover export jobs: %w", err)
+	}
+	var params []river.InsertManyParams
+	for _, id := range ids {
+		j, err := r.cfg.Store.LoadJob(ctx, id)
+		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
+			continue // deleted meanwhile
+		} else if err != nil {
+			return fmt.Errorf("recover export jobs: %w", err)
+		}
+		if j.Type == pinfold.JobExport {
+			params = append(params, river.InsertManyParams{Args: exportArgs{JobID: id}})
+		}
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	res, err := r.client.InsertMany(ctx, params)
+	if err != nil {
+		return fmt.Errorf("recover export jobs: %w", err)
+	}
+	for i, x := range res {
+		if !x.UniqueSkippedAsDuplicate {
+			r.cfg.Logger.InfoContext(ctx, "enqueued unfinished export job",
+				"job_id", params[i].Args.(exportArgs).JobID)
+		}
+	}
+	return nil
+}
+
+// uniqueOpts makes River skip inserting a job whose kind and arguments
+// equal those of an unfinished one (available, pending, running, retryable,
+// scheduled). A finished River job (completed, discarded, cancelled) does
+// not block, so Recover can re-enqueue work whose River job was lost or gave
+// up while the pinfold job is still unfinished.
+func uniqueOpts() river.UniqueOpts {
+	return river.UniqueOpts{
+		ByArgs: true,
+		ByState: []rivertype.JobState{
+			rivertype.JobStateAvailable,
+			rivertype.JobStatePending,
+			rivertype.JobStateRunning,
+			rivertype.JobStateRetryable,
+			rivertype.JobStateScheduled,
+		},
+	}
+}
+
+// nextRetry is the exponential backoff of attempt (1-based): RetryBackoff,
+// doubled per attempt, capped at MaxRetryBackoff.
+func (r *Runner[TTx]) nextRetry(attempt int) time.Time {
+	d := r.cfg.RetryBackoff
+	for i := 1; i < attempt && d < r.cfg.MaxRetryBackoff; i++ {
+		d *= 2
+	}
+	return time.Now().Add(min(d, r.cfg.MaxRetryBackoff))
+}
+
+func (r *Runner[TTx]) emit(jobID string, status pinfold.JobStatus, piece *pinfold.JobPiece) {
+	if r.cfg.OnEvent != nil {
+		r.cfg.OnEvent(Event{JobID: jobID, Status: status, Piece: piece})
+	}
+}

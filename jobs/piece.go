@@ -1,0 +1,262 @@
+package jobs
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/riverqueue/river"
+
+	"github.com/pinfold/pinfold"
+)
+
+// pieceArgs are the arguments of a piece job (KindExportPiece).
+type pieceArgs struct {
+	JobID string `json:"job_id"`
+	Index int    `json:"index"`
+}
+
+// Kind implements river.JobArgs.
+func (pieceArgs) Kind() string { return KindExportPiece }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (pieceArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueExportPiece, UniqueOpts: uniqueOpts()}
+}
+
+// pieceWorker writes one piece of an export.
+type pieceWorker[TTx any] struct {
+	river.WorkerDefaults[pieceArgs]
+	r *Runner[TTx]
+}
+
+func (w *pieceWorker[TTx]) Timeout(*river.Job[pieceArgs]) time.Duration {
+	return w.r.cfg.PieceTimeout
+}
+
+func (w *pieceWorker[TTx]) NextRetry(job *river.Job[pieceArgs]) time.Time {
+	return w.r.nextRetry(job.Attempt)
+}
+
+func (w *pieceWorker[TTx]) Work(ctx context.Context, job *river.Job[pieceArgs]) error {
+	return w.r.runPiece(ctx, job.Args, job.Attempt >= job.MaxAttempts)
+}
+
+// ObjectKey returns the key of a piece's object: keyPrefix (the key part of
+// the job's S3UrlPrefix) with a trailing "/" ensured unless empty, then
+// {jobID}/{index}.gz. It is deterministic, so a retried piece overwrites its
+// own object.
+func ObjectKey(keyPrefix, jobID string, index int) string {
+	if keyPrefix != "" && !strings.HasSuffix(keyPrefix, "/") {
+		keyPrefix += "/"
+	}
+	return keyPrefix + jobID + "/" + strconv.Itoa(index) + ".gz"
+}
+
+// runPiece writes the piece unless it is already final and records the
+// outcome. It returns an error only for River to retry (a transient failure
+// before the last attempt, or a store failure while recording) or, when the
+// Runner is stopping, the bare context error.
+func (r *Runner[TTx]) runPiece(ctx context.Context, args pieceArgs, lastAttempt bool) error {
+	j, err := r.cfg.Store.LoadJob(ctx, args.JobID)
+	if err != nil {
+		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
+			return river.JobCancel(fmt.Errorf("load export job %s: %w", args.JobID, err))
+		}
+		return fmt.Errorf("load export job: %w", err)
+	}
+	if j.Status.Finished() || j.Export == nil {
+		return nil
+	}
+	p := findPiece(j, args.Index)
+	if p == nil {
+		return river.JobCancel(fmt.Errorf("export job %s has no piece %d", j.ID, args.Index))
+	}
+	if p.Status != pinfold.PiecePending {
+		// Done by an earlier run, which may have died before finishing
+		// the job.
+		if j.Status == pinfold.JobCompleting {
+			_, err = r.complete(ctx, j.ID)
+		}
+		return err
+	}
+	bucket, keyPrefix, err := pinfold.ParseS3URL(j.Export.S3URLPrefix)
+	if err != nil {
+		return r.failPiece(ctx, j.ID, p.Index, fmt.Sprintf("%s: %s", j.Export.S3URLPrefix, reason(err, r.cfg.PieceTimeout)))
+	}
+	key := ObjectKey(keyPrefix, j.ID, p.Index)
+
+	n, err := r.writePieceSafely(ctx, j, *p, bucket, key)
+	if err == nil {
+		now := r.cfg.Now()
+		next, err := r.update(ctx, j.ID, p.Index, func(j *pinfold.Job) bool {
+			q := findPiece(j, args.Index)
+			if q == nil || q.Status != pinfold.PiecePending {
+				return false
+			}
+			q.Status, q.Processed, q.Failed = pinfold.PieceDone, n, 0
+			settle(j, now)
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		if next.Status == pinfold.JobCompleting {
+			_, err = r.complete(ctx, j.ID)
+		}
+		return err
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// The Runner is stopping (or River cancelled the job): River
+		// makes it available again; nothing was stored.
+		return ctx.Err()
+	}
+	code := pinfold.ErrorCode(err)
+	permanent := code == pinfold.ENOTFOUND || code == pinfold.EFORBIDDEN
+	if !permanent && !lastAttempt {
+		return err
+	}
+	r.cfg.Logger.WarnContext(ctx, "export piece failed", "job_id", j.ID, "piece", p.Index,
+		"bucket", bucket, "key", key, "error", err)
+	return r.failPiece(ctx, j.ID, p.Index, fmt.Sprintf("s3://%s/%s: %s", bucket, key, reason(err, r.cfg.PieceTimeout)))
+}
+
+// failPiece marks a PENDING piece FAILED with its planned count as failures,
+// records msg among the job's failures and settles the job.
+func (r *Runner[TTx]) failPiece(ctx context.Context, jobID string, index int, msg string) error {
+	// The attempt's context may have timed out; recording must not.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	now := r.cfg.Now()
+	_, err := r.update(ctx, jobID, index, func(j *pinfold.Job) bool {
+		q := findPiece(j, index)
+		if q == nil || q.Status != pinfold.PiecePending {
+			return false
+		}
+		q.Status, q.Processed, q.Failed = pinfold.PieceFailed, 0, q.Count
+		j.AddFailure(msg)
+		settle(j, now)
+		return true
+	})
+	return err
+}
+
+// reason is the readable cause of a piece failure for the job's Failures:
+// an application error's message, or the text of the error without the
+// stage.
+func reason(err error, timeout time.Duration) string {
+	var e *pinfold.Error
+	var se *stageError
+	switch {
+	case errors.As(err, &e):
+		return e.Message
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out after " + timeout.String()
+	case errors.As(err, &se):
+		return se.err.Error()
+	default:
+		return err.Error()
+	}
+}
+
+// writePieceSafely is writePiece with a panic turned into an error, so that
+// a panic on the last attempt still marks the piece FAILED.
+func (r *Runner[TTx]) writePieceSafely(ctx context.Context, j *pinfold.Job, p pinfold.JobPiece, bucket, key string) (n int64, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			n, err = 0, fmt.Errorf("write export piece: panic: %v", v)
+		}
+	}()
+	return r.writePiece(ctx, j, p, bucket, key)
+}
+
+// writeError marks an error of the pipe side of writePiece, as opposed to
+// one of the endpoint scan.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// errPutReturned closes the pipe's read side once PutObject has returned.
+var errPutReturned = errors.New("object upload returned before reading the whole body")
+
+// writePiece streams the piece's endpoints, one export line each, through
+// gzip into bucket/key and returns the number of lines written. Nothing is
+// held in memory beyond the buffers of gzip and the pipe. On error the
+// object is not stored (PutObject stores whole objects or none).
+func (r *Runner[TTx]) writePiece(ctx context.Context, j *pinfold.Job, p pinfold.JobPiece, bucket, key string) (int64, error) {
+	pr, pw := io.Pipe()
+	var n int64
+	scanDone := make(chan error, 1)
+	go func() {
+		err := r.encodePiece(ctx, j.AppID, p, pw, &n)
+		pw.CloseWithError(err) // nil: the reader sees io.EOF
+		scanDone <- err
+	}()
+	putErr := r.cfg.Blobs.PutObject(ctx, j.Scope, bucket, key, pr)
+	pr.CloseWithError(errPutReturned) // unblock the encoder if the upload stopped reading
+	scanErr := <-scanDone
+
+	var we *writeError
+	switch {
+	case scanErr != nil && !errors.As(scanErr, &we):
+		return 0, &stageError{"read endpoints", scanErr}
+	case putErr != nil:
+		return 0, &stageError{"put object", putErr}
+	case scanErr != nil:
+		return 0, &stageError{"put object", scanErr}
+	}
+	return n, nil
+}
+
+// stageError is a piece failure with the stage it happened in, for the
+// log; the job's Failures show the cause alone.
+type stageError struct {
+	stage string
+	err   error
+}
+
+func (e *stageError) Error() string { return e.stage + ": " + e.err.Error() }
+func (e *stageError) Unwrap() error { return e.err }
+
+// encodePiece writes the gzip member of the piece's lines to w and counts
+// them in *n. Write errors come back as *writeError.
+func (r *Runner[TTx]) encodePiece(ctx context.Context, appID string, p pinfold.JobPiece, w io.Writer, n *int64) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("encode export piece: panic: %v", v)
+		}
+	}()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	zw, err := gzip.NewWriterLevel(bw, gzip.BestSpeed)
+	if err != nil {
+		return fmt.Errorf("new gzip writer: %w", err)
+	}
+	newline := []byte{'\n'}
+	err = r.cfg.Store.ScanEndpoints(ctx, appID, p.From, p.To, func(doc []byte) error {
+		if _, err := zw.Write(doc); err != nil {
+			return &writeError{err}
+		}
+		if _, err := zw.Write(newline); err != nil {
+			return &writeError{err}
+		}
+		*n++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return &writeError{err}
+	}
+	if err := bw.Flush(); err != nil {
+		return &writeError{err}
+	}
+	return nil
+}
