@@ -1,0 +1,582 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/pinfold/pinfold"
+)
+
+// chunk is the most rows one statement reads or writes: it bounds the number
+// of statement shapes cached (one per length) and the bound parameters.
+const chunk = 100
+
+// Messages of the endpoint quotas.
+const (
+	msgUserQuota = "Exceeded maximum endpoint per user count: 15"
+	msgAttrQuota = "Exceeded maximum number of custom attribute names per application: 250"
+)
+
+// UpsertEndpoints applies every update in one writer transaction: all or
+// none. It reads the current documents of the batch's IDs in one query,
+// merges each update with pinfold.Apply in order (an ID named twice gets
+// both updates, in order), encodes the results with the codec and writes
+// them, keeping an existing endpoint's position. Errors:
+//   - ENOTFOUND "Application not found" when the app is not in scope;
+//   - EINVALID from Apply (e.g. "Missing Address" for a new endpoint);
+//   - EINVALID when an encoded endpoint exceeds pinfold.MaxEndpointBytes;
+//   - EINVALID "Exceeded maximum endpoint per user count: 15" when a user
+//     would have more than pinfold.MaxEndpointsPerUser endpoints;
+//   - EINVALID when the app would have more than
+//     pinfold.MaxAttributeNamesInApp custom attribute names.
+func (s *Store) UpsertEndpoints(ctx context.Context, scope pinfold.Scope, appID string, updates []pinfold.EndpointUpdate, now time.Time) error {
+	// The distinct IDs, in order of first appearance.
+	index := make(map[string]int, len(updates))
+	ids := make([]string, 0, len(updates))
+	for i := range updates {
+		if _, ok := index[updates[i].ID]; !ok {
+			index[updates[i].ID] = len(ids)
+			ids = append(ids, updates[i].ID)
+		}
+	}
+	return s.write(ctx, "upsert endpoints", func(tx wtx) error {
+		pk, err := appPK(ctx, tx, scope, appID)
+		if err != nil || len(updates) == 0 {
+			return err
+		}
+		eps := make([]*pinfold.Endpoint, len(ids))
+		old := make([]stored, len(ids))
+		if err := s.loadForUpdate(ctx, tx, pk, appID, ids, index, eps, old); err != nil {
+			return err
+		}
+
+		for i := range updates {
+			k := index[updates[i].ID]
+			e, err := pinfold.Apply(appID, eps[k], &updates[i], now)
+			if err != nil {
+				return err
+			}
+			eps[k] = e
+		}
+
+		// Encode into one buffer; docs[k] stays valid when buf grows.
+		buf := make([]byte, 0, len(ids)*1024)
+		docs := make([][]byte, len(ids))
+		var gained []string // users that gain an endpoint
+		for k, e := range eps {
+			start := len(buf)
+			buf = s.Codec.AppendEndpoint(buf, e)
+			docs[k] = buf[start:len(buf):len(buf)]
+			if len(docs[k]) > pinfold.MaxEndpointBytes {
+				return pinfold.Errorf(pinfold.EINVALID, "Endpoint %s is %d bytes: the maximum is %d",
+					e.ID, len(docs[k]), pinfold.MaxEndpointBytes)
+			}
+			if u := e.UserID(); u != "" && u != old[k].user && !slices.Contains(gained, u) {
+				gained = append(gained, u)
+			}
+		}
+
+		if err := addAttributeNames(ctx, tx, pk, attributeNames(updates)); err != nil {
+			return err
+		}
+		if err := writeEndpoints(ctx, tx, pk, eps, docs, old); err != nil {
+			return err
+		}
+		if len(gained) > 0 {
+			return checkUserQuota(ctx, tx, pk, gained)
+		}
+		return nil
+	})
+}
+
+// stored is what UpsertEndpoints needs of an endpoint's row besides its
+// document: its position (0 for a new endpoint) and user.
+type stored struct {
+	seq  int64
+	user string
+}
+
+// loadForUpdate decodes the stored endpoints among ids into eps, and their
+// rows into old, by the positions in index.
+func (s *Store) loadForUpdate(ctx context.Context, tx wtx, pk int64, appID string, ids []string, index map[string]int, eps []*pinfold.Endpoint, old []stored) error {
+	args := make([]any, 0, chunk+1)
+	for lo := 0; lo < len(ids); lo += chunk {
+		part := ids[lo:min(lo+chunk, len(ids))]
+		st, err := tx.stmt(ctx, `SELECT seq, id, user_id, doc FROM endpoints
+			WHERE app_pk = ? AND id IN (`+placeholders(len(part), 1)+`)`)
+		if err != nil {
+			return err
+		}
+		args = append(args[:0], pk)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var (
+				seq  int64
+				id   string
+				user sql.NullString
+				doc  sql.RawBytes
+			)
+			if err := rows.Scan(&seq, &id, &user, &doc); err != nil {
+				rows.Close()
+				return err
+			}
+			e, err := s.decode(doc, appID, id)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			k := index[id]
+			eps[k], old[k] = e, stored{seq, user.String}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeEndpoints writes the encoded endpoints: existing rows are updated in
+// place by seq, which keeps their position and, when the user is unchanged,
+// leaves the indexes alone; new rows are inserted with multi-row statements.
+// The inserts still say ON CONFLICT DO UPDATE, so that even a row the read
+// missed would be updated in place, never replaced.
+func writeEndpoints(ctx context.Context, tx wtx, pk int64, eps []*pinfold.Endpoint, docs [][]byte, old []stored) error {
+	var fresh []int
+	for k, e := range eps {
+		if old[k].seq == 0 {
+			fresh = append(fresh, k)
+			continue
+		}
+		var err error
+		if u := e.UserID(); u == old[k].user {
+			err = exec(ctx, tx, `UPDATE endpoints SET doc = ? WHERE seq = ?`, docs[k], old[k].seq)
+		} else {
+			err = exec(ctx, tx, `UPDATE endpoints SET user_id = ?, doc = ? WHERE seq = ?`, nullable(u), docs[k], old[k].seq)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	args := make([]any, 0, 4*chunk)
+	for lo := 0; lo < len(fresh); lo += chunk {
+		part := fresh[lo:min(lo+chunk, len(fresh))]
+		args = args[:0]
+		for _, k := range part {
+			args = append(args, pk, eps[k].ID, nullable(eps[k].UserID()), docs[k])
+		}
+		err := exec(ctx, tx, `INSERT INTO endpoints (app_pk, id, user_id, doc) VALUES `+placeholders(len(part), 4)+`
+			ON CONFLICT (app_pk, id) DO UPDATE SET user_id = excluded.user_id, doc = excluded.doc`, args...)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exec runs query, prepared once on the writer, in tx.
+func exec(ctx context.Context, tx wtx, query string, args ...any) error {
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
+// nullable returns nil (NULL) for "" and s otherwise.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// decode decodes a stored document of endpoint id of app appID.
+func (s *Store) decode(doc []byte, appID, id string) (*pinfold.Endpoint, error) {
+	e := new(pinfold.Endpoint)
+	if err := s.Codec.DecodeEndpoint(doc, e); err != nil {
+		return nil, fmt.Errorf("decode endpoint %s: %w", id, err)
+	}
+	e.AppID, e.ID = appID, id
+	return e, nil
+}
+
+// attrName is a custom attribute name of one kind.
+type attrName struct {
+	kind pinfold.AttributeKind
+	name string
+}
+
+// attributeNames returns the distinct custom attribute names the updates
+// set (a name given an empty list removes the attribute: not counted).
+func attributeNames(updates []pinfold.EndpointUpdate) []attrName {
+	var names []attrName
+	seen := make(map[attrName]bool)
+	add := func(kind pinfold.AttributeKind, n string) {
+		if k := (attrName{kind, n}); !seen[k] {
+			seen[k] = true
+			names = append(names, k)
+		}
+	}
+	for i := range updates {
+		u := &updates[i]
+		for n, v := range u.Attributes {
+			if len(v) > 0 {
+				add(pinfold.EndpointCustomAttributes, n)
+			}
+		}
+		for n := range u.Metrics {
+			add(pinfold.EndpointMetricAttributes, n)
+		}
+		if u.User != nil {
+			for n, v := range u.User.UserAttributes {
+				if len(v) > 0 {
+					add(pinfold.EndpointUserAttributes, n)
+				}
+			}
+		}
+	}
+	return names
+}
+
+// addAttributeNames records names and, when one is new to the app,
+// enforces pinfold.MaxAttributeNamesInApp.
+func addAttributeNames(ctx context.Context, tx wtx, pk int64, names []attrName) error {
+	var added int64
+	args := make([]any, 0, 3*chunk)
+	for lo := 0; lo < len(names); lo += chunk {
+		hi := min(lo+chunk, len(names))
+		args = args[:0]
+		for _, n := range names[lo:hi] {
+			args = append(args, pk, string(n.kind), n.name)
+		}
+		st, err := tx.stmt(ctx, `INSERT OR IGNORE INTO attribute_names (app_pk, kind, name) VALUES `+placeholders(hi-lo, 3))
+		if err != nil {
+			return err
+		}
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		added += n
+	}
+	if added == 0 {
+		return nil
+	}
+	var total int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM attribute_names WHERE app_pk = ?`, pk).Scan(&total); err != nil {
+		return err
+	}
+	if total > pinfold.MaxAttributeNamesInApp {
+		return pinfold.Errorf(pinfold.EINVALID, msgAttrQuota)
+	}
+	return nil
+}
+
+// checkUserQuota fails when one of users has more than
+// pinfold.MaxEndpointsPerUser endpoints.
+func checkUserQuota(ctx context.Context, tx wtx, pk int64, users []string) error {
+	args := make([]any, 0, chunk+2)
+	for lo := 0; lo < len(users); lo += chunk {
+		part := users[lo:min(lo+chunk, len(users))]
+		args = append(args[:0], pk)
+		for _, u := range part {
+			args = append(args, u)
+		}
+		args = append(args, pinfold.MaxEndpointsPerUser)
+		st, err := tx.stmt(ctx, `SELECT user_id FROM endpoints WHERE app_pk = ? AND user_id IN (`+placeholders(len(part), 1)+`)
+			GROUP BY user_id HAVING count(*) > ? LIMIT 1`)
+		if err != nil {
+			return err
+		}
+		var u string
+		err = st.QueryRowContext(ctx, args...).Scan(&u)
+		if err == nil {
+			return pinfold.Errorf(pinfold.EINVALID, msgUserQuota)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetEndpoint returns one endpoint. ENOTFOUND "Application not found" or
+// "Resource not found".
+func (s *Store) GetEndpoint(ctx context.Context, scope pinfold.Scope, appID, endpointID string) (*pinfold.Endpoint, error) {
+	var e *pinfold.Endpoint
+	err := s.read(ctx, "get endpoint", func(tx *sql.Tx) error {
+		var (
+			pk  int64
+			doc sql.RawBytes
+		)
+		rows, err := tx.QueryContext(ctx, `SELECT a.pk, e.doc FROM apps a
+			LEFT JOIN endpoints e ON e.app_pk = a.pk AND e.id = ?
+			WHERE a.id = ? AND a.account = ? AND a.region = ?`,
+			endpointID, appID, scope.Account, scope.Region)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return errAppNotFound()
+		}
+		if err := rows.Scan(&pk, &doc); err != nil {
+			return err
+		}
+		if doc == nil {
+			return errResourceNotFound()
+		}
+		e, err = s.decode(doc, appID, endpointID)
+		return err
+	})
+	return e, err
+}
+
+// DeleteEndpoint removes one endpoint and returns it as it was. ENOTFOUND
+// "Application not found" or "Resource not found".
+func (s *Store) DeleteEndpoint(ctx context.Context, scope pinfold.Scope, appID, endpointID string) (*pinfold.Endpoint, error) {
+	var e *pinfold.Endpoint
+	err := s.write(ctx, "delete endpoint", func(tx wtx) error {
+		pk, err := appPK(ctx, tx, scope, appID)
+		if err != nil {
+			return err
+		}
+		var doc []byte
+		err = tx.QueryRowContext(ctx, `DELETE FROM endpoints WHERE app_pk = ? AND id = ? RETURNING doc`,
+			pk, endpointID).Scan(&doc)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errResourceNotFound()
+		} else if err != nil {
+			return err
+		}
+		e, err = s.decode(doc, appID, endpointID)
+		return err
+	})
+	return e, err
+}
+
+// GetUserEndpoints returns the endpoints whose User.UserId is userID, oldest
+// first. ENOTFOUND "Application not found", or "Resource not found" when
+// there are none.
+func (s *Store) GetUserEndpoints(ctx context.Context, scope pinfold.Scope, appID, userID string) ([]*pinfold.Endpoint, error) {
+	var eps []*pinfold.Endpoint
+	err := s.read(ctx, "get user endpoints", func(tx *sql.Tx) error {
+		pk, err := appPK(ctx, tx, scope, appID)
+		if err != nil {
+			return err
+		}
+		eps, err = s.userEndpoints(ctx, tx, `SELECT seq, id, doc FROM endpoints
+			WHERE app_pk = ? AND user_id = ? ORDER BY seq`, pk, appID, userID)
+		return err
+	})
+	return eps, err
+}
+
+// DeleteUserEndpoints removes the user's endpoints and returns them, oldest
+// first. ENOTFOUND "Application not found", or "Resource not found" when
+// there are none.
+func (s *Store) DeleteUserEndpoints(ctx context.Context, scope pinfold.Scope, appID, userID string) ([]*pinfold.Endpoint, error) {
+	var eps []*pinfold.Endpoint
+	err := s.write(ctx, "delete user endpoints", func(tx wtx) error {
+		pk, err := appPK(ctx, tx, scope, appID)
+		if err != nil {
+			return err
+		}
+		eps, err = s.userEndpoints(ctx, tx, `DELETE FROM endpoints
+			WHERE app_pk = ? AND user_id = ? RETURNING seq, id, doc`, pk, appID, userID)
+		return err
+	})
+	return eps, err
+}
+
+// userEndpoints runs query, which returns (seq, id, doc) rows of the user's
+// endpoints, and decodes them in seq order.
+func (s *Store) userEndpoints(ctx context.Context, tx querier, query string, pk int64, appID, userID string) ([]*pinfold.Endpoint, error) {
+	if userID == "" {
+		return nil, errResourceNotFound()
+	}
+	rows, err := tx.QueryContext(ctx, query, pk, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type row struct {
+		seq int64
+		e   *pinfold.Endpoint
+	}
+	var got []row
+	for rows.Next() {
+		var (
+			r   row
+			id  string
+			doc sql.RawBytes
+		)
+		if err := rows.Scan(&r.seq, &id, &doc); err != nil {
+			return nil, err
+		}
+		if r.e, err = s.decode(doc, appID, id); err != nil {
+			return nil, err
+		}
+		got = append(got, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(got) == 0 {
+		return nil, errResourceNotFound()
+	}
+	// RETURNING gives no order.
+	slices.SortFunc(got, func(a, b row) int { return cmp.Compare(a.seq, b.seq) })
+	eps := make([]*pinfold.Endpoint, len(got))
+	for i, r := range got {
+		eps[i] = r.e
+	}
+	return eps, nil
+}
+
+// RemoveAttributes removes the named attributes of kind from every endpoint
+// of the app and from the app's attribute names, in one transaction, and
+// returns the names it removed (those the app had, on an endpoint or among
+// its names), in the order given. It decodes every endpoint of the app, so
+// it holds the writer for a time proportional to the app's size.
+// ENOTFOUND "Application not found"; EINVALID for an unknown kind.
+func (s *Store) RemoveAttributes(ctx context.Context, scope pinfold.Scope, appID string, kind pinfold.AttributeKind, names []string) ([]string, error) {
+	switch kind {
+	case pinfold.EndpointCustomAttributes, pinfold.EndpointMetricAttributes, pinfold.EndpointUserAttributes:
+	default:
+		return nil, pinfold.Errorf(pinfold.EINVALID, "Invalid attribute type %q", kind)
+	}
+	var removed []string
+	err := s.write(ctx, "remove attributes", func(tx wtx) error {
+		pk, err := appPK(ctx, tx, scope, appID)
+		if err != nil {
+			return err
+		}
+		found := make(map[string]bool, len(names))
+		for _, n := range names {
+			res, err := tx.ExecContext(ctx, `DELETE FROM attribute_names WHERE app_pk = ? AND kind = ? AND name = ?`,
+				pk, string(kind), n)
+			if err != nil {
+				return err
+			}
+			if c, err := res.RowsAffected(); err != nil {
+				return err
+			} else if c > 0 {
+				found[n] = true
+			}
+		}
+		if err := s.removeFromEndpoints(ctx, tx, pk, appID, kind, names, found); err != nil {
+			return err
+		}
+		for _, n := range names {
+			if found[n] && !slices.Contains(removed, n) {
+				removed = append(removed, n)
+			}
+		}
+		return nil
+	})
+	return removed, err
+}
+
+// removeFromEndpoints rewrites the endpoints of the app that have one of
+// names, marking in found the names it met. It walks the app in seq order,
+// chunk by chunk, so no more than a chunk of documents is in memory.
+func (s *Store) removeFromEndpoints(ctx context.Context, tx wtx, pk int64, appID string, kind pinfold.AttributeKind, names []string, found map[string]bool) error {
+	const page = 1000
+	type change struct {
+		seq int64
+		doc []byte
+	}
+	var (
+		after   int64
+		changes []change
+		buf     []byte
+	)
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT seq, id, doc FROM endpoints
+			WHERE +app_pk = ? AND seq > ? ORDER BY seq LIMIT ?`, pk, after, page)
+		if err != nil {
+			return err
+		}
+		n := 0
+		changes, buf = changes[:0], buf[:0]
+		for rows.Next() {
+			var (
+				id  string
+				doc sql.RawBytes
+			)
+			if err := rows.Scan(&after, &id, &doc); err != nil {
+				rows.Close()
+				return err
+			}
+			n++
+			e, err := s.decode(doc, appID, id)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			before := countAttrs(e, kind, names, found)
+			if before == 0 || !e.RemoveAttributes(kind, names) {
+				continue
+			}
+			start := len(buf)
+			buf = s.Codec.AppendEndpoint(buf, e)
+			changes = append(changes, change{after, buf[start:len(buf):len(buf)]})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range changes {
+			if err := exec(ctx, tx, `UPDATE endpoints SET doc = ? WHERE seq = ?`, c.doc, c.seq); err != nil {
+				return err
+			}
+		}
+		if n < page {
+			return nil
+		}
+	}
+}
+
+// countAttrs returns how many of names e has in kind, marking them in found.
+func countAttrs(e *pinfold.Endpoint, kind pinfold.AttributeKind, names []string, found map[string]bool) int {
+	c := 0
+	for _, n := range names {
+		var ok bool
+		switch kind {
+		case pinfold.EndpointCustomAttributes:
+			_, ok = e.Attributes[n]
+		case pinfold.EndpointMetricAttributes:
+			_, ok = e.Metrics[n]
+		case pinfold.EndpointUserAttributes:
+			if e.User != nil {
+				_, ok = e.User.UserAttributes[n]
+			}
+		}
+		if ok {
+			found[n] = true
+			c++
+		}
+	}
+	return c
+}
