@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/api"
+	"github.com/pinfold/pinfold/blob"
+	"github.com/pinfold/pinfold/jobs"
+	"github.com/pinfold/pinfold/s3"
+	"github.com/pinfold/pinfold/sigv4"
+	"github.com/pinfold/pinfold/sqlite"
+	"github.com/pinfold/pinfold/wire"
+)
+
+// ServeCmd runs a pinfold node until SIGTERM or SIGINT.
+type ServeCmd struct {
+	Listen          string   `default:"127.0.0.1:4566" env:"PINFOLD_LISTEN" help:"Address to listen on (${env})."`
+	DataDir         string   `default:"./pinfold-data" env:"PINFOLD_DATA_DIR" help:"Directory of the embedded store and S3 objects (${env})."`
+	Credentials     []string `env:"PINFOLD_CREDENTIALS" sep:"," placeholder:"KEY:SECRET:ACCOUNT" help:"Access keys accepted, each mapped to a 12-digit account ID (${env}, comma-separated)."`
+	CredentialsFile string   `env:"PINFOLD_CREDENTIALS_FILE" type:"path" help:"JSON file of access keys: {\"credentials\":[{\"access_key_id\",\"secret_access_key\",\"account_id\"}]} (${env})."`
+	LogFormat       string   `default:"json" enum:"json,text" env:"PINFOLD_LOG_FORMAT" help:"Log format: json or text (${env})."`
+	LogLevel        string   `default:"info" enum:"debug,info,warn,error" env:"PINFOLD_LOG_LEVEL" help:"Log level (${env})."`
+
+	S3   S3Flags  `embed:"" prefix:"s3-"`
+	Jobs JobFlags `embed:"" prefix:"jobs-"`
+}
+
+// S3Flags choose where export and import jobs read and write objects.
+type S3Flags struct {
+	Endpoint  string `env:"PINFOLD_S3_ENDPOINT" help:"External S3-compatible endpoint URL; empty uses the built-in one (${env})."`
+	Region    string `default:"us-east-1" env:"PINFOLD_S3_REGION" help:"Region of the external S3 endpoint (${env})."`
+	PathStyle bool   `default:"true" negatable:"" env:"PINFOLD_S3_PATH_STYLE" help:"Use path-style addressing with the external endpoint (${env})."`
+	AccessKey string `env:"PINFOLD_S3_ACCESS_KEY" help:"Access key for the external endpoint; empty uses the standard AWS credential chain (${env})."`
+	SecretKey string `env:"PINFOLD_S3_SECRET_KEY" help:"Secret key for the external endpoint (${env})."`
+}
+
+// JobFlags tune the export and import workers.
+type JobFlags struct {
+	PieceSize     int           `default:"100000" env:"PINFOLD_JOBS_PIECE_SIZE" help:"Endpoints per export piece (${env})."`
+	Workers       int           `default:"2" env:"PINFOLD_JOBS_WORKERS" help:"Pieces processed at once on this node (${env})."`
+	MaxConcurrent int           `default:"4" env:"PINFOLD_JOBS_MAX_CONCURRENT" help:"Jobs running at once; more wait as PENDING_JOB (${env})."`
+	MaxAttempts   int           `default:"5" env:"PINFOLD_JOBS_MAX_ATTEMPTS" help:"Attempts of a piece before it fails for good (${env})."`
+	RetryBackoff  time.Duration `default:"1s" env:"PINFOLD_JOBS_RETRY_BACKOFF" help:"Wait before a failed piece's second attempt; doubles each attempt (${env})."`
+}
+
+// Run starts the node and blocks until a termination signal, then shuts
+// down gracefully: in-flight requests finish, workers stop, the store closes.
+func (c *ServeCmd) Run() error {
+	logger := newLogger(c.LogFormat, c.LogLevel)
+	creds, err := loadCredentials(c.Credentials, c.CredentialsFile, c.Listen)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	n := &node{
+		DataDir:     c.DataDir,
+		Listen:      c.Listen,
+		Credentials: creds,
+		Logger:      logger,
+		S3:          c.S3,
+		Jobs:        c.Jobs,
+	}
+	if err := n.Open(ctx); err != nil {
+		n.Close(context.Background())
+		return err
+	}
+	logger.Info("pinfold serving", "url", n.Server.URL(), "data_dir", c.DataDir, "access_keys", len(creds))
+	<-ctx.Done()
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return n.Close(shutdownCtx)
+}
+
+func newLogger(format, level string) *slog.Logger {
+	var lv slog.Level
+	lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
+
+// node is one running pinfold: store, object storage, job runner and HTTP
+// server, opened in that order and closed in reverse.
+type node struct {
+	DataDir     string
+	Listen      string
+	Credentials map[string]sigv4.Credential
+	Logger      *slog.Logger
+	S3          S3Flags
+	Jobs        JobFlags
+
+	// OnJobEvent, when set, sees every change the job runner makes (tests).
+	OnJobEvent func(jobs.Event)
+
+	Store  *sqlite.Store
+	Blobs  *blob.Store // the built-in S3 endpoint, always served
+	Runner *jobs.Runner[*sql.Tx]
+	Server *api.Server
+
+	riverDB *sql.DB
+}
+
+// Open acquires every resource of the node; Close releases what was opened.
+func (n *node) Open(ctx context.Context) error {
+	if err := os.MkdirAll(n.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	n.Store = sqlite.NewStore(filepath.Join(n.DataDir, "pinfold.db"), wire.Codec{})
+	if err := n.Store.Open(ctx); err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	n.Blobs = blob.NewStore(filepath.Join(n.DataDir, "s3"))
+	n.Blobs.Logger = n.Logger
+
+	// Job files go to the built-in endpoint unless an external one is set.
+	var jobBlobs pinfold.BlobStore = n.Blobs
+	if n.S3.Endpoint != "" {
+		ext := s3.NewStore(s3.Config{Endpoint: n.S3.Endpoint, Region: n.S3.Region, UsePathStyle: n.S3.PathStyle,
+			AccessKeyID: n.S3.AccessKey, SecretAccessKey: n.S3.SecretKey})
+		if err := ext.Open(ctx); err != nil {
+			return fmt.Errorf("open external S3 store: %w", err)
+		}
+		jobBlobs = ext
+	}
+
+	var err error
+	if n.riverDB, err = jobs.OpenSQLite(filepath.Join(n.DataDir, "river.db")); err != nil {
+		return err
+	}
+	n.Runner, err = jobs.New(riversqlite.New(n.riverDB), jobs.Config{
+		Store:             n.Store,
+		Blobs:             jobBlobs,
+		Logger:            n.Logger,
+		PieceSize:         n.Jobs.PieceSize,
+		Workers:           n.Jobs.Workers,
+		MaxConcurrentJobs: n.Jobs.MaxConcurrent,
+		MaxAttempts:       n.Jobs.MaxAttempts,
+		RetryBackoff:      n.Jobs.RetryBackoff,
+		OnEvent:           n.OnJobEvent,
+	})
+	if err != nil {
+		return fmt.Errorf("create job runner: %w", err)
+	}
+	if err := n.Runner.Start(ctx); err != nil {
+		return fmt.Errorf("start job runner: %w", err)
+	}
+
+	h := &api.Handler{
+		Store:  n.Store,
+		Jobs:   n.Runner,
+		Auth:   &sigv4.Verifier{Lookup: func(id string) (sigv4.Credential, bool) { c, ok := n.Credentials[id]; return c, ok }},
+		Logger: n.Logger,
+		S3:     n.Blobs.Handler,
+	}
+	h.Init()
+	n.Server = &api.Server{Addr: n.Listen, Handler: h}
+	if err := n.Server.Open(); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return nil
+}
+
+// Close stops the node: HTTP first (in-flight requests finish), then the
+// workers, then the store.
+func (n *node) Close(ctx context.Context) error {
+	var first error
+	keep := func(err error) {
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	if n.Server != nil {
+		keep(n.Server.Close(ctx))
+	}
+	if n.Runner != nil {
+		keep(n.Runner.Stop(ctx))
+	}
+	if n.riverDB != nil {
+		keep(n.riverDB.Close())
+	}
+	if n.Store != nil {
+		keep(n.Store.Close())
+	}
+	return first
+}
