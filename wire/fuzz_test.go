@@ -2,10 +2,14 @@ package wire
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pinfold/pinfold"
 )
@@ -83,6 +87,72 @@ func FuzzDecodeExportJobRequest(f *testing.F) {
 		checkRequestError(t, body, err)
 		if err == nil && (def.RoleARN == "" || def.S3URLPrefix == "" || def.SegmentVersion < 0) {
 			t.Fatalf("accepted %+v", def)
+		}
+	})
+}
+
+// segmentSeeds are WriteSegmentRequest bodies the segment fuzzer starts
+// from, besides requestSeeds and the test segments' responses.
+var segmentSeeds = []string{
+	`{"Name":"n","tags":{"a":"b"},"Dimensions":{"Attributes":{"Plan":{"AttributeType":"INCLUSIVE","Values":["a",null]}},` +
+		`"UserAttributes":{"T":{"Values":[]}},"Metrics":{"m":{"ComparisonOperator":"EQUAL","Value":-0.0e-0}},` +
+		`"Behavior":{"Recency":{"Duration":"DAY_7","RecencyType":"ACTIVE"}},"Demographic":{"Channel":{"DimensionType":"EXCLUSIVE","Values":["SMS"]}},` +
+		`"Location":{"Country":{"Values":["USA"]},"GPSPoint":{"Coordinates":{"Latitude":1,"Longitude":2e0},"RangeInKilometers":1e-7}}}}`,
+	`{"SegmentGroups":{"Include":"ANY","Groups":[null,{"Type":"NONE","SourceType":"ALL","SourceSegments":[{"Id":"s","Version":2},null],` +
+		`"Dimensions":[{},null,{"Attributes":{"a":{"Values":["x"]}}}]}]}}`,
+	`{"Dimensions":{"Attributes":{"a":{}}}}`, `{"Dimensions":{"Metrics":{"m":{"Value":"1"}}}}`, `{"dimensions":{"behavior":{}}}`,
+	`{"SegmentGroups":{"Groups":[{"SourceSegments":[{"Id":"a","Version":1e10}]}]}}`,
+}
+
+// FuzzDecodeWriteSegmentRequest checks the segment decoder on any body: no
+// panic, the request decoders' error contract, and a body that decodes
+// echoes (SegmentResponse) a body that decodes to the same name, tags and
+// definition and echoes the same bytes again.
+func FuzzDecodeWriteSegmentRequest(f *testing.F) {
+	for _, s := range requestSeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range segmentSeeds {
+		f.Add([]byte(s))
+	}
+	f.Add(SegmentResponse(dimensionalSegment()))
+	f.Add(SegmentResponse(groupSegment()))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w, err := DecodeWriteSegmentRequest(body)
+		checkRequestError(t, body, err)
+		if err != nil {
+			return
+		}
+		if err := w.Def.Validate(); err == nil {
+			// A valid definition compiles (no source resolves) and runs.
+			if m, err := pinfold.Compile(context.Background(), w.Def, nil, time.Unix(1.7e9, 0)); err == nil {
+				m(fullEndpoint())
+				m(&pinfold.Endpoint{})
+			}
+		}
+		seg := dimensionalSegment()
+		seg.Name, seg.Tags, seg.Def = "", w.Tags, w.Def
+		if w.Name != nil {
+			seg.Name = *w.Name
+		}
+		first := SegmentResponse(seg)
+		if !json.Valid(first) {
+			t.Fatalf("invalid JSON echoed: %s", first)
+		}
+		again, err := DecodeWriteSegmentRequest(first)
+		if err != nil {
+			t.Fatalf("echo %s does not decode: %v", first, err)
+		}
+		if !reflect.DeepEqual(again.Def, w.Def) {
+			t.Fatalf("definition changed through the echo %s", first)
+		}
+		if (seg.Name == "") != (again.Name == nil) || again.Name != nil && *again.Name != seg.Name ||
+			again.Tags == nil || !maps.Equal(again.Tags, w.Tags) {
+			t.Fatalf("name or tags changed through the echo %s", first)
+		}
+		seg.Def, seg.Tags = again.Def, again.Tags
+		if second := SegmentResponse(seg); !bytes.Equal(first, second) {
+			t.Fatalf("unstable echo:\n%s\n%s", first, second)
 		}
 	})
 }
