@@ -53,8 +53,11 @@ type Job struct {
 	// Snapshot is the store position at initialization: an export includes
 	// the endpoints stored at or before it.
 	Snapshot int64
-	Pieces   []JobPiece // planned at initialization
-	Failures []string   // at most MaxJobFailures
+	// SegmentVersion is the version of Export.SegmentID the job exports:
+	// the one requested, or the latest when the job was created.
+	SegmentVersion int
+	Pieces         []JobPiece // planned at initialization
+	Failures       []string   // at most MaxJobFailures
 }
 
 // ExportDefinition is what an export job was asked to do.

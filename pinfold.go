@@ -81,6 +81,7 @@ const (
 type Store interface {
 	AppStore
 	EndpointStore
+	SegmentStore
 	JobStore
 	EndpointSource
 	Close() error

@@ -346,6 +346,15 @@ func Compile(ctx context.Context, def SegmentDefinition, resolve SegmentResolver
 	return c.definition(def, 0, nil)
 }
 
+// CheckSources resolves every source segment of def, as Compile does, for
+// the definition of segment selfID: a reference back to selfID (directly or
+// through other sources) is EINVALID, a missing source ENOTFOUND.
+func CheckSources(ctx context.Context, selfID string, def SegmentDefinition, resolve SegmentResolver) error {
+	c := compiler{ctx: ctx, resolve: resolve, now: time.Now()}
+	_, err := c.definition(def, 0, []string{selfID})
+	return err
+}
+
 type compiler struct {
 	ctx     context.Context
 	resolve SegmentResolver
