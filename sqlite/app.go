@@ -129,7 +129,8 @@ func (s *Store) ListApps(ctx context.Context, scope pinfold.Scope, page pinfold.
 }
 
 // DeleteApp removes the app and everything it owns (endpoints, attribute
-// names, jobs, settings) and returns it as it was. ENOTFOUND "Application
+// names, segments with their versions, jobs, settings) and returns it as it
+// was. ENOTFOUND "Application
 // not found" when absent.
 func (s *Store) DeleteApp(ctx context.Context, scope pinfold.Scope, id string) (*pinfold.App, error) {
 	var app *pinfold.App

@@ -15,11 +15,12 @@ import (
 // jobData is the stored JSON of the parts of pinfold.Job without a column
 // of their own: the store's private shape, not a wire shape.
 type jobData struct {
-	Export      *exportData `json:"export,omitempty"`
-	Snapshot    int64       `json:"snapshot,omitempty"`
-	Pieces      []pieceData `json:"pieces,omitempty"`
-	Failures    []string    `json:"failures,omitempty"`
-	CompletedAt int64       `json:"completed_at,omitempty"` // Unix ms
+	Export         *exportData `json:"export,omitempty"`
+	Snapshot       int64       `json:"snapshot,omitempty"`
+	SegmentVersion int         `json:"segment_version,omitempty"` // absent (0) in jobs stored before it existed
+	Pieces         []pieceData `json:"pieces,omitempty"`
+	Failures       []string    `json:"failures,omitempty"`
+	CompletedAt    int64       `json:"completed_at,omitempty"` // Unix ms
 }
 
 type exportData struct {
@@ -42,9 +43,10 @@ type pieceData struct {
 // encodeJob returns the columns of j that change: status, segment_id, data.
 func encodeJob(j *pinfold.Job) (segmentID string, data []byte, err error) {
 	d := jobData{
-		Snapshot:    j.Snapshot,
-		Failures:    j.Failures,
-		CompletedAt: toMillis(j.CompletedAt),
+		Snapshot:       j.Snapshot,
+		SegmentVersion: j.SegmentVersion,
+		Failures:       j.Failures,
+		CompletedAt:    toMillis(j.CompletedAt),
 	}
 	if x := j.Export; x != nil {
 		d.Export = &exportData{x.RoleARN, x.S3URLPrefix, x.SegmentID, x.SegmentVersion}
@@ -79,6 +81,7 @@ func scanJob(sc interface{ Scan(...any) error }) (*pinfold.Job, int64, error) {
 		return nil, 0, fmt.Errorf("decode job %s: %w", j.ID, err)
 	}
 	j.Snapshot, j.Failures, j.CompletedAt = d.Snapshot, d.Failures, fromMillis(d.CompletedAt)
+	j.SegmentVersion = d.SegmentVersion
 	if x := d.Export; x != nil {
 		j.Export = &pinfold.ExportDefinition{RoleARN: x.RoleARN, S3URLPrefix: x.S3URLPrefix,
 			SegmentID: x.SegmentID, SegmentVersion: x.SegmentVersion}

@@ -30,6 +30,7 @@ func exportJob(app *pinfold.App, segmentID string, created time.Time) *pinfold.J
 		CreatedAt: created,
 		Export: &pinfold.ExportDefinition{RoleARN: "arn:aws:iam::111111111111:role/export",
 			S3URLPrefix: "s3://bucket/exports/", SegmentID: segmentID, SegmentVersion: 2},
+		SegmentVersion: 2,
 	}
 }
 
@@ -49,6 +50,7 @@ func testCreateGetJob(t *testing.T, st pinfold.Store) {
 	full.Status = pinfold.JobFailed
 	full.CompletedAt = t2
 	full.Snapshot = 1234
+	full.SegmentVersion = 3
 	full.Pieces = []pinfold.JobPiece{
 		{Index: 0, From: 0, To: 600, Count: 500, Status: pinfold.PieceDone, Processed: 500},
 		{Index: 1, From: 600, To: 1234, Count: 480, Status: pinfold.PieceFailed, Failed: 480},
@@ -163,6 +165,7 @@ func testUpdateJob(t *testing.T, st pinfold.Store) {
 	got, err := st.UpdateJob(ctx, j.ID, func(j *pinfold.Job) error {
 		j.Status = pinfold.JobProcessing
 		j.Snapshot = 77
+		j.SegmentVersion = 5
 		j.Pieces = []pinfold.JobPiece{{Index: 0, From: 0, To: 77, Count: 70, Status: pinfold.PiecePending}}
 		return nil
 	})
@@ -170,7 +173,7 @@ func testUpdateJob(t *testing.T, st pinfold.Store) {
 		t.Fatalf("UpdateJob: %v", err)
 	}
 	want := *j
-	want.Status, want.Snapshot = pinfold.JobProcessing, 77
+	want.Status, want.Snapshot, want.SegmentVersion = pinfold.JobProcessing, 77, 5
 	want.Pieces = []pinfold.JobPiece{{Index: 0, From: 0, To: 77, Count: 70, Status: pinfold.PiecePending}}
 	if d := diff(got, &want); d != "" {
 		t.Errorf("UpdateJob returned: %s", d)

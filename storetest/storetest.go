@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) pinfold.Store) {
 	}{
 		{"Apps", appTests},
 		{"Endpoints", endpointTests},
+		{"Segments", segmentTests},
 		{"Jobs", jobTests},
 		{"Source", sourceTests},
 	}
