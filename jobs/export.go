@@ -196,11 +196,6 @@ func (r *Runner[TTx]) admit(ctx context.Context, jobID string) (bool, *pinfold.J
 // plan takes the snapshot and stores the pieces, moving the job to
 // PROCESSING, or to COMPLETING when the app has no endpoints.
 func (r *Runner[TTx]) plan(ctx context.Context, j *pinfold.Job) (*pinfold.Job, error) {
-	if j.Export.SegmentID != "" {
-		// pinfold.EndpointSource has no segment filter yet.
-		r.cfg.Logger.WarnContext(ctx, "segment filter not supported yet: exporting every endpoint of the app",
-			"job_id", j.ID, "segment_id", j.Export.SegmentID)
-	}
 	snapshot, pieces, err := r.cfg.Store.PlanPieces(ctx, j.Scope, j.AppID, r.cfg.PieceSize)
 	if err != nil {
 		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {

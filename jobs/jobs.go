@@ -95,11 +95,13 @@ import (
 	"github.com/pinfold/pinfold"
 )
 
-// Store is what the runner needs from pinfold's store: the jobs and the
-// endpoints to export. sqlite.Store implements it.
+// Store is what the runner needs from pinfold's store: the jobs, the
+// endpoints to export and the segments that filter them. sqlite.Store
+// implements it.
 type Store interface {
 	pinfold.JobStore
 	pinfold.EndpointSource
+	pinfold.SegmentStore
 }
 
 // River queue names and job kinds.

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/wire"
 )
 
 // pieceArgs are the arguments of a piece job (KindExportPiece).
@@ -93,6 +94,9 @@ func (r *Runner[TTx]) runPiece(ctx context.Context, args pieceArgs, lastAttempt 
 	key := ObjectKey(keyPrefix, j.ID, p.Index)
 
 	n, err := r.writePieceSafely(ctx, j, *p, bucket, key)
+	if err != nil && errors.As(err, new(*segmentError)) {
+		return r.failPiece(ctx, j.ID, p.Index, fmt.Sprintf("segment %s: %s", j.Export.SegmentID, reason(err, r.cfg.PieceTimeout)))
+	}
 	if err == nil {
 		now := r.cfg.Now()
 		next, err := r.update(ctx, j.ID, p.Index, func(j *pinfold.Job) bool {
@@ -191,11 +195,15 @@ var errPutReturned = errors.New("object upload returned before reading the whole
 // held in memory beyond the buffers of gzip and the pipe. On error the
 // object is not stored (PutObject stores whole objects or none).
 func (r *Runner[TTx]) writePiece(ctx context.Context, j *pinfold.Job, p pinfold.JobPiece, bucket, key string) (int64, error) {
+	keep, err := r.segmentFilter(ctx, j)
+	if err != nil {
+		return 0, err
+	}
 	pr, pw := io.Pipe()
 	var n int64
 	scanDone := make(chan error, 1)
 	go func() {
-		err := r.encodePiece(ctx, j.AppID, p, pw, &n)
+		err := r.encodePiece(ctx, j.AppID, p, keep, pw, &n)
 		pw.CloseWithError(err) // nil: the reader sees io.EOF
 		scanDone <- err
 	}()
@@ -225,9 +233,52 @@ type stageError struct {
 func (e *stageError) Error() string { return e.stage + ": " + e.err.Error() }
 func (e *stageError) Unwrap() error { return e.err }
 
-// encodePiece writes the gzip member of the piece's lines to w and counts
-// them in *n. Write errors come back as *writeError.
-func (r *Runner[TTx]) encodePiece(ctx context.Context, appID string, p pinfold.JobPiece, w io.Writer, n *int64) (err error) {
+// segmentError is a failure to load or compile the job's segment: permanent,
+// since retrying will not make the segment appear.
+type segmentError struct{ err error }
+
+func (e *segmentError) Error() string { return e.err.Error() }
+func (e *segmentError) Unwrap() error { return e.err }
+
+// segmentFilter returns, for an export of a segment, the test each stored
+// line must pass: decode it and match it against the segment's definition
+// at the job's version, evaluated as of the job's creation (for Recency).
+// It returns nil for an export of the whole app.
+func (r *Runner[TTx]) segmentFilter(ctx context.Context, j *pinfold.Job) (func(doc []byte) (bool, error), error) {
+	if j.Export.SegmentID == "" {
+		return nil, nil
+	}
+	resolve := func(ctx context.Context, id string, version int) (*pinfold.Segment, error) {
+		return r.cfg.Store.GetSegment(ctx, j.Scope, j.AppID, id, version)
+	}
+	seg, err := resolve(ctx, j.Export.SegmentID, j.SegmentVersion)
+	if err != nil {
+		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
+			return nil, &segmentError{pinfold.Errorf(pinfold.ENOTFOUND, "segment %s version %d no longer exists", j.Export.SegmentID, j.SegmentVersion)}
+		}
+		return nil, err
+	}
+	match, err := pinfold.Compile(ctx, seg.Def, resolve, j.CreatedAt)
+	if err != nil {
+		if code := pinfold.ErrorCode(err); code == pinfold.ENOTFOUND || code == pinfold.EINVALID {
+			return nil, &segmentError{err}
+		}
+		return nil, err
+	}
+	var codec wire.Codec
+	return func(doc []byte) (bool, error) {
+		var e pinfold.Endpoint
+		if err := codec.DecodeEndpoint(doc, &e); err != nil {
+			return false, err
+		}
+		return match(&e), nil
+	}, nil
+}
+
+// encodePiece writes the gzip member of the piece's lines (those keep
+// accepts, all when keep is nil) to w and counts them in *n. Write errors
+// come back as *writeError.
+func (r *Runner[TTx]) encodePiece(ctx context.Context, appID string, p pinfold.JobPiece, keep func([]byte) (bool, error), w io.Writer, n *int64) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("encode export piece: panic: %v", v)
@@ -240,6 +291,11 @@ func (r *Runner[TTx]) encodePiece(ctx context.Context, appID string, p pinfold.J
 	}
 	newline := []byte{'\n'}
 	err = r.cfg.Store.ScanEndpoints(ctx, appID, p.From, p.To, func(doc []byte) error {
+		if keep != nil {
+			if ok, err := keep(doc); err != nil || !ok {
+				return err
+			}
+		}
 		if _, err := zw.Write(doc); err != nil {
 			return &writeError{err}
 		}
