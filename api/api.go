@@ -109,6 +109,21 @@ func (h *Handler) Init() {
 	h.handle("/v1/apps/{appID}/jobs/export/{jobID}", map[string]route{
 		"GET": {"GetExportJob", h.getExportJob},
 	})
+	h.handle("/v1/apps/{appID}/segments", map[string]route{
+		"POST": {"CreateSegment", h.createSegment},
+		"GET":  {"GetSegments", h.getSegments},
+	})
+	h.handle("/v1/apps/{appID}/segments/{segmentID}", map[string]route{
+		"GET":    {"GetSegment", h.getSegment},
+		"PUT":    {"UpdateSegment", h.updateSegment},
+		"DELETE": {"DeleteSegment", h.deleteSegment},
+	})
+	h.handle("/v1/apps/{appID}/segments/{segmentID}/versions", map[string]route{
+		"GET": {"GetSegmentVersions", h.getSegmentVersions},
+	})
+	h.handle("/v1/apps/{appID}/segments/{segmentID}/versions/{version}", map[string]route{
+		"GET": {"GetSegmentVersion", h.getSegmentVersion},
+	})
 	h.handle("/v1/apps/{appID}/segments/{segmentID}/jobs/export", map[string]route{
 		"GET": {"GetSegmentExportJobs", h.getSegmentExportJobs},
 	})

@@ -28,21 +28,31 @@ func (h *Handler) createExportJob(w http.ResponseWriter, r *request) error {
 	if def.SegmentVersion < 0 {
 		return pinfold.Errorf(pinfold.EINVALID, "Invalid SegmentVersion %d", def.SegmentVersion)
 	}
+	segmentVersion := 0
 	if def.SegmentID != "" {
-		// Segments are not implemented yet: no segment exists.
-		return pinfold.Errorf(pinfold.ENOTFOUND, "Segment not found")
+		seg, err := h.Store.GetSegment(ctx, r.scope, appID, def.SegmentID, def.SegmentVersion)
+		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
+			if def.SegmentVersion > 0 {
+				return pinfold.Errorf(pinfold.ENOTFOUND, "Segment %s version %d not found", def.SegmentID, def.SegmentVersion)
+			}
+			return pinfold.Errorf(pinfold.ENOTFOUND, "Segment %s not found", def.SegmentID)
+		} else if err != nil {
+			return err
+		}
+		segmentVersion = seg.Version
 	}
 	if h.Jobs == nil {
 		return pinfold.Errorf(pinfold.EINTERNAL, "export jobs are not enabled on this node")
 	}
 	job := &pinfold.Job{
-		ID:        pinfold.NewID(),
-		AppID:     appID,
-		Scope:     r.scope,
-		Type:      pinfold.JobExport,
-		Status:    pinfold.JobCreated,
-		Export:    &def,
-		CreatedAt: h.Now().UTC(),
+		SegmentVersion: segmentVersion,
+		ID:             pinfold.NewID(),
+		AppID:          appID,
+		Scope:          r.scope,
+		Type:           pinfold.JobExport,
+		Status:         pinfold.JobCreated,
+		Export:         &def,
+		CreatedAt:      h.Now().UTC(),
 	}
 	if err := h.Jobs.Submit(ctx, job); err != nil {
 		return err
@@ -79,5 +89,8 @@ func (h *Handler) getExportJobs(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) getSegmentExportJobs(w http.ResponseWriter, r *request) error {
+	if _, err := h.Store.GetSegment(r.Context(), r.scope, r.PathValue("appID"), r.PathValue("segmentID"), 0); err != nil {
+		return err
+	}
 	return h.listExportJobs(w, r, pinfold.JobFilter{SegmentID: r.PathValue("segmentID")})
 }
