@@ -263,6 +263,82 @@ def export_job_validation_and_failure():
     assert any("no-such-bucket" in f for f in done["Failures"]), done["Failures"]
 
 
+SEGMENT_FIXTURE = [
+    {"Id": "a", "ChannelType": "EMAIL", "Address": "a@example.com",
+     "Attributes": {"Plan": ["gold"], "Tags": ["x", "vip"]}, "Metrics": {"score": 80.0},
+     "Location": {"Country": "US", "Latitude": 47.61, "Longitude": -122.33},
+     "Demographic": {"Platform": "iOS", "Make": "Apple"}, "User": {"UserId": "u1", "UserAttributes": {"Tier": ["premium"]}}},
+    {"Id": "b", "ChannelType": "SMS", "Address": "+15550100", "Attributes": {"Plan": ["free"]}, "Metrics": {"score": 20.0},
+     "Location": {"Country": "CA", "Latitude": 49.28, "Longitude": -123.12}, "Demographic": {"Platform": "android"}},
+    {"Id": "c", "ChannelType": "APNS", "Address": "token-c", "Attributes": {"Plan": ["gold", "family"]},
+     "Metrics": {"score": 50.0}, "Location": {"Country": "us"}},
+    {"Id": "d", "ChannelType": "EMAIL", "Address": "d@example.com"},
+]
+
+SEGMENT_CASES = [
+    ("inclusive", {"Dimensions": {"Attributes": {"Plan": {"AttributeType": "INCLUSIVE", "Values": ["gold"]}}}}, ["a", "c"]),
+    ("exclusive", {"Dimensions": {"Attributes": {"Plan": {"AttributeType": "EXCLUSIVE", "Values": ["gold"]}}}}, ["b", "d"]),
+    ("contains", {"Dimensions": {"Attributes": {"Tags": {"AttributeType": "CONTAINS", "Values": ["ip"]}}}}, ["a"]),
+    ("user attribute", {"Dimensions": {"UserAttributes": {"Tier": {"Values": ["premium"]}}}}, ["a"]),
+    ("metric", {"Dimensions": {"Metrics": {"score": {"ComparisonOperator": "LESS_THAN", "Value": 50.0}}}}, ["b"]),
+    ("channel", {"Dimensions": {"Demographic": {"Channel": {"Values": ["EMAIL"]}}}}, ["a", "d"]),
+    ("country", {"Dimensions": {"Location": {"Country": {"DimensionType": "EXCLUSIVE", "Values": ["US"]}}}}, ["b", "d"]),
+    ("gps", {"Dimensions": {"Location": {"GPSPoint": {"Coordinates": {"Latitude": 47.6, "Longitude": -122.3},
+                                                       "RangeInKilometers": 50.0}}}}, ["a"]),
+    ("groups", {"SegmentGroups": {"Include": "ANY", "Groups": [
+        {"Dimensions": [{"Attributes": {"Plan": {"Values": ["free"]}}}]},
+        {"Dimensions": [{"Demographic": {"Platform": {"Values": ["IOS"]}}}]}]}}, ["a", "b"]),
+]
+
+
+def export_ids(c, s, app, seg_id, version=None, bucket="segments"):
+    req = {"RoleArn": ROLE, "S3UrlPrefix": f"s3://{bucket}/{seg_id}-{version or 'latest'}/", "SegmentId": seg_id}
+    if version:
+        req["SegmentVersion"] = version
+    job = c.create_export_job(ApplicationId=app, ExportJobRequest=req)["ExportJobResponse"]
+    done, _ = wait_job(c, app, job["Id"])
+    assert done["JobStatus"] == "COMPLETED", done
+    ids = []
+    for o in s.list_objects_v2(Bucket=bucket, Prefix=f"{seg_id}-{version or 'latest'}/").get("Contents", []):
+        text = gzip.decompress(s.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()).decode()
+        ids += [json.loads(line)["Id"] for line in text.splitlines()]
+    return sorted(ids)
+
+
+@check
+def segments_and_segment_exports():
+    c, s = pinpoint(), s3()
+    s.create_bucket(Bucket="segments")
+    app = new_app(c)
+    c.update_endpoints_batch(ApplicationId=app, EndpointBatchRequest={"Item": SEGMENT_FIXTURE})
+    for name, definition, want in SEGMENT_CASES:
+        seg = c.create_segment(ApplicationId=app, WriteSegmentRequest=dict(definition, Name=name))["SegmentResponse"]
+        assert seg["Version"] == 1 and seg["SegmentType"] == "DIMENSIONAL", seg
+        got = export_ids(c, s, app, seg["Id"])
+        assert got == want, (name, got, want)
+    seg = c.create_segment(ApplicationId=app, WriteSegmentRequest={
+        "Name": "plan", "Dimensions": {"Attributes": {"Plan": {"Values": ["free"]}}}})["SegmentResponse"]
+    up = c.update_segment(ApplicationId=app, SegmentId=seg["Id"], WriteSegmentRequest={
+        "Dimensions": {"Attributes": {"Plan": {"Values": ["family"]}}}})["SegmentResponse"]
+    assert up["Version"] == 2 and up["Name"] == "plan", up
+    v1 = c.get_segment_version(ApplicationId=app, SegmentId=seg["Id"], Version="1")["SegmentResponse"]
+    assert v1["Dimensions"]["Attributes"]["Plan"]["Values"] == ["free"], v1
+    versions = c.get_segment_versions(ApplicationId=app, SegmentId=seg["Id"])["SegmentsResponse"]["Item"]
+    assert [v["Version"] for v in versions] == [2, 1], versions
+    assert export_ids(c, s, app, seg["Id"], version=1) == ["b"]
+    assert export_ids(c, s, app, seg["Id"]) == ["c"]
+    listed = c.get_segment_export_jobs(ApplicationId=app, SegmentId=seg["Id"])["ExportJobsResponse"]["Item"]
+    assert len(listed) == 2 and all(j["Definition"]["SegmentId"] == seg["Id"] for j in listed), listed
+    expect_error("NotFoundException", c.create_export_job, ApplicationId=app, ExportJobRequest={
+        "RoleArn": ROLE, "S3UrlPrefix": "s3://segments/x/", "SegmentId": seg["Id"], "SegmentVersion": 7})
+    expect_error("BadRequestException", c.create_segment, ApplicationId=app, WriteSegmentRequest={
+        "Name": "bad", "Dimensions": {"Attributes": {"Plan": {"AttributeType": "BETWEEN", "Values": ["2024-01-01T00:00:00Z"]}}}})
+    expect_error("BadRequestException", c.create_segment, ApplicationId=app, WriteSegmentRequest={
+        "Name": "bad", "Dimensions": {}, "SegmentGroups": {"Groups": []}})
+    c.delete_segment(ApplicationId=app, SegmentId=seg["Id"])
+    expect_error("NotFoundException", c.get_segment, ApplicationId=app, SegmentId=seg["Id"])
+
+
 def main():
     only = set(sys.argv[1:])
     passed = failed = 0

@@ -1,0 +1,55 @@
+// Command pinfold-bench measures a pinfold server from the outside, as a
+// client would see it, and prints the results as markdown tables.
+//
+//	pinfold-bench api    [--duration 5s] [--pinfold PATH]
+//	pinfold-bench export [--endpoints 1000000] [--piece-size 100000] [--cpuprofile FILE]
+//
+// Both subcommands build the server (go build ./cmd/pinfold, from the module
+// root above the working directory) unless --pinfold names a binary, start it
+// as a child process on a free loopback port with a temporary data dir, drive
+// it over HTTP with SigV4-signed requests, and stop it with SIGTERM.
+//
+// api measures GetApp and GetEndpoint throughput and latency at several
+// connection counts against pinfold and against moto_server (the reference,
+// measured in the same run), and the ingest rate of UpdateEndpointsBatch.
+// export seeds an app, restarts the server on the same data dir, and measures
+// an export job end to end against an in-process reference (encoding/json +
+// gzip of the same endpoints), the server's peak RSS and GetExportJob latency
+// while the export runs, then verifies the exported objects.
+//
+// Every measurement is repeated (--reps, default 3) and the median is
+// reported with the load average at the time: the numbers come from a shared
+// machine where the client and the server compete for the same cores.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// CLI is pinfold-bench's command line.
+type CLI struct {
+	API    APICmd    `cmd:"" name:"api" help:"GetApp/GetEndpoint throughput and latency against pinfold and moto, and UpdateEndpointsBatch ingest rate."`
+	Export ExportCmd `cmd:"" help:"Export job throughput against an in-process encoding/json+gzip reference, peak RSS and GetExportJob latency."`
+}
+
+func main() {
+	var cli CLI
+	kctx := kong.Parse(&cli,
+		kong.Name("pinfold-bench"),
+		kong.Description("Benchmarks of a pinfold server, measured from the outside."),
+		kong.UsageOnError(),
+	)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	if err := kctx.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "pinfold-bench:", err)
+		os.Exit(1)
+	}
+}
