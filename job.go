@@ -48,6 +48,7 @@ type Job struct {
 	Type        JobType
 	Status      JobStatus
 	Export      *ExportDefinition // set when Type is EXPORT
+	Import      *ImportDefinition // set when Type is IMPORT
 	CreatedAt   time.Time
 	CompletedAt time.Time // zero until Status is final
 	// Snapshot is the store position at initialization: an export includes
@@ -56,8 +57,11 @@ type Job struct {
 	// SegmentVersion is the version of Export.SegmentID the job exports:
 	// the one requested, or the latest when the job was created.
 	SegmentVersion int
-	Pieces         []JobPiece // planned at initialization
-	Failures       []string   // at most MaxJobFailures
+	// SegmentID is, for an import, the IMPORT segment the job adds its
+	// endpoints to (created by the job when DefineSegment is set).
+	SegmentID string
+	Pieces    []JobPiece // planned at initialization
+	Failures  []string   // at most MaxJobFailures
 }
 
 // ExportDefinition is what an export job was asked to do.
@@ -67,6 +71,28 @@ type ExportDefinition struct {
 	SegmentID      string
 	SegmentVersion int // 0 when not given
 }
+
+// ImportDefinition is what an import job was asked to do.
+type ImportDefinition struct {
+	Format            string // CSV or JSON
+	RoleARN           string
+	S3URL             string // one object, or a prefix of objects
+	DefineSegment     *bool  // nil when not given
+	RegisterEndpoints *bool
+	SegmentID         string // add to this IMPORT segment
+	SegmentName       string // the name of the segment DefineSegment creates
+	ExternalID        string
+}
+
+// Import formats.
+const (
+	FormatCSV  = "CSV"
+	FormatJSON = "JSON"
+)
+
+// DefaultMaxImportBytes is the default cap on the bytes an import job reads
+// (Pinpoint's quota: 1 GB per import job).
+const DefaultMaxImportBytes = 1 << 30
 
 // PieceStatus is the state of one piece of a job.
 type PieceStatus string
@@ -79,10 +105,12 @@ const (
 )
 
 // JobPiece is a share of a job's work, processed on its own by a worker. For
-// an export it is the endpoints with store positions in (From, To].
+// an export it is the endpoints with store positions in (From, To]; for an
+// import, the object Key.
 type JobPiece struct {
 	Index     int
 	From, To  int64
+	Key       string
 	Count     int64 // endpoints planned
 	Status    PieceStatus
 	Processed int64 // endpoints written, once DONE

@@ -32,6 +32,18 @@ type Segment struct {
 	Version   int
 	UpdatedAt time.Time
 	Def       SegmentDefinition
+	// Import describes where an IMPORT segment's endpoints came from.
+	Import *SegmentImportDefinition
+}
+
+// SegmentImportDefinition is the ImportDefinition of an IMPORT segment.
+type SegmentImportDefinition struct {
+	ExternalID    string
+	Format        string
+	RoleARN       string
+	S3URL         string
+	Size          int            // endpoints in the segment
+	ChannelCounts map[string]int // endpoints per ChannelType
 }
 
 // ARN returns the segment's ARN, ...:apps/{appId}/segments/{segmentId}.
@@ -329,13 +341,37 @@ func itoa(i int) string {
 // Matcher reports whether an endpoint is in a segment.
 type Matcher func(*Endpoint) bool
 
-// SegmentResolver returns a segment of the same app at a version (0: latest),
-// for source segments. ENOTFOUND when there is none.
-type SegmentResolver func(ctx context.Context, id string, version int) (*Segment, error)
+// SegmentResolver finds the segments a definition refers to, all of one app.
+type SegmentResolver interface {
+	// ResolveSegment returns a segment at a version (0: latest). ENOTFOUND
+	// when there is none.
+	ResolveSegment(ctx context.Context, id string, version int) (*Segment, error)
+	// ImportMembers returns the endpoint IDs of an IMPORT segment.
+	ImportMembers(ctx context.Context, segmentID string) (map[string]struct{}, error)
+}
 
-// ImportMembership reports whether an endpoint is a member of an IMPORT
-// segment (a static list); nil means no IMPORT segments can be resolved.
-type ImportMembership func(segmentID, endpointID string) bool
+// StoreResolver resolves segments of one app from a SegmentStore.
+type StoreResolver struct {
+	Store SegmentStore
+	Scope Scope
+	AppID string
+}
+
+// ResolveSegment implements SegmentResolver.
+func (r StoreResolver) ResolveSegment(ctx context.Context, id string, version int) (*Segment, error) {
+	return r.Store.GetSegment(ctx, r.Scope, r.AppID, id, version)
+}
+
+// ImportMembers implements SegmentResolver by loading the members into a
+// set (about 60 bytes per member).
+func (r StoreResolver) ImportMembers(ctx context.Context, segmentID string) (map[string]struct{}, error) {
+	set := map[string]struct{}{}
+	err := r.Store.SegmentMembers(ctx, r.Scope, r.AppID, segmentID, func(id string) error {
+		set[id] = struct{}{}
+		return nil
+	})
+	return set, err
+}
 
 // Compile turns a definition into a Matcher evaluated at now (for Recency).
 // Source segments are resolved through resolve, recursively, up to
@@ -344,6 +380,13 @@ type ImportMembership func(segmentID, endpointID string) bool
 func Compile(ctx context.Context, def SegmentDefinition, resolve SegmentResolver, now time.Time) (Matcher, error) {
 	c := compiler{ctx: ctx, resolve: resolve, now: now}
 	return c.definition(def, 0, nil)
+}
+
+// CompileSegment is Compile for a stored segment: an IMPORT segment matches
+// its members, a DIMENSIONAL one its definition.
+func CompileSegment(ctx context.Context, seg *Segment, resolve SegmentResolver, now time.Time) (Matcher, error) {
+	c := compiler{ctx: ctx, resolve: resolve, now: now}
+	return c.segment(seg, 0, []string{seg.ID})
 }
 
 // CheckSources resolves every source segment of def, as Compile does, for
@@ -404,7 +447,7 @@ func (c *compiler) source(ref SegmentRef, depth int, path []string) (Matcher, er
 	if c.resolve == nil {
 		return nil, Errorf(ENOTFOUND, "Source segment %s not found", ref.ID)
 	}
-	seg, err := c.resolve(c.ctx, ref.ID, ref.Version)
+	seg, err := c.resolve.ResolveSegment(c.ctx, ref.ID, ref.Version)
 	if err != nil {
 		if ErrorCode(err) == ENOTFOUND {
 			if ref.Version > 0 {
@@ -414,7 +457,18 @@ func (c *compiler) source(ref SegmentRef, depth int, path []string) (Matcher, er
 		}
 		return nil, err
 	}
-	return c.definition(seg.Def, depth, append(path, ref.ID))
+	return c.segment(seg, depth, append(path, ref.ID))
+}
+
+func (c *compiler) segment(seg *Segment, depth int, path []string) (Matcher, error) {
+	if seg.Type != SegmentImport {
+		return c.definition(seg.Def, depth, path)
+	}
+	members, err := c.resolve.ImportMembers(c.ctx, seg.ID)
+	if err != nil {
+		return nil, err
+	}
+	return func(e *Endpoint) bool { _, ok := members[e.ID]; return ok }, nil
 }
 
 // combine joins matchers: ALL (default) every one, ANY at least one, NONE
@@ -668,7 +722,13 @@ type SegmentStore interface {
 	// UpdateSegment stores s (whose ID names an existing segment) as its next
 	// version, setting s.Version, and returns the stored segment.
 	UpdateSegment(ctx context.Context, s *Segment) (*Segment, error)
-	// DeleteSegment removes the segment with every version and returns its
-	// latest version.
+	// DeleteSegment removes the segment with every version (and members)
+	// and returns its latest version.
 	DeleteSegment(ctx context.Context, scope Scope, appID, segmentID string) (*Segment, error)
+	// AddSegmentMembers adds endpoint IDs to an IMPORT segment's members;
+	// IDs already members are ignored.
+	AddSegmentMembers(ctx context.Context, scope Scope, appID, segmentID string, endpointIDs []string) error
+	// SegmentMembers calls fn with each member endpoint ID of an IMPORT
+	// segment, in no particular order.
+	SegmentMembers(ctx context.Context, scope Scope, appID, segmentID string, fn func(endpointID string) error) error
 }

@@ -12,6 +12,25 @@ import (
 
 func f64(v float64) *float64 { return &v }
 
+// resolverFunc is a SegmentResolver from a function; IMPORT segments have the
+// members given.
+type resolverFunc struct {
+	get     func(ctx context.Context, id string, version int) (*pinfold.Segment, error)
+	members map[string][]string
+}
+
+func (r resolverFunc) ResolveSegment(ctx context.Context, id string, version int) (*pinfold.Segment, error) {
+	return r.get(ctx, id, version)
+}
+
+func (r resolverFunc) ImportMembers(_ context.Context, id string) (map[string]struct{}, error) {
+	set := map[string]struct{}{}
+	for _, m := range r.members[id] {
+		set[m] = struct{}{}
+	}
+	return set, nil
+}
+
 // fixture is a fixed set of endpoints the segment tables select from.
 func fixture(now time.Time) []*pinfold.Endpoint {
 	recent := pinfold.FormatTime(now.Add(-2 * time.Hour))
@@ -92,8 +111,10 @@ func TestSegmentMatching(t *testing.T) {
 			{SourceSegments: []pinfold.SegmentRef{{ID: "golds", Version: 1}}}}}}, []string{"b"}},
 		{"sources ANY", pinfold.SegmentDefinition{Groups: &pinfold.SegmentGroupList{Groups: []pinfold.SegmentGroup{
 			{SourceType: "ANY", SourceSegments: []pinfold.SegmentRef{{ID: "golds"}, {ID: "emails"}}}}}}, []string{"a", "c", "d"}},
+		{"import segment source", pinfold.SegmentDefinition{Groups: &pinfold.SegmentGroupList{Groups: []pinfold.SegmentGroup{
+			{SourceSegments: []pinfold.SegmentRef{{ID: "imported"}}, Dimensions: []pinfold.SegmentDimensions{email}}}}}, []string{"d"}},
 	}
-	resolve := func(_ context.Context, id string, version int) (*pinfold.Segment, error) {
+	resolve := resolverFunc{members: map[string][]string{"imported": {"b", "d", "zz"}}, get: func(_ context.Context, id string, version int) (*pinfold.Segment, error) {
 		switch {
 		case id == "golds" && version == 1:
 			return &pinfold.Segment{ID: id, Version: 1, Def: dims(pinfold.SegmentDimensions{Attributes: attr("", "free")})}, nil
@@ -101,9 +122,11 @@ func TestSegmentMatching(t *testing.T) {
 			return &pinfold.Segment{ID: id, Version: 2, Def: dims(gold)}, nil
 		case id == "emails":
 			return &pinfold.Segment{ID: id, Version: 1, Def: dims(email)}, nil
+		case id == "imported":
+			return &pinfold.Segment{ID: id, Version: 1, Type: pinfold.SegmentImport}, nil
 		}
 		return nil, pinfold.Errorf(pinfold.ENOTFOUND, "no")
-	}
+	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := tc.def.Validate(); err != nil {
@@ -160,14 +183,20 @@ func TestSegmentValidate(t *testing.T) {
 
 func TestSegmentSources(t *testing.T) {
 	self := pinfold.SegmentDefinition{Groups: &pinfold.SegmentGroupList{Groups: []pinfold.SegmentGroup{{SourceSegments: []pinfold.SegmentRef{{ID: "s1"}}}}}}
-	resolve := func(_ context.Context, id string, _ int) (*pinfold.Segment, error) {
+	resolve := resolverFunc{get: func(_ context.Context, id string, _ int) (*pinfold.Segment, error) {
 		if id == "s1" {
 			return &pinfold.Segment{ID: "s1", Def: self}, nil
 		}
 		return nil, pinfold.Errorf(pinfold.ENOTFOUND, "no")
-	}
+	}}
 	if _, err := pinfold.Compile(context.Background(), self, resolve, time.Now()); pinfold.ErrorCode(err) != pinfold.EINVALID {
 		t.Errorf("cycle: got %v, want EINVALID", err)
+	}
+	imported := &pinfold.Segment{ID: "imp", Type: pinfold.SegmentImport}
+	resolve.members = map[string][]string{"imp": {"x"}}
+	m, err := pinfold.CompileSegment(context.Background(), imported, resolve, time.Now())
+	if err != nil || !m(&pinfold.Endpoint{ID: "x"}) || m(&pinfold.Endpoint{ID: "y"}) {
+		t.Errorf("IMPORT segment matches its members only: err %v", err)
 	}
 	missing := pinfold.SegmentDefinition{Groups: &pinfold.SegmentGroupList{Groups: []pinfold.SegmentGroup{{SourceSegments: []pinfold.SegmentRef{{ID: "nope"}}}}}}
 	if _, err := pinfold.Compile(context.Background(), missing, resolve, time.Now()); pinfold.ErrorCode(err) != pinfold.ENOTFOUND || !strings.Contains(pinfold.ErrorMessage(err), "nope") {
