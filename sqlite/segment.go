@@ -15,9 +15,9 @@ import (
 var _ pinfold.SegmentStore = (*Store)(nil)
 
 // CreateSegment stores seg as version 1 of a new segment of app seg.AppID
-// in seg.Scope. It fills in seg.ID (pinfold.NewID) and seg.CreatedAt (Now)
-// when empty, and sets seg.Version to 1 and seg.UpdatedAt to seg.CreatedAt.
-// ENOTFOUND "Application not found" when the app does not exist in the
+// in seg.Scope, with its Def and Import (nil stays nil). It fills in seg.ID
+// (pinfold.NewID) and seg.CreatedAt (Now) when empty, and sets seg.Version
+// to 1 and seg.UpdatedAt to seg.CreatedAt. ENOTFOUND "Application not found" when the app does not exist in the
 // scope; ECONFLICT when the ID is taken.
 func (s *Store) CreateSegment(ctx context.Context, seg *pinfold.Segment) error {
 	if seg.ID == "" {
@@ -33,6 +33,10 @@ func (s *Store) CreateSegment(ctx context.Context, seg *pinfold.Segment) error {
 		return fmt.Errorf("create segment: %w", err)
 	}
 	def, err := encodeSegmentDef(&seg.Def)
+	if err != nil {
+		return fmt.Errorf("create segment: %w", err)
+	}
+	imp, err := encodeSegmentImport(seg.Import)
 	if err != nil {
 		return fmt.Errorf("create segment: %w", err)
 	}
@@ -54,15 +58,15 @@ func (s *Store) CreateSegment(ctx context.Context, seg *pinfold.Segment) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO segment_versions (segment_pk, version, name, updated_at, definition)
-			VALUES (?, 1, ?, ?, ?)`, pk, seg.Name, toMillis(seg.UpdatedAt), def)
+		_, err = tx.ExecContext(ctx, `INSERT INTO segment_versions (segment_pk, version, name, updated_at, definition, import_def)
+			VALUES (?, 1, ?, ?, ?, ?)`, pk, seg.Name, toMillis(seg.UpdatedAt), def, nullText(imp))
 		return err
 	})
 }
 
 // segmentColumns are the columns scanSegment reads, of segments s joined
 // with one of its versions v.
-const segmentColumns = `s.pk, s.id, s.type, s.tags, s.created_at, v.version, v.name, v.updated_at, v.definition`
+const segmentColumns = `s.pk, s.id, s.type, s.tags, s.created_at, v.version, v.name, v.updated_at, v.definition, v.import_def`
 
 // latestSegment selects segments s with their latest version v.
 const latestSegment = `SELECT ` + segmentColumns + ` FROM segments s
@@ -75,9 +79,9 @@ func scanSegment(sc interface{ Scan(...any) error }, scope pinfold.Scope, appID 
 		pk               int64
 		typ, tags        string
 		created, updated int64
-		def              []byte
+		def, imp         []byte
 	)
-	if err := sc.Scan(&pk, &seg.ID, &typ, &tags, &created, &seg.Version, &seg.Name, &updated, &def); err != nil {
+	if err := sc.Scan(&pk, &seg.ID, &typ, &tags, &created, &seg.Version, &seg.Name, &updated, &def, &imp); err != nil {
 		return nil, 0, err
 	}
 	seg.AppID, seg.Scope, seg.Type = appID, scope, pinfold.SegmentType(typ)
@@ -88,6 +92,9 @@ func scanSegment(sc interface{ Scan(...any) error }, scope pinfold.Scope, appID 
 	}
 	if err := decodeSegmentDef(def, &seg.Def); err != nil {
 		return nil, 0, fmt.Errorf("decode segment %s version %d: %w", seg.ID, seg.Version, err)
+	}
+	if seg.Import, err = decodeSegmentImport(imp); err != nil {
+		return nil, 0, fmt.Errorf("decode import definition of segment %s version %d: %w", seg.ID, seg.Version, err)
 	}
 	return &seg, pk, nil
 }
@@ -116,7 +123,7 @@ func getSegment(ctx context.Context, q querier, scope pinfold.Scope, appID strin
 
 // GetSegment returns a segment of an app in scope at its latest version, or
 // at version when version > 0. Tags, Type and CreatedAt are the segment's
-// whatever the version; Name, Def and UpdatedAt are the version's.
+// whatever the version; Name, Def, Import and UpdatedAt are the version's.
 // ENOTFOUND "Application not found" when the app is not in scope,
 // "Resource not found" when the app has no such segment or the segment no
 // such version (a negative version included).
@@ -228,8 +235,8 @@ func (s *Store) ListSegmentVersions(ctx context.Context, scope pinfold.Scope, ap
 
 // UpdateSegment stores seg as the next version of the existing segment
 // seg.ID of app seg.AppID in seg.Scope, in one writer transaction: the
-// version is the latest plus one, with seg's Name, Def and UpdatedAt (Now
-// when zero); seg's Tags replace the segment's (nil removes them all). The
+// version is the latest plus one, with seg's Name, Def, Import and UpdatedAt
+// (Now when zero); seg's Tags replace the segment's (nil removes them all). The
 // segment keeps its Type and CreatedAt whatever seg says. It sets
 // seg.Version and seg.UpdatedAt and returns the segment as stored.
 // ENOTFOUND "Application not found" when the app is not in scope,
@@ -245,6 +252,10 @@ func (s *Store) UpdateSegment(ctx context.Context, seg *pinfold.Segment) (*pinfo
 		return nil, fmt.Errorf("update segment: %w", err)
 	}
 	def, err := encodeSegmentDef(&seg.Def)
+	if err != nil {
+		return nil, fmt.Errorf("update segment: %w", err)
+	}
+	imp, err := encodeSegmentImport(seg.Import)
 	if err != nil {
 		return nil, fmt.Errorf("update segment: %w", err)
 	}
@@ -268,8 +279,8 @@ func (s *Store) UpdateSegment(ctx context.Context, seg *pinfold.Segment) (*pinfo
 			return err
 		}
 		version++
-		if _, err := tx.ExecContext(ctx, `INSERT INTO segment_versions (segment_pk, version, name, updated_at, definition)
-			VALUES (?, ?, ?, ?, ?)`, pk, version, seg.Name, toMillis(updated), def); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO segment_versions (segment_pk, version, name, updated_at, definition, import_def)
+			VALUES (?, ?, ?, ?, ?, ?)`, pk, version, seg.Name, toMillis(updated), def, nullText(imp)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE segments SET name = ?, tags = ?, version = ? WHERE pk = ?`,
@@ -283,6 +294,9 @@ func (s *Store) UpdateSegment(ctx context.Context, seg *pinfold.Segment) (*pinfo
 		if out.Tags, err = unmarshalTags(tags); err != nil {
 			return err
 		}
+		if out.Import, err = decodeSegmentImport(imp); err != nil {
+			return err
+		}
 		return decodeSegmentDef(def, &out.Def)
 	})
 	if err != nil {
@@ -293,7 +307,7 @@ func (s *Store) UpdateSegment(ctx context.Context, seg *pinfold.Segment) (*pinfo
 }
 
 // DeleteSegment removes a segment of an app in scope with every version
-// and returns its latest version. ENOTFOUND "Application not found" when
+// and every member, and returns its latest version. ENOTFOUND "Application not found" when
 // the app is not in scope, "Resource not found" when the app has no such
 // segment.
 func (s *Store) DeleteSegment(ctx context.Context, scope pinfold.Scope, appID, segmentID string) (*pinfold.Segment, error) {
@@ -307,7 +321,7 @@ func (s *Store) DeleteSegment(ctx context.Context, scope pinfold.Scope, appID, s
 		if seg, pk, err = getSegment(ctx, tx, scope, appID, apk, segmentID, 0); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM segments WHERE pk = ?`, pk) // versions cascade
+		_, err = tx.ExecContext(ctx, `DELETE FROM segments WHERE pk = ?`, pk) // versions and members cascade
 		return err
 	})
 	if err != nil {
@@ -448,6 +462,51 @@ func decodeSegmentDef(b []byte, d *pinfold.SegmentDefinition) error {
 		})}
 	}
 	return nil
+}
+
+// segmentImportData is the stored JSON of a pinfold.SegmentImportDefinition
+// (the import_def column). omitzero keeps a nil ChannelCounts apart from an
+// empty one.
+type segmentImportData struct {
+	ExternalID    string         `json:"external_id,omitzero"`
+	Format        string         `json:"format,omitzero"`
+	RoleARN       string         `json:"role_arn,omitzero"`
+	S3URL         string         `json:"s3_url,omitzero"`
+	Size          int            `json:"size,omitzero"`
+	ChannelCounts map[string]int `json:"channel_counts,omitzero"`
+}
+
+// encodeSegmentImport returns the stored JSON of d, nil for nil.
+func encodeSegmentImport(d *pinfold.SegmentImportDefinition) ([]byte, error) {
+	if d == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(&segmentImportData{d.ExternalID, d.Format, d.RoleARN, d.S3URL, d.Size, d.ChannelCounts})
+	if err != nil {
+		return nil, fmt.Errorf("encode segment import definition: %w", err)
+	}
+	return b, nil
+}
+
+// decodeSegmentImport decodes an import_def column: nil (NULL) is nil.
+func decodeSegmentImport(b []byte) (*pinfold.SegmentImportDefinition, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var d segmentImportData
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, err
+	}
+	return &pinfold.SegmentImportDefinition{ExternalID: d.ExternalID, Format: d.Format, RoleARN: d.RoleARN,
+		S3URL: d.S3URL, Size: d.Size, ChannelCounts: d.ChannelCounts}, nil
+}
+
+// nullText binds b as TEXT, or NULL when b is nil.
+func nullText(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
 }
 
 func dimensionsDataOf(d pinfold.SegmentDimensions) dimensionsData {

@@ -72,7 +72,7 @@ func countRows(t *testing.T, path string, tables ...string) []int {
 }
 
 // TestSegmentRowsCascade checks in the file that deleting a segment or its
-// app leaves no version behind.
+// app leaves no version or member behind.
 func TestSegmentRowsCascade(t *testing.T) {
 	s := openStore(t)
 	ctx := t.Context()
@@ -94,27 +94,59 @@ func TestSegmentRowsCascade(t *testing.T) {
 			if _, err := s.UpdateSegment(ctx, seg); err != nil {
 				t.Fatalf("UpdateSegment: %v", err)
 			}
+			if err := s.AddSegmentMembers(ctx, scope, app.ID, seg.ID, []string{"a", "b", "c"}); err != nil {
+				t.Fatalf("AddSegmentMembers: %v", err)
+			}
 			segs = append(segs, seg)
 		}
 	}
 	steps := []struct {
-		name           string
-		do             func() error
-		segs, versions int
+		name                    string
+		do                      func() error
+		segs, versions, members int
 	}{
-		{"before", func() error { return nil }, 4, 8},
-		{"DeleteSegment", func() error { _, err := s.DeleteSegment(ctx, scope, apps[0].ID, segs[0].ID); return err }, 3, 6},
-		{"DeleteApp", func() error { _, err := s.DeleteApp(ctx, scope, apps[1].ID); return err }, 1, 2},
+		{"before", func() error { return nil }, 4, 8, 12},
+		{"DeleteSegment", func() error { _, err := s.DeleteSegment(ctx, scope, apps[0].ID, segs[0].ID); return err }, 3, 6, 9},
+		{"DeleteApp", func() error { _, err := s.DeleteApp(ctx, scope, apps[1].ID); return err }, 1, 2, 3},
 	}
 	for _, step := range steps {
 		if err := step.do(); err != nil {
 			t.Fatalf("%s: %v", step.name, err)
 		}
-		got := countRows(t, s.Path, "segments", "segment_versions")
-		if got[0] != step.segs || got[1] != step.versions {
-			t.Errorf("after %s: got %d segments, %d versions; want %d, %d", step.name, got[0], got[1], step.segs, step.versions)
+		got := countRows(t, s.Path, "segments", "segment_versions", "segment_members")
+		if got[0] != step.segs || got[1] != step.versions || got[2] != step.members {
+			t.Errorf("after %s: got %d segments, %d versions, %d members; want %d, %d, %d",
+				step.name, got[0], got[1], got[2], step.segs, step.versions, step.members)
 		}
 	}
+}
+
+// migrateTo makes a database file at path with the given migrations only,
+// as an older pinfold left it, and returns it open (foreign keys on).
+func migrateTo(t *testing.T, path string, migrations ...string) *sql.DB {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for _, name := range migrations {
+		b, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[name] = &fstest.MapFile{Data: b}
+	}
+	db, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		db.Close()
+		t.Fatalf("goose: %v", err)
+	}
+	if _, err := p.Up(t.Context()); err != nil {
+		db.Close()
+		t.Fatalf("migrate to %s: %v", migrations[len(migrations)-1], err)
+	}
+	return db
 }
 
 // TestUpgradeFromV1 opens a file made by the first schema, with a job
@@ -123,22 +155,7 @@ func TestSegmentRowsCascade(t *testing.T) {
 func TestUpgradeFromV1(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "pinfold.db")
-	v1, err := os.ReadFile(filepath.Join("migrations", "00001_init.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db,
-		fstest.MapFS{"00001_init.sql": {Data: v1}}, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatalf("goose: %v", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatalf("migrate to version 1: %v", err)
-	}
+	db := migrateTo(t, path, "00001_init.sql")
 	appID, jobID := pinfold.NewID(), pinfold.NewID()
 	for _, q := range []struct {
 		query string

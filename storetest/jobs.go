@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -17,6 +18,8 @@ var jobTests = []test{
 	{"Update", testUpdateJob},
 	{"UpdateIsAtomic", testUpdateJobAtomic},
 	{"CountAndUnfinished", testCountJobs},
+	{"ImportRoundTrip", testImportJobRoundTrip},
+	{"ListImports", testListImportJobs},
 }
 
 // exportJob returns a new export job of app, created at created.
@@ -31,6 +34,44 @@ func exportJob(app *pinfold.App, segmentID string, created time.Time) *pinfold.J
 		Export: &pinfold.ExportDefinition{RoleARN: "arn:aws:iam::111111111111:role/export",
 			S3URLPrefix: "s3://bucket/exports/", SegmentID: segmentID, SegmentVersion: 2},
 		SegmentVersion: 2,
+	}
+}
+
+// importJob returns a new import job of app into segment segmentID,
+// created at created.
+func importJob(app *pinfold.App, segmentID string, created time.Time) *pinfold.Job {
+	return &pinfold.Job{
+		ID:        pinfold.NewID(),
+		AppID:     app.ID,
+		Scope:     app.Scope,
+		Type:      pinfold.JobImport,
+		Status:    pinfold.JobCreated,
+		CreatedAt: created,
+		Import: &pinfold.ImportDefinition{Format: pinfold.FormatCSV, RoleARN: "arn:aws:iam::111111111111:role/import",
+			S3URL: "s3://bucket/imports/june/", DefineSegment: ptr(true), RegisterEndpoints: ptr(false),
+			SegmentName: "June signups", ExternalID: "ext-42"},
+		SegmentID: segmentID,
+	}
+}
+
+// listJobIDs returns the IDs of every job ListJobs gives for f, newest
+// first, in pages of size.
+func listJobIDs(t *testing.T, st pinfold.Store, app *pinfold.App, f pinfold.JobFilter, size int) []string {
+	t.Helper()
+	var ids []string
+	token := ""
+	for pages := 0; ; pages++ {
+		jobs, next, err := st.ListJobs(ctxOf(t), app.Scope, app.ID, f, pinfold.Page{Size: size, Token: token})
+		if err != nil {
+			t.Fatalf("ListJobs(%+v): %v", f, err)
+		}
+		for _, j := range jobs {
+			ids = append(ids, j.ID)
+		}
+		if next == "" || pages > 100 {
+			return ids
+		}
+		token = next
 	}
 }
 
@@ -305,4 +346,133 @@ func testCountJobs(t *testing.T, st pinfold.Store) {
 	if !slices.Equal(got, unfinished) {
 		t.Errorf("UnfinishedJobs: got %v, want %v", got, unfinished)
 	}
+}
+
+// testImportJobRoundTrip checks that an import job's definition, segment
+// and piece keys are stored and updated: pointers to false stay apart from
+// nil ones.
+func testImportJobRoundTrip(t *testing.T, st pinfold.Store) {
+	ctx := ctxOf(t)
+	app := createApp(t, st, scopeA, "imports")
+	full := importJob(app, "seg-import", t0)
+	full.Status = pinfold.JobProcessing
+	full.Import.SegmentID = "seg-import"
+	full.Pieces = []pinfold.JobPiece{
+		{Index: 0, Key: "imports/june/a.csv", Count: 12, Status: pinfold.PieceDone, Processed: 11, Failed: 1},
+		{Index: 1, Key: "imports/june/sub/b.csv", Status: pinfold.PiecePending},
+	}
+	// Every field set, found by reflection: a field added to the domain
+	// types that a store does not keep fails here.
+	filled := importJob(app, "seg-filled", t1)
+	filled.Import = new(pinfold.ImportDefinition)
+	n := 0
+	fill(t, reflect.ValueOf(filled.Import).Elem(), &n, "ImportDefinition")
+	filled.Pieces = make([]pinfold.JobPiece, 2)
+	fill(t, reflect.ValueOf(&filled.Pieces).Elem(), &n, "Pieces")
+	notGiven := importJob(app, "", t1.Add(time.Minute))
+	notGiven.Import.DefineSegment, notGiven.Import.RegisterEndpoints = nil, ptr(true)
+	zero := importJob(app, "", t2)
+	zero.Import = &pinfold.ImportDefinition{}
+
+	for _, want := range []*pinfold.Job{full, filled, notGiven, zero} {
+		mustCreateJob(t, st, want)
+		got, err := st.GetJob(ctx, scopeA, app.ID, want.ID)
+		if err != nil {
+			t.Fatalf("GetJob: %v", err)
+		}
+		if d := diff(got, want); d != "" {
+			t.Errorf("GetJob: %s", d)
+		}
+		if got.Import == nil || !reflect.DeepEqual(*got.Import, *want.Import) {
+			t.Errorf("GetJob: got Import %+v, want %+v", got.Import, want.Import)
+		}
+		got, err = st.LoadJob(ctx, want.ID)
+		if err != nil {
+			t.Fatalf("LoadJob: %v", err)
+		}
+		if d := diff(got, want); d != "" {
+			t.Errorf("LoadJob: %s", d)
+		}
+	}
+	jobs, _, err := st.ListJobs(ctx, scopeA, app.ID, pinfold.JobFilter{Type: pinfold.JobImport}, pinfold.Page{})
+	if err != nil || len(jobs) != 4 {
+		t.Fatalf("ListJobs: got %d jobs, %v; want 4", len(jobs), err)
+	}
+	if d := diff(jobs, []*pinfold.Job{zero, notGiven, filled, full}); d != "" {
+		t.Errorf("ListJobs: %s", d)
+	}
+
+	// A job that defines its segment learns its ID while it runs, and plans
+	// its pieces as object keys.
+	got, err := st.UpdateJob(ctx, notGiven.ID, func(j *pinfold.Job) error {
+		j.SegmentID = "seg-defined"
+		j.Status = pinfold.JobProcessing
+		j.Pieces = []pinfold.JobPiece{{Index: 0, Key: "imports/june/c.json", Count: 3, Status: pinfold.PiecePending}}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateJob: %v", err)
+	}
+	want := *notGiven
+	want.SegmentID, want.Status = "seg-defined", pinfold.JobProcessing
+	want.Pieces = []pinfold.JobPiece{{Index: 0, Key: "imports/june/c.json", Count: 3, Status: pinfold.PiecePending}}
+	if d := diff(got, &want); d != "" {
+		t.Errorf("UpdateJob returned: %s", d)
+	}
+	stored, err := st.LoadJob(ctx, notGiven.ID)
+	if err != nil {
+		t.Fatalf("LoadJob: %v", err)
+	}
+	if d := diff(stored, &want); d != "" {
+		t.Errorf("LoadJob after UpdateJob: %s", d)
+	}
+}
+
+// testListImportJobs checks the segment filter of ListJobs for imports:
+// an import's segment is Job.SegmentID, also when an update sets it.
+func testListImportJobs(t *testing.T, st pinfold.Store) {
+	ctx := ctxOf(t)
+	app := createApp(t, st, scopeA, "imports")
+	other := createApp(t, st, scopeA, "other")
+	const x, y = "seg-x", "seg-y"
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
+	imp1 := mustCreateJob(t, st, importJob(app, x, at(0)))
+	exp := mustCreateJob(t, st, exportJob(app, x, at(1)))
+	defines := mustCreateJob(t, st, importJob(app, "", at(2))) // into x once it has defined it
+	impY := mustCreateJob(t, st, importJob(app, y, at(3)))
+	mustCreateJob(t, st, importJob(other, x, at(4)))
+
+	tests := []struct {
+		name   string
+		filter pinfold.JobFilter
+		want   []string // newest first
+	}{
+		{"imports", pinfold.JobFilter{Type: pinfold.JobImport}, []string{impY.ID, defines.ID, imp1.ID}},
+		{"imports of x", pinfold.JobFilter{Type: pinfold.JobImport, SegmentID: x}, []string{imp1.ID}},
+		{"imports of y", pinfold.JobFilter{Type: pinfold.JobImport, SegmentID: y}, []string{impY.ID}},
+		{"jobs of x", pinfold.JobFilter{SegmentID: x}, []string{exp.ID, imp1.ID}},
+		{"exports of x", pinfold.JobFilter{Type: pinfold.JobExport, SegmentID: x}, []string{exp.ID}},
+		{"exports of y", pinfold.JobFilter{Type: pinfold.JobExport, SegmentID: y}, nil},
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, tc := range tests {
+			for _, size := range []int{0, 1} {
+				if got := listJobIDs(t, st, app, tc.filter, size); !slices.Equal(got, tc.want) {
+					t.Errorf("ListJobs(%s, pages of %d) %s: got %q, want %q", tc.name, size, when, got, tc.want)
+				}
+			}
+		}
+	}
+	check("before the update")
+
+	if _, err := st.UpdateJob(ctx, defines.ID, func(j *pinfold.Job) error {
+		j.SegmentID = x
+		return nil
+	}); err != nil {
+		t.Fatalf("UpdateJob: %v", err)
+	}
+	tests[1].want = []string{defines.ID, imp1.ID}
+	tests[3].want = []string{defines.ID, exp.ID, imp1.ID}
+	check("after the update set the segment")
 }

@@ -17,6 +17,7 @@ import (
 var segmentTests = []test{
 	{"CreateGet", testCreateGetSegment},
 	{"DefinitionRoundTrip", testSegmentDefinitionRoundTrip},
+	{"ImportRoundTrip", testSegmentImportRoundTrip},
 	{"Versions", testSegmentVersions},
 	{"List", testListSegments},
 	{"ListBadToken", testListSegmentsBadToken},
@@ -162,8 +163,19 @@ func wantDef(t *testing.T, what string, got, want pinfold.SegmentDefinition) {
 	}
 }
 
+// wantImport fails unless got is deeply equal to want: nil stays nil, and
+// a nil ChannelCounts stays apart from an empty one.
+func wantImport(t *testing.T, what string, got, want *pinfold.SegmentImportDefinition) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		gb, _ := json.Marshal(got)
+		wb, _ := json.Marshal(want)
+		t.Errorf("%s: import definition differs\ngot:  %s\nwant: %s", what, gb, wb)
+	}
+}
+
 // wantSegment fails unless got equals want (diff) with an identical
-// definition.
+// definition and import definition.
 func wantSegment(t *testing.T, what string, got, want *pinfold.Segment) {
 	t.Helper()
 	if got == nil {
@@ -177,12 +189,27 @@ func wantSegment(t *testing.T, what string, got, want *pinfold.Segment) {
 		t.Errorf("%s: got CreatedAt %v, UpdatedAt %v; want %v, %v", what, got.CreatedAt, got.UpdatedAt, want.CreatedAt, want.UpdatedAt)
 	}
 	wantDef(t, what, got.Def, want.Def)
+	wantImport(t, what, got.Import, want.Import)
 }
 
 // newSegment returns a new DIMENSIONAL segment of app, created at created.
 func newSegment(app *pinfold.App, name string, created time.Time, def pinfold.SegmentDefinition) *pinfold.Segment {
 	return &pinfold.Segment{ID: pinfold.NewID(), AppID: app.ID, Scope: app.Scope, Name: name,
 		Type: pinfold.SegmentDimensional, CreatedAt: created, Def: def}
+}
+
+// importDef is the import definition of a segment an import job defined.
+func importDef() *pinfold.SegmentImportDefinition {
+	return &pinfold.SegmentImportDefinition{ExternalID: "ext-42", Format: pinfold.FormatCSV,
+		RoleARN: "arn:aws:iam::111111111111:role/import", S3URL: "s3://bucket/imports/june/",
+		Size: 1234, ChannelCounts: map[string]int{"EMAIL": 1000, "SMS": 234}}
+}
+
+// newImportSegment returns a new IMPORT segment of app with import
+// definition imp, created at created.
+func newImportSegment(app *pinfold.App, name string, created time.Time, imp *pinfold.SegmentImportDefinition) *pinfold.Segment {
+	return &pinfold.Segment{ID: pinfold.NewID(), AppID: app.ID, Scope: app.Scope, Name: name,
+		Type: pinfold.SegmentImport, CreatedAt: created, Import: imp}
 }
 
 func mustCreateSegment(t *testing.T, st pinfold.Store, s *pinfold.Segment) *pinfold.Segment {
@@ -299,6 +326,91 @@ func testSegmentDefinitionRoundTrip(t *testing.T, st pinfold.Store) {
 		wantDef(t, "UpdateSegment("+d.name+") returned", got.Def, d.def())
 		wantDef(t, "GetSegment("+d.name+", version 2)", mustGetSegment(t, st, app, u.ID, 2).Def, d.def())
 	}
+}
+
+// testSegmentImportRoundTrip checks that every version keeps its own
+// import definition, read back exactly.
+func testSegmentImportRoundTrip(t *testing.T, st pinfold.Store) {
+	ctx := ctxOf(t)
+	app := createApp(t, st, scopeA, "imports")
+	other := func() *pinfold.SegmentImportDefinition {
+		return &pinfold.SegmentImportDefinition{Format: pinfold.FormatJSON, S3URL: "s3://other/one.json", Size: 1,
+			ChannelCounts: map[string]int{"APNS": 1}}
+	}
+	imports := []struct {
+		name string
+		imp  func() *pinfold.SegmentImportDefinition
+	}{
+		{"none", func() *pinfold.SegmentImportDefinition { return nil }},
+		{"zero", func() *pinfold.SegmentImportDefinition { return &pinfold.SegmentImportDefinition{} }},
+		{"typical", importDef},
+		{"empty channel counts", func() *pinfold.SegmentImportDefinition {
+			d := importDef()
+			d.ChannelCounts = map[string]int{}
+			return d
+		}},
+		{"every field", func() *pinfold.SegmentImportDefinition {
+			var d pinfold.SegmentImportDefinition
+			n := 0
+			fill(t, reflect.ValueOf(&d).Elem(), &n, "SegmentImportDefinition")
+			return &d
+		}},
+	}
+	// Each import definition as version 1 of a segment, and as version 2
+	// of another whose version 1 has another definition.
+	for _, d := range imports {
+		s := mustCreateSegment(t, st, newImportSegment(app, d.name, t0, d.imp()))
+		wantSegment(t, "GetSegment("+d.name+")", mustGetSegment(t, st, app, s.ID, 0), s)
+		wantImport(t, "GetSegment("+d.name+") against a fresh definition", mustGetSegment(t, st, app, s.ID, 1).Import, d.imp())
+
+		u := mustCreateSegment(t, st, newImportSegment(app, d.name+" updated", t0, other()))
+		upd := *u
+		upd.Import, upd.UpdatedAt = d.imp(), t1
+		got, err := st.UpdateSegment(ctx, &upd)
+		if err != nil {
+			t.Fatalf("UpdateSegment(%s): %v", d.name, err)
+		}
+		wantImport(t, "UpdateSegment("+d.name+") returned", got.Import, d.imp())
+		wantImport(t, "GetSegment("+d.name+", latest)", mustGetSegment(t, st, app, u.ID, 0).Import, d.imp())
+		wantImport(t, "GetSegment("+d.name+", version 2)", mustGetSegment(t, st, app, u.ID, 2).Import, d.imp())
+		wantImport(t, "GetSegment("+d.name+", version 1)", mustGetSegment(t, st, app, u.ID, 1).Import, other())
+
+		vs, _, err := st.ListSegmentVersions(ctx, scopeA, app.ID, u.ID, pinfold.Page{})
+		if err != nil || len(vs) != 2 {
+			t.Fatalf("ListSegmentVersions(%s): got %d versions, %v; want 2", d.name, len(vs), err)
+		}
+		wantImport(t, "ListSegmentVersions("+d.name+")[0]", vs[0].Import, d.imp())
+		wantImport(t, "ListSegmentVersions("+d.name+")[1]", vs[1].Import, other())
+	}
+
+	// Lists show the latest version's definition; DeleteSegment returns it.
+	segs, _, err := st.ListSegments(ctx, scopeA, app.ID, pinfold.Page{})
+	if err != nil || len(segs) != 2*len(imports) {
+		t.Fatalf("ListSegments: got %d segments, %v; want %d", len(segs), err, 2*len(imports))
+	}
+	for i, s := range segs {
+		wantImport(t, fmt.Sprintf("ListSegments[%d] (%s)", i, s.Name), s.Import, imports[i/2].imp())
+	}
+	last := segs[len(segs)-1]
+	got, err := st.DeleteSegment(ctx, scopeA, app.ID, last.ID)
+	if err != nil {
+		t.Fatalf("DeleteSegment: %v", err)
+	}
+	wantImport(t, "DeleteSegment returned", got.Import, imports[len(imports)-1].imp())
+
+	// A DIMENSIONAL segment keeps its definition and no import definition,
+	// and can be given one by an update.
+	dim := mustCreateSegment(t, st, newSegment(app, "dimensional", t0, dimensionalDef()))
+	wantSegment(t, "GetSegment(dimensional)", mustGetSegment(t, st, app, dim.ID, 0), dim)
+	upd := *dim
+	upd.Import, upd.UpdatedAt = importDef(), t2
+	if _, err := st.UpdateSegment(ctx, &upd); err != nil {
+		t.Fatalf("UpdateSegment(dimensional): %v", err)
+	}
+	gotDim := mustGetSegment(t, st, app, dim.ID, 0)
+	wantImport(t, "GetSegment(dimensional, version 2)", gotDim.Import, importDef())
+	wantDef(t, "GetSegment(dimensional, version 2)", gotDim.Def, dimensionalDef())
+	wantImport(t, "GetSegment(dimensional, version 1)", mustGetSegment(t, st, app, dim.ID, 1).Import, nil)
 }
 
 func testSegmentVersions(t *testing.T, st pinfold.Store) {

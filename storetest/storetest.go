@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) pinfold.Store) {
 		{"Apps", appTests},
 		{"Endpoints", endpointTests},
 		{"Segments", segmentTests},
+		{"SegmentMembers", memberTests},
 		{"Jobs", jobTests},
 		{"Source", sourceTests},
 	}
