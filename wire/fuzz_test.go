@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pinfold/pinfold"
 )
@@ -217,5 +219,154 @@ func FuzzString(f *testing.F) {
 		if err == nil && got != want {
 			t.Fatalf("%q: reader %q, encoding/json %q", lit, got, want)
 		}
+	})
+}
+
+func FuzzDecodeImportJobRequest(f *testing.F) {
+	for _, s := range requestSeeds {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(`{"DefineSegment":true,"ExternalId":"x","Format":"JSON","RegisterEndpoints":false,"RoleArn":"r","S3Url":"s3://b/k","SegmentId":"s","SegmentName":"n"}`))
+	f.Add([]byte(`{"format":"CSV","rolearn":"r","s3url":"s","DefineSegment":null}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		def, err := DecodeImportJobRequest(body)
+		checkRequestError(t, body, err)
+		if err == nil && (def.Format != pinfold.FormatCSV && def.Format != pinfold.FormatJSON || def.RoleARN == "" || def.S3URL == "") {
+			t.Fatalf("accepted %+v", def)
+		}
+	})
+}
+
+// checkImportFile reads a whole import file and checks the ImportReader's
+// contract on it: no panic, an end within one call per line, rows and row
+// errors on increasing lines, fatal errors only for CSV headers and
+// records (EINVALID), derived and user-only IDs as documented, valid UTF-8
+// strings, and updates that Validate and Apply can take. It returns the
+// items read.
+func checkImportFile(t *testing.T, format string, data []byte) []importItem {
+	t.Helper()
+	ir := NewImportReader(format, bytes.NewReader(data))
+	var items []importItem
+	last := 0
+	for calls := 0; ; calls++ {
+		if calls > bytes.Count(data, []byte("\n"))+2 {
+			t.Fatalf("no end after %d calls of Next", calls)
+		}
+		rec, err := ir.Next()
+		if err == io.EOF {
+			return items
+		}
+		var re *RowError
+		if errors.As(err, &re) {
+			if re.Line <= last {
+				t.Fatalf("row error on line %d after line %d: %v", re.Line, last, re)
+			}
+			last = re.Line
+			items = append(items, importItem{RowErr: re.Error()})
+			continue
+		}
+		if err != nil {
+			var pe *pinfold.Error
+			if format == pinfold.FormatJSON || !errors.As(err, &pe) || pe.Code != pinfold.EINVALID {
+				t.Fatalf("fatal error %v (%T)", err, err)
+			}
+			return items
+		}
+		if rec.Line <= last {
+			t.Fatalf("row on line %d after line %d", rec.Line, last)
+		}
+		last = rec.Line
+		u := &rec.Update
+		if rec.UserOnly && (u.ID != "" || u.User == nil || u.User.UserID == nil || *u.User.UserID == "") {
+			t.Fatalf("user-only row %+v", u)
+		}
+		if !rec.UserOnly && u.ID == "" && u.Address != nil && *u.Address != "" {
+			t.Fatalf("row with Address %q and no ID", *u.Address)
+		}
+		strs := []string{u.ID}
+		for _, p := range []*string{u.Address, u.ChannelType, u.EndpointStatus, u.OptOut, u.RequestID, u.EffectiveDate} {
+			if p != nil {
+				strs = append(strs, *p)
+			}
+		}
+		attrs := []map[string][]string{u.Attributes}
+		if u.User != nil {
+			attrs = append(attrs, u.User.UserAttributes)
+		}
+		for _, m := range attrs {
+			for k, vs := range m {
+				strs = append(strs, k)
+				strs = append(strs, vs...)
+			}
+		}
+		for _, s := range strs {
+			if !utf8.ValidString(s) {
+				t.Fatalf("invalid UTF-8 in row: %q", s)
+			}
+		}
+		if u.Validate() == nil {
+			_, _ = pinfold.Apply("app", nil, u, time.Unix(1.7e9, 0))
+		}
+		items = append(items, importItem{Rec: rec})
+	}
+}
+
+// importJSONSeeds are JSON import files the fuzzer starts from.
+func importJSONSeeds() []string {
+	lines := []string{
+		string(Codec{}.AppendEndpoint(nil, fullEndpoint())), string(Codec{}.AppendEndpoint(nil, minimalEndpoint())),
+		`{"Address":"user@example.com","ChannelType":"EMAIL"}`, `{"User":{"UserId":"u1"}}`, ``, " \t\r",
+		`{"Metrics":{"m":"x"}}`, `{"Id":"e"`, `null`, "{\"Address\":\"\xff\"}", `{"Id":"a"} {"Id":"b"}`,
+	}
+	return []string{strings.Join(lines, "\n"), "\uFEFF" + strings.Join(lines[2:5], "\r\n"), lines[0], lines[3], ""}
+}
+
+func FuzzImportJSON(f *testing.F) {
+	for _, s := range importJSONSeeds() {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		items := checkImportFile(t, pinfold.FormatJSON, data)
+		line := bytes.TrimPrefix(data, []byte("\uFEFF"))
+		if bytes.IndexByte(line, '\n') >= 0 || len(items) != 1 {
+			return
+		}
+		// One line: encoding/json must agree on its syntax, and
+		// DecodeEndpointBatch on its value.
+		it := items[0]
+		if it.RowErr != "" {
+			if strings.Contains(it.RowErr, "malformed JSON") && json.Valid(line) {
+				t.Fatalf("called a line encoding/json accepts malformed: %q: %s", line, it.RowErr)
+			}
+			return
+		}
+		if !json.Valid(line) {
+			t.Fatalf("read a line encoding/json rejects: %q", line)
+		}
+		batch, err := DecodeEndpointBatch([]byte(`{"Item":[` + string(line) + `]}`))
+		if err != nil || len(batch) != 1 {
+			t.Fatalf("DecodeEndpointBatch of the line: %d items, %v", len(batch), err)
+		}
+		if batch[0].ID == "" {
+			batch[0].ID = it.Rec.Update.ID // derived
+		}
+		if !reflect.DeepEqual(batch[0], it.Rec.Update) {
+			t.Fatalf("line %q: reader %s, DecodeEndpointBatch %s", line, jsonOf(t, it.Rec.Update), jsonOf(t, batch[0]))
+		}
+	})
+}
+
+func FuzzImportCSV(f *testing.F) {
+	for _, s := range []string{
+		"Id,Address,ChannelType,User.UserId,Attributes.a,Attributes.a,User.UserAttributes.t,Metrics.m,Location.Latitude,Demographic.Locale\n" +
+			"e1,a@b.c,EMAIL,u1,x,y,z,1.5,-2,en\n,x@y,SMS,,,,,,,\n,,,u2,,,,,,\n\"q,\"\"1\",\"multi\nline\",,,,,,,,\n",
+		"\uFEFFUser.UserId\r\nu1\r\n\r\nu2",
+		"Id,Metrics.m\ne,high\ne,1,2\ne\xff,1\ne,a\"b\n\"e\"x,1\ne,\"open\n",
+		"Id,Foo\n", "Metrics.m,Metrics.m\n", "Attributes.\n", "\"Id\n", "",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkImportFile(t, pinfold.FormatCSV, data)
 	})
 }

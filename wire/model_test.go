@@ -47,6 +47,16 @@ var modelShapes = map[string]map[string]string{
 	"ExportJobResource":                {"RoleArn": "string", "S3UrlPrefix": "string", "SegmentId": "string", "SegmentVersion": "integer"},
 	"ExportJobsResponse":               {"Item": "[]ExportJobResponse", "NextToken": "string"},
 
+	// Import jobs.
+	"ImportJobRequest": {"DefineSegment": "boolean", "ExternalId": "string", "Format": "string", "RegisterEndpoints": "boolean",
+		"RoleArn": "string", "S3Url": "string", "SegmentId": "string", "SegmentName": "string"},
+	"ImportJobResource": {"DefineSegment": "boolean", "ExternalId": "string", "Format": "string", "RegisterEndpoints": "boolean",
+		"RoleArn": "string", "S3Url": "string", "SegmentId": "string", "SegmentName": "string"},
+	"ImportJobResponse": {"ApplicationId": "string", "CompletedPieces": "integer", "CompletionDate": "string", "CreationDate": "string",
+		"Definition": "ImportJobResource", "FailedPieces": "integer", "Failures": "list", "Id": "string", "JobStatus": "string",
+		"TotalFailures": "integer", "TotalPieces": "integer", "TotalProcessed": "integer", "Type": "string"},
+	"ImportJobsResponse": {"Item": "[]ImportJobResponse", "NextToken": "string"},
+
 	// Segments.
 	"WriteSegmentRequest": {"Dimensions": "SegmentDimensions", "Name": "string", "SegmentGroups": "SegmentGroupList", "tags": "map"},
 	"SegmentDimensions": {"Attributes": "{}AttributeDimension", "Behavior": "SegmentBehaviors", "Demographic": "SegmentDemographics",
@@ -220,6 +230,9 @@ var requiredMembers = map[string][]string{
 	"ExportJobResponse":           {"JobStatus", "CreationDate", "Type", "Definition", "Id", "ApplicationId"},
 	"ExportJobResource":           {"S3UrlPrefix", "RoleArn"},
 	"ExportJobsResponse":          {"Item"},
+	"ImportJobResponse":           {"JobStatus", "CreationDate", "Type", "Definition", "Id", "ApplicationId"},
+	"ImportJobResource":           {"Format", "S3Url", "RoleArn"},
+	"ImportJobsResponse":          {"Item"},
 	"SegmentResponse":             {"SegmentType", "CreationDate", "Id", "Arn", "ApplicationId"},
 	"SegmentsResponse":            {"Item"},
 	"AttributeDimension":          {"Values"},
@@ -291,6 +304,11 @@ func TestResponsesMatchModel(t *testing.T) {
 		{"SegmentResponse", SegmentResponse(groupSegment())},
 		{"SegmentResponse", SegmentResponse(&pinfold.Segment{ID: "s", AppID: "a"})},
 		{"SegmentsResponse", SegmentsResponse([]*pinfold.Segment{dimensionalSegment(), groupSegment()}, "tok")},
+		{"SegmentResponse", SegmentResponse(importSegment())},
+		{"SegmentResponse", SegmentResponse(&pinfold.Segment{ID: "s", AppID: "a", Type: pinfold.SegmentImport, Import: &pinfold.SegmentImportDefinition{}})},
+		{"ImportJobResponse", ImportJobResponse(testImportJob())},
+		{"ImportJobResponse", ImportJobResponse(&pinfold.Job{ID: "j", AppID: "a", Type: pinfold.JobImport, Status: pinfold.JobCreated})},
+		{"ImportJobsResponse", ImportJobsResponse([]*pinfold.Job{testImportJob()}, "tok")},
 	}
 	for _, tt := range tests {
 		var v any
@@ -319,6 +337,7 @@ func TestDecodersKnowEveryMember(t *testing.T) {
 		"UpdateAttributesRequest": func(b []byte) error { _, err := DecodeUpdateAttributes(b); return err },
 		"ExportJobRequest":        func(b []byte) error { _, err := DecodeExportJobRequest(b); return err },
 		"WriteSegmentRequest":     func(b []byte) error { _, err := DecodeWriteSegmentRequest(b); return err },
+		"ImportJobRequest":        func(b []byte) error { _, err := DecodeImportJobRequest(b); return err },
 	}
 	// Codec.DecodeEndpoint reads the export line, whose members are the
 	// EndpointResponse shape's.

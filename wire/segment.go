@@ -420,7 +420,9 @@ func decodeSegmentReference(r *reader) (ref pinfold.SegmentRef, err error) {
 // Dimensions, Id, LastModifiedDate (s.UpdatedAt, left out when zero), Name
 // (left out when ""), SegmentGroups, SegmentType (DIMENSIONAL when s.Type
 // is ""), tags ({} when there are none) and Version (left out when 0).
-// ImportDefinition is not written: pinfold.Segment has none yet.
+// ImportDefinition (after Id) is written when s.Import is not nil, with
+// ChannelCounts ({} when there are none), ExternalId, Format, RoleArn,
+// S3Url and Size, all always present.
 //
 // The definition is echoed as stored: Dimensions and SegmentGroups each
 // when non-nil, and inside them every map, list and structure that is
@@ -441,6 +443,10 @@ func AppendSegmentResponse(dst []byte, s *pinfold.Segment) []byte {
 		o.b = appendSegmentDimensions(o.b, d)
 	}
 	o.str("Id", s.ID)
+	if s.Import != nil {
+		o.key("ImportDefinition")
+		o.b = appendSegmentImport(o.b, s.Import)
+	}
 	if !s.UpdatedAt.IsZero() {
 		o.str("LastModifiedDate", pinfold.FormatTime(s.UpdatedAt))
 	}

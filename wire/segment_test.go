@@ -412,6 +412,7 @@ func TestSegmentGolden(t *testing.T) {
 	}{
 		{"segment_dimensional.json", SegmentResponse(dimensionalSegment())},
 		{"segment_groups.json", SegmentResponse(groupSegment())},
+		{"segment_import.json", SegmentResponse(importSegment())},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -1,0 +1,172 @@
+package wire
+
+import (
+	"github.com/pinfold/pinfold"
+)
+
+// DecodeImportJobRequest decodes an ImportJobRequest body (CreateImportJob):
+// DefineSegment, ExternalId, Format, RegisterEndpoints, RoleArn, S3Url,
+// SegmentId and SegmentName. The booleans are nil when absent or null.
+//
+// It checks presence and types, and Format's enumeration (CSV or JSON,
+// exactly); the caller validates the ARN, the URL and the segment. The
+// model's required members are Format, RoleArn and S3Url. Errors are
+// EINVALID *pinfold.Error: "Missing Format", "Missing RoleArn" or
+// "Missing S3Url" when absent or empty, "Invalid value for field 'Format':
+// expected CSV or JSON", a member of the wrong type, or a malformed body.
+func DecodeImportJobRequest(body []byte) (pinfold.ImportDefinition, error) {
+	var def pinfold.ImportDefinition
+	err := parse(body, true, func(r *reader) error {
+		return r.members([]string{"DefineSegment", "ExternalId", "Format", "RegisterEndpoints", "RoleArn", "S3Url",
+			"SegmentId", "SegmentName"}, func(f string) (err error) {
+			switch f {
+			case "DefineSegment":
+				def.DefineSegment, err = r.boolPtr()
+			case "ExternalId":
+				def.ExternalID, err = r.str()
+			case "Format":
+				if def.Format, err = r.str(); err == nil && def.Format != "" &&
+					def.Format != pinfold.FormatCSV && def.Format != pinfold.FormatJSON {
+					err = &fieldError{msg: "expected CSV or JSON"}
+				}
+			case "RegisterEndpoints":
+				def.RegisterEndpoints, err = r.boolPtr()
+			case "RoleArn":
+				def.RoleARN, err = r.str()
+			case "S3Url":
+				def.S3URL, err = r.str()
+			case "SegmentId":
+				def.SegmentID, err = r.str()
+			case "SegmentName":
+				def.SegmentName, err = r.str()
+			}
+			return err
+		})
+	})
+	switch {
+	case err != nil:
+		return pinfold.ImportDefinition{}, requestError(err)
+	case def.Format == "":
+		return pinfold.ImportDefinition{}, pinfold.Errorf(pinfold.EINVALID, "Missing Format")
+	case def.RoleARN == "":
+		return pinfold.ImportDefinition{}, pinfold.Errorf(pinfold.EINVALID, "Missing RoleArn")
+	case def.S3URL == "":
+		return pinfold.ImportDefinition{}, pinfold.Errorf(pinfold.EINVALID, "Missing S3Url")
+	}
+	return def, nil
+}
+
+// AppendImportJobResponse appends job, an import job, as an
+// ImportJobResponse. Its members follow AppendExportJobResponse's rules:
+// the model's (alphabetical) order, the counters from job.Counters() always
+// present, CompletionDate left out until the job is finished, Failures left
+// out while there are none, and Type IMPORT.
+//
+// Definition is an ImportJobResource echoing the request as given: Format,
+// RoleArn and S3Url (required, always written), DefineSegment and
+// RegisterEndpoints when given, ExternalId, SegmentId and SegmentName when
+// not "". When the request named no SegmentId but the job has one (the
+// segment DefineSegment made it create), Definition's SegmentId is
+// job.SegmentID.
+func AppendImportJobResponse(dst []byte, job *pinfold.Job) []byte {
+	totalPieces, completedPieces, failedPieces, totalProcessed, totalFailures := job.Counters()
+	o := open(dst)
+	o.str("ApplicationId", job.AppID)
+	o.int("CompletedPieces", int64(completedPieces))
+	if job.Status.Finished() && !job.CompletedAt.IsZero() {
+		o.str("CompletionDate", pinfold.FormatTime(job.CompletedAt))
+	}
+	o.str("CreationDate", pinfold.FormatTime(job.CreatedAt))
+	o.key("Definition")
+	d := open(o.b)
+	var def pinfold.ImportDefinition
+	if job.Import != nil {
+		def = *job.Import
+	}
+	if def.SegmentID == "" {
+		def.SegmentID = job.SegmentID
+	}
+	d.boolPtr("DefineSegment", def.DefineSegment)
+	d.str("ExternalId", def.ExternalID)
+	d.key("Format")
+	d.b = appendString(d.b, def.Format)
+	d.boolPtr("RegisterEndpoints", def.RegisterEndpoints)
+	d.key("RoleArn")
+	d.b = appendString(d.b, def.RoleARN)
+	d.key("S3Url")
+	d.b = appendString(d.b, def.S3URL)
+	d.str("SegmentId", def.SegmentID)
+	d.str("SegmentName", def.SegmentName)
+	o.b = d.close()
+	o.int("FailedPieces", int64(failedPieces))
+	if len(job.Failures) > 0 {
+		o.key("Failures")
+		o.b = appendStringList(o.b, job.Failures)
+	}
+	o.str("Id", job.ID)
+	o.str("JobStatus", string(job.Status))
+	o.int("TotalFailures", totalFailures)
+	o.int("TotalPieces", int64(totalPieces))
+	o.int("TotalProcessed", totalProcessed)
+	o.str("Type", string(pinfold.JobImport))
+	return o.close()
+}
+
+// ImportJobResponse returns job as an ImportJobResponse body
+// (CreateImportJob, GetImportJob); see AppendImportJobResponse.
+func ImportJobResponse(job *pinfold.Job) []byte {
+	return AppendImportJobResponse(make([]byte, 0, 512), job)
+}
+
+// ImportJobsResponse returns an ImportJobsResponse body (GetImportJobs,
+// GetSegmentImportJobs): Item, always a list, and NextToken, left out when
+// next is "".
+func ImportJobsResponse(jobs []*pinfold.Job, next string) []byte {
+	o := open(make([]byte, 0, 64+len(jobs)*512))
+	o.key("Item")
+	o.b = append(o.b, '[')
+	for i, job := range jobs {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = AppendImportJobResponse(o.b, job)
+	}
+	o.b = append(o.b, ']')
+	o.str("NextToken", next)
+	return o.close()
+}
+
+// boolPtr writes a boolean member, omitted when v is nil.
+func (o *object) boolPtr(k string, v *bool) {
+	if v == nil {
+		return
+	}
+	o.key(k)
+	if *v {
+		o.b = append(o.b, "true"...)
+	} else {
+		o.b = append(o.b, "false"...)
+	}
+}
+
+// appendSegmentImport writes a SegmentImportResource: ChannelCounts (keys
+// sorted, {} when there are none), ExternalId, Format, RoleArn, S3Url and
+// Size, all always written (all but ChannelCounts are required).
+func appendSegmentImport(dst []byte, imp *pinfold.SegmentImportDefinition) []byte {
+	o := open(dst)
+	o.key("ChannelCounts")
+	var buf [16]entry[int]
+	c := open(o.b)
+	for _, e := range sortedEntries(buf[:], imp.ChannelCounts) {
+		c.int(e.k, int64(e.v))
+	}
+	o.b = c.close()
+	for _, m := range [...]struct{ k, v string }{
+		{"ExternalId", imp.ExternalID}, {"Format", imp.Format}, {"RoleArn", imp.RoleARN}, {"S3Url", imp.S3URL},
+	} {
+		o.key(m.k)
+		o.b = appendString(o.b, m.v)
+	}
+	o.int("Size", int64(imp.Size))
+	return o.close()
+}
