@@ -11,34 +11,34 @@ import (
 	"github.com/pinfold/pinfold"
 )
 
-// exportArgs are the arguments of a drive job (KindExport).
-type exportArgs struct {
+// jobArgs are the arguments of a drive job (KindJob).
+type jobArgs struct {
 	JobID string `json:"job_id"`
 }
 
 // Kind implements river.JobArgs.
-func (exportArgs) Kind() string { return KindExport }
+func (jobArgs) Kind() string { return KindJob }
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
-func (exportArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueExport, UniqueOpts: uniqueOpts()}
+func (jobArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueJob, UniqueOpts: uniqueOpts()}
 }
 
-// exportWorker drives one pinfold export job from wherever it stands.
-type exportWorker[TTx any] struct {
-	river.WorkerDefaults[exportArgs]
+// driveWorker drives one pinfold export job from wherever it stands.
+type driveWorker[TTx any] struct {
+	river.WorkerDefaults[jobArgs]
 	r *Runner[TTx]
 }
 
-func (w *exportWorker[TTx]) Timeout(*river.Job[exportArgs]) time.Duration {
+func (w *driveWorker[TTx]) Timeout(*river.Job[jobArgs]) time.Duration {
 	return w.r.cfg.PlanTimeout
 }
 
-func (w *exportWorker[TTx]) NextRetry(job *river.Job[exportArgs]) time.Time {
+func (w *driveWorker[TTx]) NextRetry(job *river.Job[jobArgs]) time.Time {
 	return w.r.nextRetry(job.Attempt)
 }
 
-func (w *exportWorker[TTx]) Work(ctx context.Context, job *river.Job[exportArgs]) (err error) {
+func (w *driveWorker[TTx]) Work(ctx context.Context, job *river.Job[jobArgs]) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("drive export job %s: panic: %v", job.Args.JobID, p)
@@ -105,8 +105,8 @@ func (r *Runner[TTx]) drive(ctx context.Context, jobID string) error {
 		}
 		return fmt.Errorf("load export job: %w", err)
 	}
-	if j.Type != pinfold.JobExport || j.Export == nil {
-		return river.JobCancel(fmt.Errorf("job %s is not an export job", jobID))
+	if !validJob(j) {
+		return river.JobCancel(fmt.Errorf("job %s has no export or import definition", jobID))
 	}
 	for {
 		var next *pinfold.Job
@@ -196,6 +196,9 @@ func (r *Runner[TTx]) admit(ctx context.Context, jobID string) (bool, *pinfold.J
 // plan takes the snapshot and stores the pieces, moving the job to
 // PROCESSING, or to COMPLETING when the app has no endpoints.
 func (r *Runner[TTx]) plan(ctx context.Context, j *pinfold.Job) (*pinfold.Job, error) {
+	if j.Type == pinfold.JobImport {
+		return r.planImport(ctx, j)
+	}
 	snapshot, pieces, err := r.cfg.Store.PlanPieces(ctx, j.Scope, j.AppID, r.cfg.PieceSize)
 	if err != nil {
 		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
@@ -245,8 +248,23 @@ func (r *Runner[TTx]) enqueuePieces(ctx context.Context, j *pinfold.Job) (int, e
 	return len(params), nil
 }
 
-// complete moves a COMPLETING job to COMPLETED.
+// validJob reports whether j has the definition its type needs.
+func validJob(j *pinfold.Job) bool {
+	return (j.Type == pinfold.JobExport && j.Export != nil) || (j.Type == pinfold.JobImport && j.Import != nil)
+}
+
+// complete moves a COMPLETING job to COMPLETED, after finishing an import's
+// segment.
 func (r *Runner[TTx]) complete(ctx context.Context, jobID string) (*pinfold.Job, error) {
+	j, err := r.cfg.Store.LoadJob(ctx, jobID)
+	if err != nil {
+		return nil, fmt.Errorf("load job: %w", err)
+	}
+	if j.Type == pinfold.JobImport && j.Status == pinfold.JobCompleting {
+		if err := r.finishImportSegment(ctx, j); err != nil {
+			return nil, err
+		}
+	}
 	now := r.cfg.Now()
 	return r.update(ctx, jobID, -1, func(j *pinfold.Job) bool {
 		if j.Status != pinfold.JobCompleting {

@@ -96,20 +96,22 @@ import (
 )
 
 // Store is what the runner needs from pinfold's store: the jobs, the
-// endpoints to export and the segments that filter them. sqlite.Store
+// endpoints to export or import, and the segments that filter exports and
+// collect imports. sqlite.Store
 // implements it.
 type Store interface {
 	pinfold.JobStore
 	pinfold.EndpointSource
+	pinfold.EndpointStore
 	pinfold.SegmentStore
 }
 
 // River queue names and job kinds.
 const (
-	QueueExport      = "pinfold_export"
-	QueueExportPiece = "pinfold_export_piece"
-	KindExport       = "pinfold_export"
-	KindExportPiece  = "pinfold_export_piece"
+	QueueJob   = "pinfold_job"
+	QueuePiece = "pinfold_piece"
+	KindJob    = "pinfold_job"
+	KindPiece  = "pinfold_piece"
 )
 
 // Defaults filled in by New.
@@ -125,6 +127,7 @@ const (
 	DefaultPendingRecheck    = 2 * time.Second
 	DefaultRecoverInterval   = 30 * time.Second
 	DefaultFetchPollInterval = time.Second
+	DefaultImportBatch       = 500
 )
 
 // planWorkers is how many drive jobs run at once. They are short (a
@@ -164,6 +167,12 @@ type Config struct {
 	// PendingRecheck is how long a PENDING_JOB job waits before it checks
 	// the concurrency limit again. Default 2 s.
 	PendingRecheck time.Duration
+	// ImportBatch is how many import rows are written per store
+	// transaction. Default 500.
+	ImportBatch int
+	// MaxImportBytes caps the bytes one import job reads (as stored, so
+	// compressed objects count compressed). Default 1 GiB, Pinpoint's quota.
+	MaxImportBytes int64
 	// RecoverInterval is the period of Recover while started. Default 30 s.
 	RecoverInterval time.Duration
 	// FetchPollInterval is how often River polls for available jobs when no
@@ -234,6 +243,8 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Runner[TTx], err
 	cfg.PendingRecheck = or(cfg.PendingRecheck, DefaultPendingRecheck)
 	cfg.RecoverInterval = or(cfg.RecoverInterval, DefaultRecoverInterval)
 	cfg.FetchPollInterval = or(cfg.FetchPollInterval, DefaultFetchPollInterval)
+	cfg.ImportBatch = or(cfg.ImportBatch, DefaultImportBatch)
+	cfg.MaxImportBytes = or(cfg.MaxImportBytes, pinfold.DefaultMaxImportBytes)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -246,7 +257,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Runner[TTx], err
 
 	r := &Runner[TTx]{cfg: cfg, driver: driver}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &exportWorker[TTx]{r: r}); err != nil {
+	if err := river.AddWorkerSafely(workers, &driveWorker[TTx]{r: r}); err != nil {
 		return nil, fmt.Errorf("new job runner: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &pieceWorker[TTx]{r: r}); err != nil {
@@ -262,8 +273,8 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Runner[TTx], err
 		JobTimeout:           cfg.PlanTimeout,
 		RescueStuckJobsAfter: max(cfg.PieceTimeout, cfg.PlanTimeout) + 5*time.Minute,
 		Queues: map[string]river.QueueConfig{
-			QueueExport:      {MaxWorkers: planWorkers},
-			QueueExportPiece: {MaxWorkers: cfg.Workers},
+			QueueJob:   {MaxWorkers: planWorkers},
+			QueuePiece: {MaxWorkers: cfg.Workers},
 		},
 		Workers: workers,
 	})
@@ -359,62 +370,53 @@ func (r *Runner[TTx]) Stop(ctx context.Context) error {
 	return nil
 }
 
-// Submit stores job, a new export job (Status CREATED, Export, ID, AppID,
-// Scope and CreatedAt set by the caller), and enqueues its drive job. It
-// returns the store's error from CreateJob (ENOTFOUND when the app does not
-// exist), or EINVALID when job is not an export. Once the job is stored,
+// Submit stores job, a new export or import job (Status CREATED, Export or
+// Import, ID, AppID, Scope and CreatedAt set by the caller), and enqueues its
+// drive job. It returns the store's error from CreateJob (ENOTFOUND when the
+// app does not exist), or EINVALID when job has no definition. Once the job is stored,
 // Submit succeeds: if enqueueing fails, the error is logged and Recover
 // enqueues the job later. The Runner must have been started at least once
 // (for River's schema) before Submit.
 func (r *Runner[TTx]) Submit(ctx context.Context, job *pinfold.Job) error {
-	if job.Type != pinfold.JobExport || job.Export == nil {
-		return pinfold.Errorf(pinfold.EINVALID, "not an export job")
+	if !validJob(job) {
+		return pinfold.Errorf(pinfold.EINVALID, "not an export or import job")
 	}
 	if job.Status == "" {
 		job.Status = pinfold.JobCreated
 	}
 	if err := r.cfg.Store.CreateJob(ctx, job); err != nil {
-		return fmt.Errorf("submit export job: %w", err)
+		return fmt.Errorf("submit job: %w", err)
 	}
-	if _, err := r.client.Insert(ctx, exportArgs{JobID: job.ID}, nil); err != nil {
-		r.cfg.Logger.ErrorContext(ctx, "enqueue export job; recovery will retry",
+	if _, err := r.client.Insert(ctx, jobArgs{JobID: job.ID}, nil); err != nil {
+		r.cfg.Logger.ErrorContext(ctx, "enqueue job; recovery will retry",
 			"job_id", job.ID, "error", err)
 	}
 	return nil
 }
 
-// Recover enqueues a drive job for every unfinished export job in the
-// store (other job types are left to their own runners). Uniqueness makes
-// this a no-op for jobs whose drive job is waiting or running. It returns
-// the store's or River's error.
+// Recover enqueues a drive job for every unfinished job in the store.
+// Uniqueness makes this a no-op for jobs whose drive job is waiting or
+// running. It returns the store's or River's error.
 func (r *Runner[TTx]) Recover(ctx context.Context) error {
 	ids, err := r.cfg.Store.UnfinishedJobs(ctx)
 	if err != nil {
-		return fmt.Errorf("recover export jobs: %w", err)
+		return fmt.Errorf("recover jobs: %w", err)
 	}
 	var params []river.InsertManyParams
 	for _, id := range ids {
-		j, err := r.cfg.Store.LoadJob(ctx, id)
-		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
-			continue // deleted meanwhile
-		} else if err != nil {
-			return fmt.Errorf("recover export jobs: %w", err)
-		}
-		if j.Type == pinfold.JobExport {
-			params = append(params, river.InsertManyParams{Args: exportArgs{JobID: id}})
-		}
+		params = append(params, river.InsertManyParams{Args: jobArgs{JobID: id}})
 	}
 	if len(params) == 0 {
 		return nil
 	}
 	res, err := r.client.InsertMany(ctx, params)
 	if err != nil {
-		return fmt.Errorf("recover export jobs: %w", err)
+		return fmt.Errorf("recover jobs: %w", err)
 	}
 	for i, x := range res {
 		if !x.UniqueSkippedAsDuplicate {
-			r.cfg.Logger.InfoContext(ctx, "enqueued unfinished export job",
-				"job_id", params[i].Args.(exportArgs).JobID)
+			r.cfg.Logger.InfoContext(ctx, "enqueued unfinished job",
+				"job_id", params[i].Args.(jobArgs).JobID)
 		}
 	}
 	return nil

@@ -17,18 +17,18 @@ import (
 	"github.com/pinfold/pinfold/wire"
 )
 
-// pieceArgs are the arguments of a piece job (KindExportPiece).
+// pieceArgs are the arguments of a piece job (KindPiece).
 type pieceArgs struct {
 	JobID string `json:"job_id"`
 	Index int    `json:"index"`
 }
 
 // Kind implements river.JobArgs.
-func (pieceArgs) Kind() string { return KindExportPiece }
+func (pieceArgs) Kind() string { return KindPiece }
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
 func (pieceArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueExportPiece, UniqueOpts: uniqueOpts()}
+	return river.InsertOpts{Queue: QueuePiece, UniqueOpts: uniqueOpts()}
 }
 
 // pieceWorker writes one piece of an export.
@@ -72,7 +72,7 @@ func (r *Runner[TTx]) runPiece(ctx context.Context, args pieceArgs, lastAttempt 
 		}
 		return fmt.Errorf("load export job: %w", err)
 	}
-	if j.Status.Finished() || j.Export == nil {
+	if j.Status.Finished() || !validJob(j) {
 		return nil
 	}
 	p := findPiece(j, args.Index)
@@ -86,6 +86,9 @@ func (r *Runner[TTx]) runPiece(ctx context.Context, args pieceArgs, lastAttempt 
 			_, err = r.complete(ctx, j.ID)
 		}
 		return err
+	}
+	if j.Type == pinfold.JobImport {
+		return r.runImportPiece(ctx, j, p, lastAttempt)
 	}
 	bucket, keyPrefix, err := pinfold.ParseS3URL(j.Export.S3URLPrefix)
 	if err != nil {
@@ -248,17 +251,15 @@ func (r *Runner[TTx]) segmentFilter(ctx context.Context, j *pinfold.Job) (func(d
 	if j.Export.SegmentID == "" {
 		return nil, nil
 	}
-	resolve := func(ctx context.Context, id string, version int) (*pinfold.Segment, error) {
-		return r.cfg.Store.GetSegment(ctx, j.Scope, j.AppID, id, version)
-	}
-	seg, err := resolve(ctx, j.Export.SegmentID, j.SegmentVersion)
+	resolve := pinfold.StoreResolver{Store: r.cfg.Store, Scope: j.Scope, AppID: j.AppID}
+	seg, err := resolve.ResolveSegment(ctx, j.Export.SegmentID, j.SegmentVersion)
 	if err != nil {
 		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
 			return nil, &segmentError{pinfold.Errorf(pinfold.ENOTFOUND, "segment %s version %d no longer exists", j.Export.SegmentID, j.SegmentVersion)}
 		}
 		return nil, err
 	}
-	match, err := pinfold.Compile(ctx, seg.Def, resolve, j.CreatedAt)
+	match, err := pinfold.CompileSegment(ctx, seg, resolve, j.CreatedAt)
 	if err != nil {
 		if code := pinfold.ErrorCode(err); code == pinfold.ENOTFOUND || code == pinfold.EINVALID {
 			return nil, &segmentError{err}

@@ -1,0 +1,396 @@
+package jobs
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/wire"
+)
+
+// An import job reads endpoint definitions from objects into the app. Its
+// pieces are the objects it reads, one each, listed at INITIALIZING. A piece
+// reads its object as a stream (gunzipping it when it starts with gzip's
+// magic bytes), parses CSV or JSON lines (wire.ImportReader), and upserts the
+// rows in batches of Config.ImportBatch, each batch one store transaction.
+// A batch the store refuses is retried row by row, so one bad row fails
+// alone and every row is imported whole or not at all. Re-running a piece
+// (a retry or a resume after a crash) upserts the same rows again, which
+// neither loses nor doubles any: endpoints are keyed by ID, and rows without
+// one get Pinpoint's ID derived from their Address.
+
+// importExtensions are the object names read for each format; a bare ".gz"
+// is read as JSON because that is what Pinpoint's (and pinfold's) export
+// writes. An S3Url naming one object exactly reads it whatever its name.
+var importExtensions = map[string][]string{
+	pinfold.FormatCSV:  {".csv", ".csv.gz"},
+	pinfold.FormatJSON: {".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".gz"},
+}
+
+func importable(format, key string) bool {
+	k := strings.ToLower(key)
+	if format == pinfold.FormatJSON && strings.HasSuffix(k, ".csv.gz") {
+		return false
+	}
+	for _, ext := range importExtensions[format] {
+		if strings.HasSuffix(k, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// planImport lists the job's objects, checks the byte cap, creates the
+// segment a DefineSegment job asks for, and stores one piece per object.
+// Problems found here (missing bucket, no files, over the cap) fail the job
+// with a Failure saying so.
+func (r *Runner[TTx]) planImport(ctx context.Context, j *pinfold.Job) (*pinfold.Job, error) {
+	def := j.Import
+	bucket, key, err := pinfold.ParseS3URL(def.S3URL)
+	if err != nil {
+		return r.failJob(ctx, j.ID, fmt.Sprintf("%s: %s", def.S3URL, pinfold.ErrorMessage(err)))
+	}
+	objs, err := r.cfg.Blobs.ListObjects(ctx, j.Scope, bucket, key)
+	if err != nil {
+		if code := pinfold.ErrorCode(err); code == pinfold.ENOTFOUND || code == pinfold.EFORBIDDEN {
+			return r.failJob(ctx, j.ID, fmt.Sprintf("%s: %s", def.S3URL, pinfold.ErrorMessage(err)))
+		}
+		return nil, fmt.Errorf("list import objects: %w", err)
+	}
+	var pieces []pinfold.JobPiece
+	var total int64
+	for _, o := range objs {
+		if o.Key != key && !importable(def.Format, o.Key) {
+			continue
+		}
+		if o.Key != key && key != "" && !strings.HasSuffix(key, "/") && !strings.HasPrefix(o.Key[len(key):], "/") {
+			// s3://b/data names data and data/..., not data2.csv.
+			continue
+		}
+		total += o.Size
+		pieces = append(pieces, pinfold.JobPiece{Index: len(pieces), Key: o.Key, Status: pinfold.PiecePending})
+	}
+	switch {
+	case len(pieces) == 0:
+		return r.failJob(ctx, j.ID, fmt.Sprintf("%s: no %s files found", def.S3URL, def.Format))
+	case total > r.cfg.MaxImportBytes:
+		return r.failJob(ctx, j.ID, fmt.Sprintf("%s: %d bytes to import exceed the limit of %d bytes per import job", def.S3URL, total, r.cfg.MaxImportBytes))
+	}
+	segmentID := j.SegmentID
+	if def.DefineSegment != nil && *def.DefineSegment && segmentID == "" {
+		// The segment takes the job's ID, so a retried plan finds the one
+		// it created instead of making another.
+		seg := &pinfold.Segment{ID: j.ID, AppID: j.AppID, Scope: j.Scope, Name: def.SegmentName, Type: pinfold.SegmentImport,
+			CreatedAt: r.cfg.Now().UTC(), Import: &pinfold.SegmentImportDefinition{ExternalID: def.ExternalID, Format: def.Format,
+				RoleARN: def.RoleARN, S3URL: def.S3URL}}
+		if err := r.cfg.Store.CreateSegment(ctx, seg); err != nil && pinfold.ErrorCode(err) != pinfold.ECONFLICT {
+			return nil, fmt.Errorf("create import segment: %w", err)
+		}
+		segmentID = seg.ID
+	}
+	return r.update(ctx, j.ID, -1, func(j *pinfold.Job) bool {
+		if j.Status != pinfold.JobInitializing {
+			return false
+		}
+		j.Pieces, j.SegmentID, j.Status = pieces, segmentID, pinfold.JobProcessing
+		return true
+	})
+}
+
+// failJob ends a job that cannot start, with one failure message.
+func (r *Runner[TTx]) failJob(ctx context.Context, jobID, msg string) (*pinfold.Job, error) {
+	now := r.cfg.Now()
+	return r.update(ctx, jobID, -1, func(j *pinfold.Job) bool {
+		if j.Status.Finished() {
+			return false
+		}
+		j.AddFailure(msg)
+		j.Status, j.CompletedAt = pinfold.JobFailed, now
+		return true
+	})
+}
+
+// importResult is what a piece of an import did.
+type importResult struct {
+	imported, failed int64
+	failures         []string // at most pinfold.MaxJobFailures
+}
+
+func (res *importResult) fail(object string, line int, reason string) {
+	res.failed++
+	if len(res.failures) < pinfold.MaxJobFailures {
+		if line > 0 {
+			res.failures = append(res.failures, fmt.Sprintf("%s line %d: %s", object, line, reason))
+		} else {
+			res.failures = append(res.failures, fmt.Sprintf("%s: %s", object, reason))
+		}
+	}
+}
+
+// runImportPiece imports one object and records the outcome: DONE with the
+// rows imported and failed, or FAILED when no row could be imported.
+func (r *Runner[TTx]) runImportPiece(ctx context.Context, j *pinfold.Job, p *pinfold.JobPiece, lastAttempt bool) error {
+	bucket, _, _ := pinfold.ParseS3URL(j.Import.S3URL)
+	object := "s3://" + bucket + "/" + p.Key
+	res, err := r.importObject(ctx, j, bucket, p.Key, object)
+	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return ctx.Err()
+		}
+		code := pinfold.ErrorCode(err)
+		if code != pinfold.ENOTFOUND && code != pinfold.EFORBIDDEN && !lastAttempt {
+			return err
+		}
+		r.cfg.Logger.WarnContext(ctx, "import piece failed", "job_id", j.ID, "piece", p.Index, "object", object, "error", err)
+		return r.failPiece(ctx, j.ID, p.Index, fmt.Sprintf("%s: %s", object, reason(err, r.cfg.PieceTimeout)))
+	}
+	now := r.cfg.Now()
+	next, err := r.update(ctx, j.ID, p.Index, func(j *pinfold.Job) bool {
+		q := findPiece(j, p.Index)
+		if q == nil || q.Status != pinfold.PiecePending {
+			return false
+		}
+		q.Processed, q.Failed, q.Count = res.imported, res.failed, res.imported+res.failed
+		q.Status = pinfold.PieceDone
+		if res.imported == 0 && res.failed > 0 {
+			q.Status = pinfold.PieceFailed
+		}
+		for _, f := range res.failures {
+			j.AddFailure(f)
+		}
+		settle(j, now)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if next.Status == pinfold.JobCompleting {
+		_, err = r.complete(ctx, j.ID)
+	}
+	return err
+}
+
+// importObject streams one object into the store.
+func (r *Runner[TTx]) importObject(ctx context.Context, j *pinfold.Job, bucket, key, object string) (*importResult, error) {
+	body, err := r.cfg.Blobs.GetObject(ctx, j.Scope, bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	br := bufio.NewReaderSize(body, 256<<10)
+	var in io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("read gzip: %w", err)
+		}
+		defer zr.Close()
+		in = zr
+	}
+	imp := importer{store: r.cfg.Store, size: r.cfg.ImportBatch, now: r.cfg.Now, j: j, object: object, res: &importResult{}}
+	rd := wire.NewImportReader(j.Import.Format, in)
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		var rowErr *wire.RowError
+		if errors.As(err, &rowErr) {
+			imp.res.fail(object, rowErr.Line, rowErr.Reason)
+			continue
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			var ae *pinfold.Error
+			if errors.As(err, &ae) {
+				// A problem of the file as a whole (its header): every row
+				// of it fails, counted as one.
+				imp.res.fail(object, 0, ae.Message)
+				return imp.res, nil
+			}
+			return nil, fmt.Errorf("read %s: %w", object, err)
+		}
+		if err := imp.add(ctx, rec); err != nil {
+			return nil, err
+		}
+	}
+	if err := imp.flush(ctx); err != nil {
+		return nil, err
+	}
+	return imp.res, nil
+}
+
+// importer batches rows into store transactions.
+type importer struct {
+	store  Store
+	size   int
+	now    func() time.Time
+	j      *pinfold.Job
+	object string
+	res    *importResult
+	batch  []pinfold.EndpointUpdate
+	lines  []int
+	users  []string // user-only rows: their endpoints join the segment
+}
+
+// add takes one parsed row.
+func (im *importer) add(ctx context.Context, rec wire.ImportRecord) error {
+	if rec.UserOnly {
+		uid := ""
+		if rec.Update.User != nil && rec.Update.User.UserID != nil {
+			uid = *rec.Update.User.UserID
+		}
+		if im.j.SegmentID == "" {
+			im.res.fail(im.object, rec.Line, "a row with only a UserId needs a segment to add the user's endpoints to")
+			return nil
+		}
+		im.users = append(im.users, uid)
+		im.lines = append(im.lines, rec.Line)
+		if len(im.users) >= im.size {
+			return im.flushUsers(ctx)
+		}
+		return nil
+	}
+	if err := rec.Update.Validate(); err != nil {
+		im.res.fail(im.object, rec.Line, pinfold.ErrorMessage(err))
+		return nil
+	}
+	im.batch = append(im.batch, rec.Update)
+	im.lines = append(im.lines, rec.Line)
+	if len(im.batch) >= im.size {
+		return im.flush(ctx)
+	}
+	return nil
+}
+
+// flush writes the batch in one transaction; when the store refuses it
+// (a row breaks a quota, a new endpoint lacks Address), each row is written
+// alone so that only the bad ones fail.
+func (im *importer) flush(ctx context.Context) error {
+	if len(im.users) > 0 {
+		if err := im.flushUsers(ctx); err != nil {
+			return err
+		}
+	}
+	if len(im.batch) == 0 {
+		return nil
+	}
+	defer func() { im.batch, im.lines = im.batch[:0], im.lines[:0] }()
+	j, now := im.j, im.now()
+	err := im.store.UpsertEndpoints(ctx, j.Scope, j.AppID, im.batch, now)
+	ok := im.batch
+	if pinfold.ErrorCode(err) == pinfold.EINVALID {
+		ok = ok[:0:0]
+		for i := range im.batch {
+			err := im.store.UpsertEndpoints(ctx, j.Scope, j.AppID, im.batch[i:i+1], now)
+			switch pinfold.ErrorCode(err) {
+			case "":
+				ok = append(ok, im.batch[i])
+			case pinfold.EINVALID:
+				im.res.fail(im.object, im.lines[i], pinfold.ErrorMessage(err))
+			default:
+				return fmt.Errorf("import rows: %w", err)
+			}
+		}
+	} else if err != nil {
+		return fmt.Errorf("import rows: %w", err)
+	}
+	im.res.imported += int64(len(ok))
+	if j.SegmentID != "" && len(ok) > 0 {
+		ids := make([]string, len(ok))
+		for i := range ok {
+			ids[i] = ok[i].ID
+		}
+		if err := im.store.AddSegmentMembers(ctx, j.Scope, j.AppID, j.SegmentID, ids); err != nil {
+			return fmt.Errorf("add segment members: %w", err)
+		}
+	}
+	return nil
+}
+
+// flushUsers adds the endpoints of the user-only rows to the segment. A
+// user without endpoints is a failed row.
+func (im *importer) flushUsers(ctx context.Context) error {
+	j := im.j
+	var ids []string
+	for i, uid := range im.users {
+		es, err := im.store.GetUserEndpoints(ctx, j.Scope, j.AppID, uid)
+		switch pinfold.ErrorCode(err) {
+		case "":
+			for _, e := range es {
+				ids = append(ids, e.ID)
+			}
+			im.res.imported++
+		case pinfold.ENOTFOUND:
+			im.res.fail(im.object, im.lines[i], fmt.Sprintf("user %q has no endpoints", uid))
+		default:
+			return fmt.Errorf("find user endpoints: %w", err)
+		}
+	}
+	im.users, im.lines = im.users[:0], im.lines[:0]
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := im.store.AddSegmentMembers(ctx, j.Scope, j.AppID, j.SegmentID, ids); err != nil {
+		return fmt.Errorf("add segment members: %w", err)
+	}
+	return nil
+}
+
+// finishImportSegment records the size and channel counts of the segment an
+// import added to, as a new version of it. It reads the app's endpoints
+// once, keeping the members'.
+func (r *Runner[TTx]) finishImportSegment(ctx context.Context, j *pinfold.Job) error {
+	if j.SegmentID == "" {
+		return nil
+	}
+	resolve := pinfold.StoreResolver{Store: r.cfg.Store, Scope: j.Scope, AppID: j.AppID}
+	seg, err := resolve.ResolveSegment(ctx, j.SegmentID, 0)
+	if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
+		return nil // deleted meanwhile
+	} else if err != nil {
+		return fmt.Errorf("load import segment: %w", err)
+	}
+	members, err := resolve.ImportMembers(ctx, j.SegmentID)
+	if err != nil {
+		return fmt.Errorf("load import segment members: %w", err)
+	}
+	counts := map[string]int{}
+	size := 0
+	var codec wire.Codec
+	err = r.cfg.Store.ScanEndpoints(ctx, j.AppID, 0, math.MaxInt64, func(doc []byte) error {
+		var e pinfold.Endpoint
+		if err := codec.DecodeEndpoint(doc, &e); err != nil {
+			return err
+		}
+		if _, ok := members[e.ID]; ok {
+			size++
+			counts[e.ChannelType]++
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("count import segment: %w", err)
+	}
+	imp := pinfold.SegmentImportDefinition{ExternalID: j.Import.ExternalID, Format: j.Import.Format,
+		RoleARN: j.Import.RoleARN, S3URL: j.Import.S3URL}
+	if seg.Import != nil {
+		imp.ExternalID, imp.Format, imp.RoleARN, imp.S3URL = seg.Import.ExternalID, seg.Import.Format, seg.Import.RoleARN, seg.Import.S3URL
+	}
+	imp.Size, imp.ChannelCounts = size, counts
+	seg.Import, seg.UpdatedAt = &imp, r.cfg.Now().UTC()
+	if _, err := r.cfg.Store.UpdateSegment(ctx, seg); err != nil {
+		return fmt.Errorf("update import segment: %w", err)
+	}
+	return nil
+}
