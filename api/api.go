@@ -109,6 +109,16 @@ func (h *Handler) Init() {
 	h.handle("/v1/apps/{appID}/jobs/export/{jobID}", map[string]route{
 		"GET": {"GetExportJob", h.getExportJob},
 	})
+	h.handle("/v1/apps/{appID}/jobs/import", map[string]route{
+		"POST": {"CreateImportJob", h.createImportJob},
+		"GET":  {"GetImportJobs", h.getImportJobs},
+	})
+	h.handle("/v1/apps/{appID}/jobs/import/{jobID}", map[string]route{
+		"GET": {"GetImportJob", h.getImportJob},
+	})
+	h.handle("/v1/apps/{appID}/segments/{segmentID}/jobs/import", map[string]route{
+		"GET": {"GetSegmentImportJobs", h.getSegmentImportJobs},
+	})
 	h.handle("/v1/apps/{appID}/segments", map[string]route{
 		"POST": {"CreateSegment", h.createSegment},
 		"GET":  {"GetSegments", h.getSegments},

@@ -94,3 +94,92 @@ func (h *Handler) getSegmentExportJobs(w http.ResponseWriter, r *request) error 
 	}
 	return h.listExportJobs(w, r, pinfold.JobFilter{SegmentID: r.PathValue("segmentID")})
 }
+
+func (h *Handler) createImportJob(w http.ResponseWriter, r *request) error {
+	def, err := wire.DecodeImportJobRequest(r.body)
+	if err != nil {
+		return err
+	}
+	ctx, appID := r.Context(), r.PathValue("appID")
+	if _, err := h.Store.GetApp(ctx, r.scope, appID); err != nil {
+		return err
+	}
+	if def.Format != pinfold.FormatCSV && def.Format != pinfold.FormatJSON {
+		return pinfold.Errorf(pinfold.EINVALID, "Invalid Format %q: must be CSV or JSON", def.Format)
+	}
+	if !pinfold.ValidRoleARN(def.RoleARN) {
+		return pinfold.Errorf(pinfold.EINVALID, "Invalid RoleArn %q: must be an IAM role ARN (arn:aws:iam::123456789012:role/name)", def.RoleARN)
+	}
+	if _, _, err := pinfold.ParseS3URL(def.S3URL); err != nil {
+		return err
+	}
+	defineSegment := def.DefineSegment != nil && *def.DefineSegment
+	switch {
+	case defineSegment && def.SegmentID != "":
+		return pinfold.Errorf(pinfold.EINVALID, "DefineSegment and SegmentId cannot be used together")
+	case defineSegment && def.SegmentName == "":
+		return pinfold.Errorf(pinfold.EINVALID, "DefineSegment requires SegmentName")
+	case def.SegmentID != "":
+		seg, err := h.Store.GetSegment(ctx, r.scope, appID, def.SegmentID, 0)
+		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
+			return pinfold.Errorf(pinfold.ENOTFOUND, "Segment %s not found", def.SegmentID)
+		} else if err != nil {
+			return err
+		}
+		if seg.Type != pinfold.SegmentImport {
+			return pinfold.Errorf(pinfold.EINVALID, "Segment %s is not an IMPORT segment", def.SegmentID)
+		}
+	}
+	if h.Jobs == nil {
+		return pinfold.Errorf(pinfold.EINTERNAL, "import jobs are not enabled on this node")
+	}
+	job := &pinfold.Job{
+		ID:        pinfold.NewID(),
+		AppID:     appID,
+		Scope:     r.scope,
+		Type:      pinfold.JobImport,
+		Status:    pinfold.JobCreated,
+		Import:    &def,
+		SegmentID: def.SegmentID,
+		CreatedAt: h.Now().UTC(),
+	}
+	if err := h.Jobs.Submit(ctx, job); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, wire.ImportJobResponse(job))
+}
+
+func (h *Handler) getImportJob(w http.ResponseWriter, r *request) error {
+	job, err := h.Store.GetJob(r.Context(), r.scope, r.PathValue("appID"), r.PathValue("jobID"))
+	if err != nil {
+		return err
+	}
+	if job.Type != pinfold.JobImport {
+		return pinfold.Errorf(pinfold.ENOTFOUND, pinfold.MsgResourceNotFound)
+	}
+	return writeJSON(w, http.StatusOK, wire.ImportJobResponse(job))
+}
+
+func (h *Handler) listImportJobs(w http.ResponseWriter, r *request, f pinfold.JobFilter) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	f.Type = pinfold.JobImport
+	jobs, next, err := h.Store.ListJobs(r.Context(), r.scope, r.PathValue("appID"), f, page)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.ImportJobsResponse(jobs, next))
+}
+
+func (h *Handler) getImportJobs(w http.ResponseWriter, r *request) error {
+	return h.listImportJobs(w, r, pinfold.JobFilter{})
+}
+
+func (h *Handler) getSegmentImportJobs(w http.ResponseWriter, r *request) error {
+	if _, err := h.Store.GetSegment(r.Context(), r.scope, r.PathValue("appID"), r.PathValue("segmentID"), 0); err != nil {
+		return err
+	}
+	return h.listImportJobs(w, r, pinfold.JobFilter{SegmentID: r.PathValue("segmentID")})
+}

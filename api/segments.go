@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
@@ -15,9 +14,7 @@ func (h *Handler) checkDefinition(r *request, appID, segmentID string, def pinfo
 	if err := def.Validate(); err != nil {
 		return err
 	}
-	resolve := func(ctx context.Context, id string, version int) (*pinfold.Segment, error) {
-		return h.Store.GetSegment(ctx, r.scope, appID, id, version)
-	}
+	resolve := pinfold.StoreResolver{Store: h.Store, Scope: r.scope, AppID: appID}
 	err := pinfold.CheckSources(r.Context(), segmentID, def, resolve)
 	if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
 		return pinfold.Errorf(pinfold.EINVALID, "%s", pinfold.ErrorMessage(err))

@@ -47,11 +47,12 @@ type S3Flags struct {
 
 // JobFlags tune the export and import workers.
 type JobFlags struct {
-	PieceSize     int           `default:"100000" env:"PINFOLD_JOBS_PIECE_SIZE" help:"Endpoints per export piece (${env})."`
-	Workers       int           `default:"2" env:"PINFOLD_JOBS_WORKERS" help:"Pieces processed at once on this node (${env})."`
-	MaxConcurrent int           `default:"4" env:"PINFOLD_JOBS_MAX_CONCURRENT" help:"Jobs running at once; more wait as PENDING_JOB (${env})."`
-	MaxAttempts   int           `default:"5" env:"PINFOLD_JOBS_MAX_ATTEMPTS" help:"Attempts of a piece before it fails for good (${env})."`
-	RetryBackoff  time.Duration `default:"1s" env:"PINFOLD_JOBS_RETRY_BACKOFF" help:"Wait before a failed piece's second attempt; doubles each attempt (${env})."`
+	PieceSize      int           `default:"100000" env:"PINFOLD_JOBS_PIECE_SIZE" help:"Endpoints per export piece (${env})."`
+	Workers        int           `default:"2" env:"PINFOLD_JOBS_WORKERS" help:"Pieces processed at once on this node (${env})."`
+	MaxConcurrent  int           `default:"4" env:"PINFOLD_JOBS_MAX_CONCURRENT" help:"Jobs running at once; more wait as PENDING_JOB (${env})."`
+	MaxAttempts    int           `default:"5" env:"PINFOLD_JOBS_MAX_ATTEMPTS" help:"Attempts of a piece before it fails for good (${env})."`
+	RetryBackoff   time.Duration `default:"1s" env:"PINFOLD_JOBS_RETRY_BACKOFF" help:"Wait before a failed piece's second attempt; doubles each attempt (${env})."`
+	MaxImportBytes int64         `default:"1073741824" env:"PINFOLD_JOBS_MAX_IMPORT_BYTES" help:"Bytes one import job may read (${env})."`
 }
 
 // Run starts the node and blocks until a termination signal, then shuts
@@ -152,6 +153,7 @@ func (n *node) Open(ctx context.Context) error {
 		MaxConcurrentJobs: n.Jobs.MaxConcurrent,
 		MaxAttempts:       n.Jobs.MaxAttempts,
 		RetryBackoff:      n.Jobs.RetryBackoff,
+		MaxImportBytes:    n.Jobs.MaxImportBytes,
 		OnEvent:           n.OnJobEvent,
 	})
 	if err != nil {
