@@ -1,5 +1,7 @@
-// Package jobs runs pinfold's export jobs on River (github.com/riverqueue/river),
-// a job queue on PostgreSQL or SQLite.
+// Package jobs runs pinfold's export and import jobs on River
+// (github.com/riverqueue/river), a job queue on PostgreSQL or SQLite. Both
+// kinds share the statuses, admission, pieces, faults and recovery described
+// below; import.go describes what an import piece does.
 //
 // # Model
 //
@@ -7,7 +9,7 @@
 // snapshot and its pieces. River only carries the work that moves a job
 // forward, as two kinds of River job:
 //
-//   - pinfold_export (queue pinfold_export): drives one pinfold job from
+//   - pinfold_job (queue pinfold_job): drives one pinfold job from
 //     wherever it is. CREATED → PREPARING_FOR_INITIALIZATION; admission against
 //     Config.MaxConcurrentJobs (PENDING_JOB and a River snooze when full);
 //     INITIALIZING (EndpointSource.PlanPieces takes the snapshot and splits it
@@ -16,7 +18,7 @@
 //     JobStore.UpdateJob that checks the status it expects, so a retried or
 //     duplicated drive job repeats nothing: it reuses the stored snapshot and
 //     pieces and only enqueues piece jobs for PENDING pieces.
-//   - pinfold_export_piece (queue pinfold_export_piece, Config.Workers
+//   - pinfold_piece (queue pinfold_piece, Config.Workers
 //     goroutines): writes one piece. EndpointSource.ScanEndpoints streams the
 //     stored export lines (the store is built with wire.Codec, so the stored
 //     bytes are the line) through gzip (klauspost/compress, BestSpeed, one
