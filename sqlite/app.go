@@ -49,13 +49,20 @@ func (s *Store) CreateApp(ctx context.Context, app *pinfold.App) error {
 // GetApp returns the app. ENOTFOUND "Application not found" when it does
 // not exist in scope.
 func (s *Store) GetApp(ctx context.Context, scope pinfold.Scope, id string) (*pinfold.App, error) {
-	var app *pinfold.App
-	err := s.read(ctx, "get app", func(tx *sql.Tx) (err error) {
-		app, _, err = getApp(ctx, tx, scope, id)
-		return err
-	})
-	return app, err
+	st, err := s.readStmt(ctx, getAppQuery)
+	if err != nil {
+		return nil, fmt.Errorf("get app: %w", err)
+	}
+	app, _, err := scanApp(st.QueryRowContext(ctx, id, scope.Account, scope.Region))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errAppNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("get app: %w", err)
+	}
+	return app, nil
 }
+
+const getAppQuery = `SELECT ` + appColumns + ` FROM apps WHERE id = ? AND account = ? AND region = ?`
 
 const appColumns = `pk, id, account, region, name, tags, created_at`
 
@@ -70,6 +77,9 @@ func scanApp(sc interface{ Scan(...any) error }) (*pinfold.App, int64, error) {
 		return nil, 0, err
 	}
 	app.CreatedAt = fromMillis(ms)
+	if tags == "{}" || tags == "" || tags == "null" {
+		return &app, pk, nil
+	}
 	if err := json.Unmarshal([]byte(tags), &app.Tags); err != nil {
 		return nil, 0, fmt.Errorf("decode tags of app %s: %w", app.ID, err)
 	}
@@ -80,9 +90,7 @@ func scanApp(sc interface{ Scan(...any) error }) (*pinfold.App, int64, error) {
 }
 
 func getApp(ctx context.Context, q querier, scope pinfold.Scope, id string) (*pinfold.App, int64, error) {
-	app, pk, err := scanApp(q.QueryRowContext(ctx,
-		`SELECT `+appColumns+` FROM apps WHERE id = ? AND account = ? AND region = ?`,
-		id, scope.Account, scope.Region))
+	app, pk, err := scanApp(q.QueryRowContext(ctx, getAppQuery, id, scope.Account, scope.Region))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, errAppNotFound()
 	}

@@ -320,36 +320,38 @@ func checkUserQuota(ctx context.Context, tx wtx, pk int64, users []string) error
 // GetEndpoint returns one endpoint. ENOTFOUND "Application not found" or
 // "Resource not found".
 func (s *Store) GetEndpoint(ctx context.Context, scope pinfold.Scope, appID, endpointID string) (*pinfold.Endpoint, error) {
-	var e *pinfold.Endpoint
-	err := s.read(ctx, "get endpoint", func(tx *sql.Tx) error {
-		var (
-			pk  int64
-			doc sql.RawBytes
-		)
-		rows, err := tx.QueryContext(ctx, `SELECT a.pk, e.doc FROM apps a
-			LEFT JOIN endpoints e ON e.app_pk = a.pk AND e.id = ?
-			WHERE a.id = ? AND a.account = ? AND a.region = ?`,
-			endpointID, appID, scope.Account, scope.Region)
-		if err != nil {
-			return err
+	st, err := s.readStmt(ctx, `SELECT a.pk, e.doc FROM apps a
+		LEFT JOIN endpoints e ON e.app_pk = a.pk AND e.id = ?
+		WHERE a.id = ? AND a.account = ? AND a.region = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("get endpoint: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, endpointID, appID, scope.Account, scope.Region)
+	if err != nil {
+		return nil, fmt.Errorf("get endpoint: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("get endpoint: %w", err)
 		}
-		defer rows.Close()
-		if !rows.Next() {
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			return errAppNotFound()
-		}
-		if err := rows.Scan(&pk, &doc); err != nil {
-			return err
-		}
-		if doc == nil {
-			return errResourceNotFound()
-		}
-		e, err = s.decode(doc, appID, endpointID)
-		return err
-	})
-	return e, err
+		return nil, errAppNotFound()
+	}
+	var (
+		pk  int64
+		doc sql.RawBytes
+	)
+	if err := rows.Scan(&pk, &doc); err != nil {
+		return nil, fmt.Errorf("get endpoint: %w", err)
+	}
+	if doc == nil {
+		return nil, errResourceNotFound()
+	}
+	e, err := s.decode(doc, appID, endpointID)
+	if err != nil {
+		return nil, wrap("get endpoint", err)
+	}
+	return e, nil
 }
 
 // DeleteEndpoint removes one endpoint and returns it as it was. ENOTFOUND

@@ -179,20 +179,23 @@ func truncMillis(t time.Time) time.Time {
 // found" when the app is not in scope, "Resource not found" when the app
 // has no such job.
 func (s *Store) GetJob(ctx context.Context, scope pinfold.Scope, appID, jobID string) (*pinfold.Job, error) {
-	var j *pinfold.Job
-	err := s.read(ctx, "get job", func(tx *sql.Tx) error {
-		pk, err := appPK(ctx, tx, scope, appID)
-		if err != nil {
-			return err
+	st, err := s.readStmt(ctx, `SELECT `+jobColumns+`
+		FROM jobs j JOIN apps a ON a.pk = j.app_pk
+		WHERE j.id = ? AND a.id = ? AND a.account = ? AND a.region = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("get job: %w", err)
+	}
+	j, _, err := scanJob(st.QueryRowContext(ctx, jobID, appID, scope.Account, scope.Region))
+	if errors.Is(err, sql.ErrNoRows) {
+		// Which is missing, the app or the job?
+		if _, err := s.GetApp(ctx, scope, appID); err != nil {
+			return nil, err
 		}
-		j, _, err = scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+`
-			FROM jobs j JOIN apps a ON a.pk = j.app_pk WHERE j.id = ? AND j.app_pk = ?`, jobID, pk))
-		if errors.Is(err, sql.ErrNoRows) {
-			return errResourceNotFound()
-		}
-		return err
-	})
-	return j, err
+		return nil, errResourceNotFound()
+	} else if err != nil {
+		return nil, wrap("get job", err)
+	}
+	return j, nil
 }
 
 // ListJobs returns a page of the app's jobs matching f, newest first, and

@@ -86,6 +86,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pinfold/pinfold"
@@ -160,6 +161,7 @@ type Store struct {
 	wlock chan struct{}        // held (full) during a write transaction
 	rdb   *sql.DB              // query_only pool
 	stmts map[string]*sql.Stmt // prepared on wconn, by query; guarded by wlock
+	rst   sync.Map             // query -> *sql.Stmt prepared on rdb (per connection, by database/sql)
 
 	commits  int           // write transactions committed; guarded by wlock
 	cdb      *sql.DB       // the checkpointer's connection
@@ -325,6 +327,11 @@ func (s *Store) Close() error {
 		errs = append(errs, st.Close())
 	}
 	s.stmts = nil
+	s.rst.Range(func(k, v any) bool {
+		errs = append(errs, v.(*sql.Stmt).Close())
+		s.rst.Delete(k)
+		return true
+	})
 	// Readers first: the writer, closing last, checkpoints the WAL.
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
@@ -437,6 +444,28 @@ func (s *Store) read(ctx context.Context, op string, fn func(tx *sql.Tx) error) 
 		return wrap(op, err)
 	}
 	return nil
+}
+
+// readStmt returns query prepared on the reader pool, preparing it on first
+// use. The hot single-statement reads (GetApp, GetEndpoint, GetJob) use it
+// without a transaction: one SELECT is its own consistent read, and skipping
+// BEGIN/ROLLBACK and the parse of the query saves most of their cost.
+func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.rst.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	if s.rdb == nil {
+		return nil, errors.New("store is not open")
+	}
+	st, err := s.rdb.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.rst.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // wrap adds op to err unless it is an application error, which callers
