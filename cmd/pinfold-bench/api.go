@@ -25,6 +25,7 @@ type APICmd struct {
 	Ingest         int           `default:"200000" help:"Endpoints written by the ingest measurement (0 skips it)."`
 	IngestClients  int           `default:"4" help:"Concurrent UpdateEndpointsBatch clients."`
 	ServerLogLevel string        `default:"info" enum:"debug,info,warn,error" help:"pinfold's --log-level (info logs one line per request, as deployed)."`
+	ServerArg      []string      `help:"Extra argument of pinfold serve, repeatable (e.g. --server-arg=--jobs-workers=1)."`
 	KeepData       bool          `help:"Keep the temporary directory (data dirs and server logs)."`
 	Perf           string        `help:"After the measured runs, profile pinfold with perf record during one extra GetApp and GetEndpoint run at the highest connection count and one extra ingest, writing PREFIX-getapp.data, PREFIX-getendpoint.data, PREFIX-ingest.data."`
 }
@@ -49,7 +50,7 @@ func (c *APICmd) Run(ctx context.Context) error {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	bin, err := pinfoldBinary(ctx, c.Pinfold, tmp)
+	bin, origin, err := pinfoldBinary(ctx, c.Pinfold, tmp)
 	if err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ func (c *APICmd) Run(ctx context.Context) error {
 	setup := newPool(1)
 	defer setup.Close()
 
-	srv, err := startPinfold(ctx, pinfoldOpts{Bin: bin, DataDir: filepath.Join(tmp, "data"), LogLevel: c.ServerLogLevel})
+	srv, err := startPinfold(ctx, pinfoldOpts{Bin: bin, DataDir: filepath.Join(tmp, "data"), LogLevel: c.ServerLogLevel, Args: c.ServerArg})
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func (c *APICmd) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("moto: %w", err)
 		}
-		for _, n := range []int{1, maxConns} {
+		for _, n := range slices.Compact([]int{1, maxConns}) {
 			runs = append(runs, loadRun{"moto", "GetApp", n})
 			urls[runs[len(runs)-1]] = moto.URL + "/v1/apps/" + motoApp
 		}
@@ -175,12 +176,12 @@ func (c *APICmd) Run(ctx context.Context) error {
 	// The report.
 	fmt.Printf("## pinfold-bench api\n\n")
 	fmt.Printf("- Machine: %s\n", machine())
-	fmt.Printf("- Server: %s\n", binaryOrigin(c.Pinfold))
+	fmt.Printf("- Server: %s\n", origin)
 	fmt.Printf("- Load average (1/5/15 min): %s at start, %s at end\n", startLoad, loadAvg())
 	fmt.Printf("- Each run: %s warmup + %s measured, closed loop, one keep-alive connection per worker; %d runs, medians reported\n", c.Warmup, c.Duration, c.Reps)
 	fmt.Printf("- Signing: every distinct request is signed once with aws-sdk-go-v2's SigV4 signer and the signed headers are replayed, so the load generator's CPU goes to HTTP, not HMAC (client and server share the cores)\n")
 	fmt.Printf("- CPU columns: server CPU/req is the server process's CPU time (utime+stime) over the window divided by the requests; client CPU/req the load generator's; cores busy is both together per second of window, out of %d (the rest went to other processes: see the load average)\n", runtime.NumCPU())
-	fmt.Printf("- Endpoint read by GetEndpoint: %d bytes as an UpdateEndpointsBatch item, %d bytes as GetEndpoint's response; ingest endpoints %d bytes on average; pinfold log level %s\n\n", itemBytes, len(epBody), avgItemBytes(), c.ServerLogLevel)
+	fmt.Printf("- Endpoint read by GetEndpoint: %d bytes as an UpdateEndpointsBatch item, %d bytes as GetEndpoint's response; ingest endpoints %d bytes on average; pinfold log level %s, extra server arguments %q\n\n", itemBytes, len(epBody), avgItemBytes(), c.ServerLogLevel, c.ServerArg)
 
 	t := &table{head: []string{"Target", "Operation", "Connections", "req/s (median)", "p50", "p99", "req/s per run", "errors", "conns dialed", "server CPU/req", "client CPU/req", "cores busy", "load avg (last run)"}}
 	for _, run := range runs {
@@ -268,7 +269,7 @@ func (c *APICmd) Run(ctx context.Context) error {
 // ingestOnce runs one ingest against a fresh pinfold with its own data dir,
 // which it removes afterwards; with perfOut it records the server with perf.
 func (c *APICmd) ingestOnce(ctx context.Context, bin, dir string, s *signer, bodies [][]byte, perfOut string) (ingestResult, error) {
-	srv, err := startPinfold(ctx, pinfoldOpts{Bin: bin, DataDir: dir, LogLevel: c.ServerLogLevel})
+	srv, err := startPinfold(ctx, pinfoldOpts{Bin: bin, DataDir: dir, LogLevel: c.ServerLogLevel, Args: c.ServerArg})
 	if err != nil {
 		return ingestResult{}, err
 	}

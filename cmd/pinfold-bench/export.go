@@ -33,6 +33,7 @@ type ExportCmd struct {
 	Pinfold        string        `help:"pinfold binary; empty builds ./cmd/pinfold from the module root."`
 	CPUProfile     string        `name:"cpuprofile" type:"path" help:"Write a CPU profile of the in-process reference's first run to this file (the server is a separate process and is not profiled); view the timed part with go tool pprof -tagfocus=phase=encode."`
 	ServerLogLevel string        `default:"info" enum:"debug,info,warn,error" help:"pinfold's --log-level."`
+	ServerArg      []string      `help:"Extra argument of pinfold serve, repeatable (e.g. --server-arg=--jobs-workers=1)."`
 	KeepData       bool          `help:"Keep the temporary directory (data dir, exported objects, server logs)."`
 	Perf           string        `help:"After the measured runs, profile pinfold with perf record during one extra export, written to this file."`
 }
@@ -81,7 +82,7 @@ func (c *ExportCmd) Run(ctx context.Context) error {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	bin, err := pinfoldBinary(ctx, c.Pinfold, tmp)
+	bin, origin, err := pinfoldBinary(ctx, c.Pinfold, tmp)
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func (c *ExportCmd) Run(ctx context.Context) error {
 	s := newSigner()
 	setup := newPool(1)
 	defer setup.Close()
-	opts := pinfoldOpts{Bin: bin, DataDir: filepath.Join(tmp, "data"), PieceSize: c.PieceSize, LogLevel: c.ServerLogLevel}
+	opts := pinfoldOpts{Bin: bin, DataDir: filepath.Join(tmp, "data"), PieceSize: c.PieceSize, LogLevel: c.ServerLogLevel, Args: c.ServerArg}
 
 	// Seed, then restart so the export's peak RSS is not the seeding's.
 	srv, err := startPinfold(ctx, opts)
@@ -207,10 +208,10 @@ func (c *ExportCmd) Run(ctx context.Context) error {
 	// The report.
 	fmt.Printf("## pinfold-bench export\n\n")
 	fmt.Printf("- Machine: %s\n", machine())
-	fmt.Printf("- Server: %s\n", binaryOrigin(c.Pinfold))
+	fmt.Printf("- Server: %s\n", origin)
 	fmt.Printf("- Load average (1/5/15 min): %s at start, %s at end\n", startLoad, loadAvg())
-	fmt.Printf("- %s endpoints of %d bytes on average (as UpdateEndpointsBatch items) in one app; piece size %d; %d runs, medians reported; pinfold log level %s\n",
-		fmtRate(float64(c.Endpoints)), avgItemBytes(), c.PieceSize, c.Reps, c.ServerLogLevel)
+	fmt.Printf("- %s endpoints of %d bytes on average (as UpdateEndpointsBatch items) in one app; piece size %d; %d runs, medians reported; pinfold log level %s, extra server arguments %q\n",
+		fmtRate(float64(c.Endpoints)), avgItemBytes(), c.PieceSize, c.Reps, c.ServerLogLevel, c.ServerArg)
 	fmt.Printf("- Seeding: %s endpoints/s (%d clients, batches of 100, each request signed when sent; one run, %s; server CPU %s per endpoint); SQLite files %s; server peak RSS while seeding %s\n",
 		fmtRate(seed.Rate()), c.Clients, seed.Elapsed.Round(time.Millisecond), fmtUs(seed.ServerCPU/time.Duration(c.Endpoints)), fmtBytes(dbBytes), fmtKB(seedRSS))
 	fmt.Printf("- Restart on the same data dir: stop (SIGTERM) %s, start to healthy %s; app and last endpoint readable after restart: %s\n",

@@ -163,8 +163,9 @@ func httpReady(path string, statuses ...int) func(context.Context, string) bool 
 type pinfoldOpts struct {
 	Bin       string
 	DataDir   string
-	PieceSize int    // 0: the server's default
-	LogLevel  string // the server's --log-level
+	PieceSize int      // 0: the server's default
+	LogLevel  string   // the server's --log-level
+	Args      []string // more arguments of pinfold serve
 }
 
 // startPinfold starts `pinfold serve` on a free loopback port and waits for
@@ -179,6 +180,7 @@ func startPinfold(ctx context.Context, o pinfoldOpts) (*child, error) {
 	if o.LogLevel != "" {
 		argv = append(argv, "--log-level", o.LogLevel)
 	}
+	argv = append(argv, o.Args...)
 	log := filepath.Join(filepath.Dir(filepath.Clean(o.DataDir)), filepath.Base(o.DataDir)+".log")
 	for attempt := 0; ; attempt++ {
 		c, err := startChild(ctx, "pinfold", argv, log, 2*time.Minute, httpReady("/_pinfold/health", http.StatusOK))
@@ -233,25 +235,26 @@ func moduleRoot() (string, error) {
 	}
 }
 
-// pinfoldBinary returns the binary to run: path when given, else a fresh
-// build in dir.
-func pinfoldBinary(ctx context.Context, path, dir string) (string, error) {
+// pinfoldBinary returns the binary to run, path when given, else a fresh
+// build in dir, and a description of where it came from for the report.
+func pinfoldBinary(ctx context.Context, path, dir string) (bin, origin string, err error) {
 	if path != "" {
 		abs, err := filepath.Abs(path)
 		if err != nil {
-			return "", fmt.Errorf("pinfold binary: %w", err)
+			return "", "", fmt.Errorf("pinfold binary: %w", err)
 		}
 		if _, err := os.Stat(abs); err != nil {
-			return "", fmt.Errorf("pinfold binary: %w", err)
+			return "", "", fmt.Errorf("pinfold binary: %w", err)
 		}
-		return abs, nil
+		return abs, "binary " + abs + " given with --pinfold (source tree now: " + sourceVersion() + ")", nil
 	}
 	out := filepath.Join(dir, "pinfold")
+	origin = "built by the benchmark from " + sourceVersion()
 	fmt.Fprintln(os.Stderr, "building ./cmd/pinfold ...")
 	if err := buildPinfold(ctx, out); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return out, nil
+	return out, origin, nil
 }
 
 // procStatusKB returns a "Vm..." or "Rss..." field of /proc/PID/status in

@@ -171,11 +171,3 @@ func sourceVersion() string {
 	}
 	return s
 }
-
-// binaryOrigin says where the pinfold binary came from.
-func binaryOrigin(given string) string {
-	if given != "" {
-		return "binary " + given + " (given with --pinfold; source tree at run time: " + sourceVersion() + ")"
-	}
-	return "built by the benchmark from " + sourceVersion()
-}

@@ -58,7 +58,9 @@ type JobFlags struct {
 // Run starts the node and blocks until a termination signal, then shuts
 // down gracefully: in-flight requests finish, workers stop, the store closes.
 func (c *ServeCmd) Run() error {
-	logger := newLogger(c.LogFormat, c.LogLevel)
+	logw := newLogWriter(os.Stderr, 100*time.Millisecond)
+	defer logw.Close()
+	logger := newLogger(logw, c.LogFormat, c.LogLevel)
 	creds, err := loadCredentials(c.Credentials, c.CredentialsFile, c.Listen)
 	if err != nil {
 		return err
@@ -84,16 +86,6 @@ func (c *ServeCmd) Run() error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return n.Close(shutdownCtx)
-}
-
-func newLogger(format, level string) *slog.Logger {
-	var lv slog.Level
-	lv.UnmarshalText([]byte(level))
-	opts := &slog.HandlerOptions{Level: lv}
-	if format == "text" {
-		return slog.New(slog.NewTextHandler(os.Stderr, opts))
-	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 }
 
 // node is one running pinfold: store, object storage, job runner and HTTP
