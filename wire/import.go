@@ -69,47 +69,26 @@ func DecodeImportJobRequest(body []byte) (pinfold.ImportDefinition, error) {
 // segment DefineSegment made it create), Definition's SegmentId is
 // job.SegmentID.
 func AppendImportJobResponse(dst []byte, job *pinfold.Job) []byte {
-	totalPieces, completedPieces, failedPieces, totalProcessed, totalFailures := job.Counters()
-	o := open(dst)
-	o.str("ApplicationId", job.AppID)
-	o.int("CompletedPieces", int64(completedPieces))
-	if job.Status.Finished() && !job.CompletedAt.IsZero() {
-		o.str("CompletionDate", pinfold.FormatTime(job.CompletedAt))
-	}
-	o.str("CreationDate", pinfold.FormatTime(job.CreatedAt))
-	o.key("Definition")
-	d := open(o.b)
-	var def pinfold.ImportDefinition
-	if job.Import != nil {
-		def = *job.Import
-	}
-	if def.SegmentID == "" {
-		def.SegmentID = job.SegmentID
-	}
-	d.boolPtr("DefineSegment", def.DefineSegment)
-	d.str("ExternalId", def.ExternalID)
-	d.key("Format")
-	d.b = appendString(d.b, def.Format)
-	d.boolPtr("RegisterEndpoints", def.RegisterEndpoints)
-	d.key("RoleArn")
-	d.b = appendString(d.b, def.RoleARN)
-	d.key("S3Url")
-	d.b = appendString(d.b, def.S3URL)
-	d.str("SegmentId", def.SegmentID)
-	d.str("SegmentName", def.SegmentName)
-	o.b = d.close()
-	o.int("FailedPieces", int64(failedPieces))
-	if len(job.Failures) > 0 {
-		o.key("Failures")
-		o.b = appendStringList(o.b, job.Failures)
-	}
-	o.str("Id", job.ID)
-	o.str("JobStatus", string(job.Status))
-	o.int("TotalFailures", totalFailures)
-	o.int("TotalPieces", int64(totalPieces))
-	o.int("TotalProcessed", totalProcessed)
-	o.str("Type", string(pinfold.JobImport))
-	return o.close()
+	return appendJobResponse(dst, job, pinfold.JobImport, func(d *object) {
+		var def pinfold.ImportDefinition
+		if job.Import != nil {
+			def = *job.Import
+		}
+		if def.SegmentID == "" {
+			def.SegmentID = job.SegmentID
+		}
+		d.boolPtr("DefineSegment", def.DefineSegment)
+		d.str("ExternalId", def.ExternalID)
+		d.key("Format")
+		d.b = appendString(d.b, def.Format)
+		d.boolPtr("RegisterEndpoints", def.RegisterEndpoints)
+		d.key("RoleArn")
+		d.b = appendString(d.b, def.RoleARN)
+		d.key("S3Url")
+		d.b = appendString(d.b, def.S3URL)
+		d.str("SegmentId", def.SegmentID)
+		d.str("SegmentName", def.SegmentName)
+	})
 }
 
 // ImportJobResponse returns job as an ImportJobResponse body
@@ -122,18 +101,7 @@ func ImportJobResponse(job *pinfold.Job) []byte {
 // GetSegmentImportJobs): Item, always a list, and NextToken, left out when
 // next is "".
 func ImportJobsResponse(jobs []*pinfold.Job, next string) []byte {
-	o := open(make([]byte, 0, 64+len(jobs)*512))
-	o.key("Item")
-	o.b = append(o.b, '[')
-	for i, job := range jobs {
-		if i > 0 {
-			o.b = append(o.b, ',')
-		}
-		o.b = AppendImportJobResponse(o.b, job)
-	}
-	o.b = append(o.b, ']')
-	o.str("NextToken", next)
-	return o.close()
+	return appendJobsResponse(jobs, next, AppendImportJobResponse)
 }
 
 // boolPtr writes a boolean member, omitted when v is nil.

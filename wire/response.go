@@ -85,6 +85,22 @@ func TagsModel(tags map[string]string) []byte {
 // out); Definition's SegmentId and SegmentVersion are left out when not
 // given; Type is EXPORT.
 func AppendExportJobResponse(dst []byte, job *pinfold.Job) []byte {
+	return appendJobResponse(dst, job, pinfold.JobExport, func(d *object) {
+		if def := job.Export; def != nil {
+			d.str("RoleArn", def.RoleARN)
+			d.str("S3UrlPrefix", def.S3URLPrefix)
+			d.str("SegmentId", def.SegmentID)
+			if def.SegmentVersion != 0 {
+				d.int("SegmentVersion", int64(def.SegmentVersion))
+			}
+		}
+	})
+}
+
+// appendJobResponse appends the members ExportJobResponse and
+// ImportJobResponse share, in the model's order, with definition writing
+// the members of Definition.
+func appendJobResponse(dst []byte, job *pinfold.Job, typ pinfold.JobType, definition func(d *object)) []byte {
 	totalPieces, completedPieces, failedPieces, totalProcessed, totalFailures := job.Counters()
 	o := open(dst)
 	o.str("ApplicationId", job.AppID)
@@ -95,14 +111,7 @@ func AppendExportJobResponse(dst []byte, job *pinfold.Job) []byte {
 	o.str("CreationDate", pinfold.FormatTime(job.CreatedAt))
 	o.key("Definition")
 	d := open(o.b)
-	if def := job.Export; def != nil {
-		d.str("RoleArn", def.RoleARN)
-		d.str("S3UrlPrefix", def.S3URLPrefix)
-		d.str("SegmentId", def.SegmentID)
-		if def.SegmentVersion != 0 {
-			d.int("SegmentVersion", int64(def.SegmentVersion))
-		}
-	}
+	definition(&d)
 	o.b = d.close()
 	o.int("FailedPieces", int64(failedPieces))
 	if len(job.Failures) > 0 {
@@ -114,7 +123,24 @@ func AppendExportJobResponse(dst []byte, job *pinfold.Job) []byte {
 	o.int("TotalFailures", totalFailures)
 	o.int("TotalPieces", int64(totalPieces))
 	o.int("TotalProcessed", totalProcessed)
-	o.str("Type", string(pinfold.JobExport))
+	o.str("Type", string(typ))
+	return o.close()
+}
+
+// appendJobsResponse writes an ExportJobsResponse or ImportJobsResponse:
+// Item, always a list, and NextToken, left out when next is "".
+func appendJobsResponse(jobs []*pinfold.Job, next string, item func([]byte, *pinfold.Job) []byte) []byte {
+	o := open(make([]byte, 0, 64+len(jobs)*512))
+	o.key("Item")
+	o.b = append(o.b, '[')
+	for i, job := range jobs {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = item(o.b, job)
+	}
+	o.b = append(o.b, ']')
+	o.str("NextToken", next)
 	return o.close()
 }
 
@@ -127,16 +153,5 @@ func ExportJobResponse(job *pinfold.Job) []byte {
 // ExportJobsResponse returns an ExportJobsResponse body (GetExportJobs):
 // Item, always a list, and NextToken, left out when next is "".
 func ExportJobsResponse(jobs []*pinfold.Job, next string) []byte {
-	o := open(make([]byte, 0, 64+len(jobs)*512))
-	o.key("Item")
-	o.b = append(o.b, '[')
-	for i, job := range jobs {
-		if i > 0 {
-			o.b = append(o.b, ',')
-		}
-		o.b = AppendExportJobResponse(o.b, job)
-	}
-	o.b = append(o.b, ']')
-	o.str("NextToken", next)
-	return o.close()
+	return appendJobsResponse(jobs, next, AppendExportJobResponse)
 }
