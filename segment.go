@@ -338,6 +338,27 @@ func itoa(i int) string {
 	return string(b[n:])
 }
 
+// RequiredValues returns, for a segment defined by Dimensions alone, the
+// value sets of its INCLUSIVE custom and user attribute dimensions: an
+// endpoint can only match when, for every set, one of the values is among
+// its attribute values. Exports use it to skip decoding endpoints whose
+// stored line contains none of a set's values. It returns nil when the
+// definition gives no such condition (groups, other dimension types).
+func (d *SegmentDefinition) RequiredValues() [][]string {
+	if d.Dimensions == nil || d.Groups != nil {
+		return nil
+	}
+	var sets [][]string
+	for _, m := range []map[string]AttributeDimension{d.Dimensions.Attributes, d.Dimensions.UserAttributes} {
+		for _, a := range m {
+			if a.Type == "" || a.Type == "INCLUSIVE" {
+				sets = append(sets, a.Values)
+			}
+		}
+	}
+	return sets
+}
+
 // Matcher reports whether an endpoint is in a segment.
 type Matcher func(*Endpoint) bool
 

@@ -203,3 +203,19 @@ func TestSegmentSources(t *testing.T) {
 		t.Errorf("missing source: got %v, want ENOTFOUND naming it", err)
 	}
 }
+
+func TestRequiredValues(t *testing.T) {
+	def := pinfold.SegmentDefinition{Dimensions: &pinfold.SegmentDimensions{
+		Attributes:     map[string]pinfold.AttributeDimension{"Plan": {Values: []string{"gold", "free"}}, "Tags": {Type: "CONTAINS", Values: []string{"x"}}},
+		UserAttributes: map[string]pinfold.AttributeDimension{"Tier": {Type: "INCLUSIVE", Values: []string{"a"}}},
+	}}
+	got := def.RequiredValues()
+	slices.SortFunc(got, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+	if len(got) != 2 || !slices.Equal(got[0], []string{"a"}) || !slices.Equal(got[1], []string{"gold", "free"}) {
+		t.Errorf("RequiredValues = %v, want [[a] [gold free]]", got)
+	}
+	groups := pinfold.SegmentDefinition{Groups: &pinfold.SegmentGroupList{}}
+	if groups.RequiredValues() != nil {
+		t.Error("a group definition gave required values")
+	}
+}

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -270,14 +271,42 @@ func (r *Runner[TTx]) segmentFilter(ctx context.Context, j *pinfold.Job) (func(d
 		}
 		return nil, err
 	}
+	// A necessary condition checked on the stored bytes first: an endpoint
+	// in an INCLUSIVE attribute dimension has one of its values, so its
+	// line contains that value as the codec writes strings. Lines without
+	// any are not decoded (most of the cost of a segment export).
+	var required [][][]byte
+	if seg.Type != pinfold.SegmentImport {
+		for _, set := range seg.Def.RequiredValues() {
+			enc := make([][]byte, len(set))
+			for i, v := range set {
+				enc[i] = wire.AppendJSONString(nil, v)
+			}
+			required = append(required, enc)
+		}
+	}
 	var codec wire.Codec
 	return func(doc []byte) (bool, error) {
+		for _, set := range required {
+			if !containsAny(doc, set) {
+				return false, nil
+			}
+		}
 		var e pinfold.Endpoint
 		if err := codec.DecodeEndpoint(doc, &e); err != nil {
 			return false, err
 		}
 		return match(&e), nil
 	}, nil
+}
+
+func containsAny(doc []byte, values [][]byte) bool {
+	for _, v := range values {
+		if bytes.Contains(doc, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // encodePiece writes the gzip member of the piece's lines (those keep

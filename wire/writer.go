@@ -13,6 +13,10 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
+// AppendJSONString appends s as a JSON string exactly as the codec writes
+// strings in export lines, quotes included.
+func AppendJSONString(dst []byte, s string) []byte { return appendString(dst, s) }
+
 // appendString appends s as a JSON string, escaped exactly as encoding/json
 // escapes with HTML escaping off: '"', '\\' and control characters are
 // escaped (\b \f \n \r \t short forms, others \u00XX), U+2028 and U+2029
