@@ -232,14 +232,14 @@ func TestVerifyExport(t *testing.T) {
 	srv := httptest.NewServer(store.Handler(account))
 	defer srv.Close()
 
-	got, err := verifyExport(ctx, newSigner(), srv.URL, "bench", "run/1/", "app1", 50)
+	got, err := verifyExport(ctx, newSigner(), srv.URL, "bench", "run/1/", "app1", 50, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !got.OK() || got.Objects != 2 || got.Lines != 50 {
 		t.Errorf("run/1: got %s, want 2 objects, 50 lines, OK", got)
 	}
-	got, err = verifyExport(ctx, newSigner(), srv.URL, "bench", "run/2/", "app1", 20)
+	got, err = verifyExport(ctx, newSigner(), srv.URL, "bench", "run/2/", "app1", 20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,4 +273,57 @@ func BenchmarkReference(b *testing.B) {
 		elapsed += r.Elapsed
 	}
 	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "endpoints/s")
+}
+
+// The benchmark's segment decodes and validates with pinfold's own code,
+// matches exactly the endpoints selectedCount counts (about half), and
+// planOf agrees with the generator.
+func TestHalfSegment(t *testing.T) {
+	t.Parallel()
+	ws, err := wire.DecodeWriteSegmentRequest(halfSegmentBody(halfPlans))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.Def.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	match, err := pinfold.Compile(context.Background(), ws.Def, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 2000
+	matched := 0
+	for from := 0; from < n; from += pinfold.MaxBatchItems {
+		updates, err := wire.DecodeEndpointBatch(batchBody(from, from+pinfold.MaxBatchItems))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range updates {
+			e, err := pinfold.Apply("app", nil, &updates[i], time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := newBatchItem(from + i).Attributes["Plan"][0], planOf(from+i); got != want {
+				t.Fatalf("endpoint %d: planOf %q, generator %q", from+i, want, got)
+			}
+			if match(e) {
+				matched++
+			}
+		}
+	}
+	if got := selectedCount(n, halfPlans); got != matched || got < n*45/100 || got > n*55/100 {
+		t.Errorf("selectedCount %d, segment matched %d of %d; want equal and about half", got, matched, n)
+	}
+}
+
+// The import request decodes with pinfold's own decoder as a JSON import.
+func TestImportBody(t *testing.T) {
+	t.Parallel()
+	def, err := wire.DecodeImportJobRequest(importBody("s3://bench/run/1/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Format != pinfold.FormatJSON || def.S3URL != "s3://bench/run/1/" || !pinfold.ValidRoleARN(def.RoleARN) {
+		t.Errorf("got %+v, want a JSON import of s3://bench/run/1/ with a valid role", def)
+	}
 }

@@ -35,11 +35,15 @@ type ExportCmd struct {
 	ServerLogLevel string        `default:"info" enum:"debug,info,warn,error" help:"pinfold's --log-level."`
 	ServerArg      []string      `help:"Extra argument of pinfold serve, repeatable (e.g. --server-arg=--jobs-workers=1)."`
 	KeepData       bool          `help:"Keep the temporary directory (data dir, exported objects, server logs)."`
-	Perf           string        `help:"After the measured runs, profile pinfold with perf record during one extra export, written to this file."`
+	Perf           string        `help:"After the measured runs, profile pinfold with perf record during one extra export, written to this file, and during one extra segment export and one extra import, written next to it as NAME-segment.data and NAME-import.data."`
+	NoSegment      bool          `help:"Skip the segment export (a segment of about half the endpoints, exported after each full export)."`
+	ImportReps     int           `default:"3" help:"Imports of a full export's objects, each into a new app, after the exports (at most --reps; 0 skips them)."`
+	ImportPoll     time.Duration `default:"50ms" help:"Pause between GetImportJob polls."`
 }
 
-// exportJob is the part of ExportJobResponse the benchmark reads.
-type exportJob struct {
+// jobView is the part of ExportJobResponse and ImportJobResponse the
+// benchmark reads.
+type jobView struct {
 	Id              string
 	JobStatus       string
 	TotalPieces     int
@@ -50,10 +54,10 @@ type exportJob struct {
 	Failures        []string
 }
 
-// exportResult is one measured export job.
-type exportResult struct {
-	Job       exportJob     // as last observed
-	Elapsed   time.Duration // CreateExportJob sent → first COMPLETED observed
+// jobResult is one measured export or import job.
+type jobResult struct {
+	Job       jobView       // as last observed
+	Elapsed   time.Duration // CreateExportJob/CreateImportJob sent → first COMPLETED observed
 	Polls     []time.Duration
 	Statuses  []string // each status observed, with the time since create
 	PeakRSSKB int64
@@ -66,13 +70,14 @@ type exportResult struct {
 }
 
 // Rate returns endpoints per second.
-func (r exportResult) Rate() float64 { return float64(r.Job.TotalProcessed) / r.Elapsed.Seconds() }
+func (r jobResult) Rate() float64 { return float64(r.Job.TotalProcessed) / r.Elapsed.Seconds() }
 
 // Run runs the benchmark and prints the report to stdout.
 func (c *ExportCmd) Run(ctx context.Context) error {
 	if c.Reps < 1 || c.Endpoints < 1 || c.Clients < 1 || c.Chunk < 1 {
 		return fmt.Errorf("--reps, --endpoints, --clients and --chunk must be positive")
 	}
+	c.ImportReps = max(0, min(c.ImportReps, c.Reps)) // each imports run N's export
 	tmp, err := os.MkdirTemp("", "pinfold-bench-export-")
 	if err != nil {
 		return fmt.Errorf("temp dir: %w", err)
@@ -144,9 +149,17 @@ func (c *ExportCmd) Run(ctx context.Context) error {
 	if status, b, err := setup.do(ctx, sr); err != nil || status != http.StatusOK {
 		return fmt.Errorf("create bucket bench: status %d, %v: %s", status, err, truncate(b, 300))
 	}
+	segment, selected := "", 0
+	if !c.NoSegment {
+		if segment, err = createSegment(ctx, setup, s, srv.URL, app, halfSegmentBody(halfPlans)); err != nil {
+			return err
+		}
+		selected = selectedCount(c.Endpoints, halfPlans)
+		progress("segment %s selects Plan in %q: %d of %d endpoints", segment, halfPlans, selected, c.Endpoints)
+	}
 
 	var refs []refResult
-	var exports []exportResult
+	var exports, segs []jobResult
 	for rep := 1; rep <= c.Reps; rep++ {
 		var prof *os.File
 		if rep == 1 && c.CPUProfile != "" {
@@ -172,7 +185,7 @@ func (c *ExportCmd) Run(ctx context.Context) error {
 		refs = append(refs, ref)
 
 		prefix := fmt.Sprintf("run/%d/", rep)
-		ex, err := c.export(ctx, s, srv, app, "s3://bench/"+prefix)
+		ex, err := c.export(ctx, s, srv, app, "s3://bench/"+prefix, "")
 		if err != nil {
 			return err
 		}
@@ -182,20 +195,56 @@ func (c *ExportCmd) Run(ctx context.Context) error {
 		progress("run %d/%d RSS before export %s; largest sampled during export: total %s, anonymous %s, file-backed %s", rep, c.Reps,
 			fmtKB(ex.RSSBefore), fmtKB(ex.Sampled.RSS), fmtKB(ex.Sampled.Anon), fmtKB(ex.Sampled.File))
 		progress("run %d/%d statuses: %s", rep, c.Reps, strings.Join(ex.Statuses, ", "))
-		ex.Verified, err = verifyExport(ctx, s, srv.URL, "bench", prefix, app, c.Endpoints)
+		ex.Verified, err = verifyExport(ctx, s, srv.URL, "bench", prefix, app, c.Endpoints, nil)
 		if err != nil {
 			return err
 		}
 		progress("run %d/%d verify: %s", rep, c.Reps, ex.Verified)
 		exports = append(exports, ex)
+
+		if segment == "" {
+			continue
+		}
+		segPrefix := fmt.Sprintf("seg/%d/", rep)
+		sg, err := c.export(ctx, s, srv, app, "s3://bench/"+segPrefix, segment)
+		if err != nil {
+			return fmt.Errorf("segment export: %w", err)
+		}
+		progress("run %d/%d segment export: %d endpoints in %s (%.2fx the full export's %s; %d pieces) GetExportJob p99 %s peak RSS %s load %s",
+			rep, c.Reps, sg.Job.TotalProcessed, sg.Elapsed.Round(time.Millisecond), sg.Elapsed.Seconds()/ex.Elapsed.Seconds(), ex.Elapsed.Round(time.Millisecond),
+			sg.Job.TotalPieces, fmtMs(percentile(sg.Polls, 99)), fmtKB(sg.PeakRSSKB), sg.Load)
+		progress("run %d/%d segment statuses: %s", rep, c.Reps, strings.Join(sg.Statuses, ", "))
+		sg.Verified, err = verifyExport(ctx, s, srv.URL, "bench", segPrefix, app, selected, halfPlans)
+		if err != nil {
+			return err
+		}
+		progress("run %d/%d segment verify: %s", rep, c.Reps, sg.Verified)
+		segs = append(segs, sg)
 	}
+
+	// Imports, after all the exports so that those read the same database
+	// as before: each imports run N's objects into a new app, so the
+	// database grows by the seeded size with each.
+	var imports []importResult
+	for rep := 1; rep <= c.ImportReps; rep++ {
+		im, err := c.importRun(ctx, s, srv, setup, opts.DataDir, fmt.Sprintf("import-%d", rep), fmt.Sprintf("s3://bench/run/%d/", rep))
+		if err != nil {
+			return err
+		}
+		progress("import %d/%d: %s endpoints/s (%s, %d pieces, server %.2f cores busy) peak RSS %s (anonymous %s, file-backed %s) database before %s; %s; load %s",
+			rep, c.ImportReps, fmtRate(im.Rate()), im.Elapsed.Round(time.Millisecond), im.Job.TotalPieces, im.ServerCPU.Seconds()/im.Elapsed.Seconds(),
+			fmtKB(im.PeakRSSKB), fmtKB(im.Sampled.Anon), fmtKB(im.Sampled.File), fmtBytes(im.DBBefore), im.Check, im.Load)
+		progress("import %d/%d statuses: %s", rep, c.ImportReps, strings.Join(im.Statuses, ", "))
+		imports = append(imports, im)
+	}
+	dbAfter := dirBytes(opts.DataDir, "pinfold.db")
 
 	if c.Perf != "" {
 		stop, err := perfRecord(srv.PID(), c.Perf)
 		if err != nil {
 			return err
 		}
-		ex, err := c.export(ctx, s, srv, app, "s3://bench/run/perf/")
+		ex, err := c.export(ctx, s, srv, app, "s3://bench/run/perf/", "")
 		if err := stop(); err != nil {
 			return err
 		}
@@ -203,6 +252,33 @@ func (c *ExportCmd) Run(ctx context.Context) error {
 			return err
 		}
 		progress("profiled export: %s endpoints/s (not in the report)", fmtRate(ex.Rate()))
+		base := strings.TrimSuffix(c.Perf, ".data")
+		if segment != "" {
+			if stop, err = perfRecord(srv.PID(), base+"-segment.data"); err != nil {
+				return err
+			}
+			sg, err := c.export(ctx, s, srv, app, "s3://bench/seg/perf/", segment)
+			if err := stop(); err != nil {
+				return err
+			}
+			if err != nil {
+				return err
+			}
+			progress("profiled segment export: %s (not in the report)", sg.Elapsed.Round(time.Millisecond))
+		}
+		if c.ImportReps > 0 {
+			if stop, err = perfRecord(srv.PID(), base+"-import.data"); err != nil {
+				return err
+			}
+			im, err := c.importRun(ctx, s, srv, setup, opts.DataDir, "import-perf", "s3://bench/run/1/")
+			if err := stop(); err != nil {
+				return err
+			}
+			if err != nil {
+				return err
+			}
+			progress("profiled import: %s endpoints/s (not in the report)", fmtRate(im.Rate()))
+		}
 	}
 
 	// The report.
@@ -217,7 +293,16 @@ func (c *ExportCmd) Run(ctx context.Context) error {
 	fmt.Printf("- Restart on the same data dir: stop (SIGTERM) %s, start to healthy %s; app and last endpoint readable after restart: %s\n",
 		stopTook.Round(time.Millisecond), startTook.Round(time.Millisecond), persisted)
 	fmt.Printf("- Reference: encoding/json Marshal of each export-line struct + \"\\n\" into klauspost/compress gzip BestSpeed, 2 workers each taking half, output discarded (%s compressed); endpoints built outside the timer\n", fmtBytes(refs[0].Bytes))
-	fmt.Printf("- pinfold: CreateExportJob (S3UrlPrefix s3://bench/run/N/) to the first GetExportJob showing COMPLETED, polled every %s from one goroutine; objects written to the embedded S3 store on disk\n\n", c.Poll)
+	fmt.Printf("- pinfold: CreateExportJob (S3UrlPrefix s3://bench/run/N/) to the first GetExportJob showing COMPLETED, polled every %s from one goroutine; objects written to the embedded S3 store on disk\n", c.Poll)
+	if segment != "" {
+		fmt.Printf("- Segment export: after each full export, CreateExportJob with SegmentId of segment \"half\" (Attributes.Plan INCLUSIVE %q: %s of the %s endpoints) to s3://bench/seg/N/, timed the same way; the ratio is each run's segment export time over the same run's full export time\n",
+			halfPlans, fmtRate(float64(selected)), fmtRate(float64(c.Endpoints)))
+	}
+	if len(imports) > 0 {
+		fmt.Printf("- Import: after all the exports, %d times: CreateImportJob (Format JSON, S3Url s3://bench/run/N/: the 10 gzip JSON-lines objects of full export N) into a new app on the same server, to the first GetImportJob showing COMPLETED, polled every %s; VmHWM reset before each; the database grows by one app of %s endpoints with each import (%s before the first, %s after the last). The reference is the seeding rate above (UpdateEndpointsBatch, %d clients, batches of 100, one run into an empty app on a fresh database)\n",
+			len(imports), c.ImportPoll, fmtRate(float64(c.Endpoints)), fmtBytes(imports[0].DBBefore), fmtBytes(dbAfter), c.Clients)
+	}
+	fmt.Println()
 
 	var refRates, exRates, ratios []float64
 	var p50s, p99s []time.Duration
@@ -261,22 +346,100 @@ func (c *ExportCmd) Run(ctx context.Context) error {
 	t.add("CPU per endpoint (cores busy)", fmt.Sprintf("server %s (%.2f)", fmtUs(medianDur(exCPU)), median(exBusy)),
 		fmt.Sprintf("%s (%.2f)", fmtUs(medianDur(refCPU)), median(refBusy)), "", "", "")
 	t.add("Server peak RSS during export ("+peakNote+")", fmtKB(peak), "", "", "< 300 MB", passFail(peak*1024 < 300_000_000))
-	t.add("RSS sampled at each poll: largest anonymous (heap) / file-backed (mmap'd database, page cache)", fmtKB(sampled.Anon)+" / "+fmtKB(sampled.File), "", "", "", "")
+	t.add("RSS sampled at each poll: largest anonymous (heap) / file-backed (mapped files, page cache)", fmtKB(sampled.Anon)+" / "+fmtKB(sampled.File), "", "", "", "")
 	t.add("GetExportJob latency during export", "p50 "+fmtMs(medianDur(p50s))+", p99 "+fmtMs(p99), "", "", "p99 < 10 ms", passFail(p99 < 10*time.Millisecond))
 	t.add("Output verified (lines == N, each line JSON, IDs distinct, ApplicationId)", exports[0].Verified.String(), "", "", "all runs", passFail(verified))
 	t.add("Seeding (UpdateEndpointsBatch), endpoints/s", fmtRate(seed.Rate()), "", "", ">= 20,000/s (the ingest floor)", passFail(seed.Rate() >= 20000))
+	if len(segs) > 0 {
+		var segTimes, fullTimes, segRatios []float64
+		var segP99 []time.Duration
+		var segPeak int64
+		segOK := true
+		for i := range segs {
+			segTimes = append(segTimes, segs[i].Elapsed.Seconds())
+			fullTimes = append(fullTimes, exports[i].Elapsed.Seconds())
+			segRatios = append(segRatios, segs[i].Elapsed.Seconds()/exports[i].Elapsed.Seconds())
+			segP99 = append(segP99, percentile(segs[i].Polls, 99))
+			segPeak = max(segPeak, segs[i].PeakRSSKB)
+			segOK = segOK && segs[i].Verified.OK()
+		}
+		segRatio := median(segRatios)
+		si := medianIndex(segTimes)
+		t.add(fmt.Sprintf("Segment export (%s of %s endpoints), time", fmtRate(float64(selected)), fmtRate(float64(c.Endpoints))),
+			fmt.Sprintf("%.2f s (runs: %s)", median(segTimes), secs(segTimes)), fmt.Sprintf("full export %.2f s (runs: %s)", median(fullTimes), secs(fullTimes)),
+			fmt.Sprintf("segment/full %.2f (runs: %s)", segRatio, joinRatios(segRatios)), "<= 1.5", passFail(segRatio <= 1.5))
+		t.add("Segment export end to end (median run)", strings.Join(segs[si].Statuses, ", "), "", "", "", "")
+		t.add("Segment export: server peak RSS (max) / GetExportJob p99 (median)", fmtKB(segPeak)+" / "+fmtMs(medianDur(segP99)), "", "", "", "")
+		t.add("Segment output verified (lines == selected, Plan in the segment, IDs distinct, ApplicationId)", segs[0].Verified.String(), "", "", "all runs", passFail(segOK))
+	}
+	if len(imports) > 0 {
+		var imRates, imRatios, imBusy []float64
+		var imCPU []time.Duration
+		var imPeak int64
+		var imSampled rssPeaks
+		imOK, imReset := "PASS", true
+		for _, im := range imports {
+			imRates = append(imRates, im.Rate())
+			imRatios = append(imRatios, im.Rate()/seed.Rate())
+			imCPU = append(imCPU, im.ServerCPU/time.Duration(c.Endpoints))
+			imBusy = append(imBusy, im.ServerCPU.Seconds()/im.Elapsed.Seconds())
+			imPeak = max(imPeak, im.PeakRSSKB)
+			imSampled.Anon = max(imSampled.Anon, im.Sampled.Anon)
+			imSampled.File = max(imSampled.File, im.Sampled.File)
+			imReset = imReset && im.RSSReset
+			if im.Check != "PASS" && imOK == "PASS" {
+				imOK = im.Check
+			}
+		}
+		imRate := median(imRates)
+		ii := medianIndex(imRates)
+		t.add(fmt.Sprintf("Import of %s endpoints (gzip JSON, 10 objects), endpoints/s", fmtRate(float64(c.Endpoints))),
+			fmtRate(imRate)+" (runs: "+rates(imRates)+")", fmtRate(seed.Rate())+" (seeding, UpdateEndpointsBatch)",
+			fmt.Sprintf("import/seeding %.2f (runs: %s)", median(imRatios), joinRatios(imRatios)), ">= 20,000/s and >= seeding",
+			passFail(imRate >= 20000 && imRate >= seed.Rate()))
+		t.add("Import end to end (median run)", imports[ii].Elapsed.Round(time.Millisecond).String()+"; "+strings.Join(imports[ii].Statuses, ", "), "", "", "", "")
+		t.add("Import CPU per endpoint (cores busy)", fmt.Sprintf("server %s (%.2f)", fmtUs(medianDur(imCPU)), median(imBusy)),
+			fmt.Sprintf("seeding: server %s", fmtUs(seed.ServerCPU/time.Duration(c.Endpoints))), "", "", "")
+		note := "max over runs, VmHWM reset before each import"
+		if !imReset {
+			note = "max over runs; VmHWM could not be reset"
+		}
+		t.add("Server peak RSS during import ("+note+")", fmtKB(imPeak), "", "", "< 300 MB", passFail(imPeak*1024 < 300_000_000))
+		t.add("RSS sampled at each import poll: largest anonymous / file-backed", fmtKB(imSampled.Anon)+" / "+fmtKB(imSampled.File), "", "", "", "")
+		t.add("Import verified (TotalProcessed == N, no failures, first and last endpoint readable in the new app)", imOK, "", "", "all runs", passFail(imOK == "PASS"))
+	}
 	fmt.Println(t)
 	return nil
 }
 
-// export runs one export job to prefix and waits for it to complete.
-func (c *ExportCmd) export(ctx context.Context, s *signer, srv *child, app, prefix string) (exportResult, error) {
-	res := exportResult{RSSReset: resetPeakRSS(srv.PID()) == nil}
+// export runs one export job to prefix, of the whole app or (segment not
+// "") of one segment, and waits for it to complete. GetExportJob is polled
+// every --poll.
+func (c *ExportCmd) export(ctx context.Context, s *signer, srv *child, app, prefix, segment string) (jobResult, error) {
+	req := map[string]string{"RoleArn": "arn:aws:iam::" + account + ":role/bench", "S3UrlPrefix": prefix}
+	if segment != "" {
+		req["SegmentId"] = segment
+	}
+	body, _ := json.Marshal(req)
+	return c.runJob(ctx, s, srv, app, "export", body, c.Poll)
+}
+
+// runJob creates a job of kind "export" (CreateExportJob, 202) or "import"
+// (CreateImportJob, 201) in app with the request body, then polls the job
+// from one goroutine every poll and returns when it is COMPLETED. It resets
+// the server's VmHWM first, and measures the server's CPU time from create to
+// COMPLETED. A FAILED job, an unexpected status or a job still running after
+// --timeout is an error.
+func (c *ExportCmd) runJob(ctx context.Context, s *signer, srv *child, app, kind string, body []byte, every time.Duration) (jobResult, error) {
+	res := jobResult{RSSReset: resetPeakRSS(srv.PID()) == nil}
 	res.RSSBefore, _ = procStatusKB(srv.PID(), "VmRSS")
 	p := newPool(1)
 	defer p.Close()
-	body, _ := json.Marshal(map[string]string{"RoleArn": "arn:aws:iam::" + account + ":role/bench", "S3UrlPrefix": prefix})
-	create, err := s.sign(ctx, "mobiletargeting", http.MethodPost, srv.URL+"/v1/apps/"+app+"/jobs/export", body)
+	want := http.StatusAccepted
+	if kind == "import" {
+		want = http.StatusCreated
+	}
+	create, err := s.sign(ctx, "mobiletargeting", http.MethodPost, srv.URL+"/v1/apps/"+app+"/jobs/"+kind, body)
 	if err != nil {
 		return res, err
 	}
@@ -289,16 +452,16 @@ func (c *ExportCmd) export(ctx context.Context, s *signer, srv *child, app, pref
 	start := time.Now()
 	status, b, err := p.do(ctx, create)
 	if err != nil {
-		return res, fmt.Errorf("create export job: %w", err)
+		return res, fmt.Errorf("create %s job: %w", kind, err)
 	}
-	if status != http.StatusAccepted {
-		return res, fmt.Errorf("create export job: status %d: %s", status, truncate(b, 300))
+	if status != want {
+		return res, fmt.Errorf("create %s job: status %d: %s", kind, status, truncate(b, 300))
 	}
-	var job exportJob
+	var job jobView
 	if err := json.Unmarshal(b, &job); err != nil || job.Id == "" {
-		return res, fmt.Errorf("create export job: no Id in %s", truncate(b, 300))
+		return res, fmt.Errorf("create %s job: no Id in %s", kind, truncate(b, 300))
 	}
-	poll, err := s.sign(ctx, "mobiletargeting", http.MethodGet, srv.URL+"/v1/apps/"+app+"/jobs/export/"+job.Id, nil)
+	poll, err := s.sign(ctx, "mobiletargeting", http.MethodGet, srv.URL+"/v1/apps/"+app+"/jobs/"+kind+"/"+job.Id, nil)
 	if err != nil {
 		return res, err
 	}
@@ -309,15 +472,15 @@ func (c *ExportCmd) export(ctx context.Context, s *signer, srv *child, app, pref
 		status, b, err := p.do(ctx, poll)
 		t1 := time.Now()
 		if err != nil {
-			return res, fmt.Errorf("get export job: %w", err)
+			return res, fmt.Errorf("get %s job: %w", kind, err)
 		}
 		if status != http.StatusOK {
-			return res, fmt.Errorf("get export job: status %d: %s", status, truncate(b, 300))
+			return res, fmt.Errorf("get %s job: status %d: %s", kind, status, truncate(b, 300))
 		}
 		res.Polls = append(res.Polls, t1.Sub(t0))
 		res.Sampled.sample(srv.PID())
 		if err := json.Unmarshal(b, &res.Job); err != nil {
-			return res, fmt.Errorf("get export job: %w", err)
+			return res, fmt.Errorf("get %s job: %w", kind, err)
 		}
 		if res.Job.JobStatus != last {
 			last = res.Job.JobStatus
@@ -333,15 +496,15 @@ func (c *ExportCmd) export(ctx context.Context, s *signer, srv *child, app, pref
 			res.PeakRSSKB, err = procStatusKB(srv.PID(), "VmHWM")
 			return res, err
 		case "FAILED":
-			return res, fmt.Errorf("export job %s FAILED: %d failed pieces, failures %q", job.Id, res.Job.FailedPieces, res.Job.Failures)
+			return res, fmt.Errorf("%s job %s FAILED: %d failed pieces, failures %q", kind, job.Id, res.Job.FailedPieces, res.Job.Failures)
 		}
 		if t1.After(deadline) {
-			return res, fmt.Errorf("export job %s still %s after %s", job.Id, res.Job.JobStatus, c.Timeout)
+			return res, fmt.Errorf("%s job %s still %s after %s", kind, job.Id, res.Job.JobStatus, c.Timeout)
 		}
 		select {
 		case <-ctx.Done():
 			return res, ctx.Err()
-		case <-time.After(c.Poll):
+		case <-time.After(every):
 		}
 	}
 }
@@ -386,8 +549,9 @@ type listResult struct {
 
 // verifyExport lists the objects under prefix in bucket with S3
 // ListObjectsV2, reads every .gz object, and checks that the lines are JSON
-// endpoints of app, want of them with distinct IDs.
-func verifyExport(ctx context.Context, s *signer, base, bucket, prefix, app string, want int) (verifyResult, error) {
+// endpoints of app, want of them with distinct IDs. When plans is not nil,
+// each line's Attributes.Plan must also be one of plans (a segment export).
+func verifyExport(ctx context.Context, s *signer, base, bucket, prefix, app string, want int, plans []string) (verifyResult, error) {
 	p := newPool(1)
 	defer p.Close()
 	v := verifyResult{Want: want}
@@ -416,7 +580,7 @@ func verifyExport(ctx context.Context, s *signer, base, bucket, prefix, app stri
 			}
 			v.Objects++
 			v.Bytes += o.Size
-			if err := verifyObject(ctx, p, s, base+"/"+bucket+"/"+escapeKey(o.Key), app, &v, seen); err != nil {
+			if err := verifyObject(ctx, p, s, base+"/"+bucket+"/"+escapeKey(o.Key), app, plans, &v, seen); err != nil {
 				return v, fmt.Errorf("verify %s: %w", o.Key, err)
 			}
 		}
@@ -429,7 +593,7 @@ func verifyExport(ctx context.Context, s *signer, base, bucket, prefix, app stri
 	return v, nil
 }
 
-func verifyObject(ctx context.Context, p *pool, s *signer, objURL, app string, v *verifyResult, seen map[string]struct{}) error {
+func verifyObject(ctx context.Context, p *pool, s *signer, objURL, app string, plans []string, v *verifyResult, seen map[string]struct{}) error {
 	sr, err := s.sign(ctx, "s3", http.MethodGet, objURL, nil)
 	if err != nil {
 		return err
@@ -453,10 +617,13 @@ func verifyObject(ctx context.Context, p *pool, s *signer, objURL, app string, v
 	}
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	var line struct{ Id, ApplicationId string }
+	var line struct {
+		Id, ApplicationId string
+		Attributes        struct{ Plan []string }
+	}
 	for sc.Scan() {
 		v.Lines++
-		line.Id, line.ApplicationId = "", ""
+		line.Id, line.ApplicationId, line.Attributes.Plan = "", "", nil
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			if v.Problem == "" {
 				v.Problem = fmt.Sprintf("line %d is not JSON: %v", v.Lines, err)
@@ -465,6 +632,9 @@ func verifyObject(ctx context.Context, p *pool, s *signer, objURL, app string, v
 		}
 		if line.ApplicationId != app && v.Problem == "" {
 			v.Problem = fmt.Sprintf("line %d has ApplicationId %q", v.Lines, line.ApplicationId)
+		}
+		if plans != nil && (len(line.Attributes.Plan) != 1 || !slices.Contains(plans, line.Attributes.Plan[0])) && v.Problem == "" {
+			v.Problem = fmt.Sprintf("line %d (endpoint %q) has Plan %q, outside the segment's %q", v.Lines, line.Id, line.Attributes.Plan, plans)
 		}
 		if _, dup := seen[line.Id]; dup && v.Problem == "" {
 			v.Problem = fmt.Sprintf("endpoint %q exported twice", line.Id)
@@ -518,6 +688,15 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// secs joins per-run durations in seconds for the "runs" column.
+func secs(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, " / ")
 }
 
 func fmtBytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

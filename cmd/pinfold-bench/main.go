@@ -2,7 +2,7 @@
 // client would see it, and prints the results as markdown tables.
 //
 //	pinfold-bench api    [--duration 5s] [--pinfold PATH]
-//	pinfold-bench export [--endpoints 1000000] [--piece-size 100000] [--cpuprofile FILE]
+//	pinfold-bench export [--endpoints 1000000] [--piece-size 100000] [--cpuprofile FILE] [--no-segment] [--import-reps 3]
 //
 // Both subcommands build the server (go build ./cmd/pinfold, from the module
 // root above the working directory) unless --pinfold names a binary, start it
@@ -15,7 +15,11 @@
 // export seeds an app, restarts the server on the same data dir, and measures
 // an export job end to end against an in-process reference (encoding/json +
 // gzip of the same endpoints), the server's peak RSS and GetExportJob latency
-// while the export runs, then verifies the exported objects.
+// while the export runs, then verifies the exported objects. After each full
+// export it exports a segment of about half the endpoints and compares the
+// two times; after all the exports it imports a full export's gzip JSON
+// objects into a new app, against the seeding (UpdateEndpointsBatch) rate
+// and with the server's peak RSS.
 //
 // Every measurement is repeated (--reps, default 3) and the median is
 // reported with the load average at the time: the numbers come from a shared
@@ -35,7 +39,7 @@ import (
 // CLI is pinfold-bench's command line.
 type CLI struct {
 	API    APICmd    `cmd:"" name:"api" help:"GetApp/GetEndpoint throughput and latency against pinfold and moto, and UpdateEndpointsBatch ingest rate."`
-	Export ExportCmd `cmd:"" help:"Export job throughput against an in-process encoding/json+gzip reference, peak RSS and GetExportJob latency."`
+	Export ExportCmd `cmd:"" help:"Export job throughput against an in-process encoding/json+gzip reference, peak RSS and GetExportJob latency; segment export against full export; import of the export's objects against the seeding rate."`
 }
 
 func main() {
