@@ -267,35 +267,18 @@ func decodeEndpoint(r *reader, e *pinfold.Endpoint) error {
 // decodeUser reads an EndpointUser as a *pinfold.User, nil when it names
 // neither a UserId nor UserAttributes.
 func decodeUser(r *reader) (*pinfold.User, error) {
-	if err := r.openObject(); err != nil {
-		return nil, err
-	}
 	var u pinfold.User
-	for first := true; ; first = false {
-		key, more, err := r.member(first)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
-		if null, err := r.null(); err != nil {
-			return nil, err
-		} else if null {
-			continue
-		}
-		name := field(key, "UserId", "UserAttributes")
+	err := r.members([]string{"UserId", "UserAttributes"}, func(name string) (err error) {
 		switch name {
 		case "UserId":
 			u.UserID, err = r.str()
 		case "UserAttributes":
 			u.UserAttributes, err = decodeAttributes(r)
-		default:
-			err = r.skip()
 		}
-		if err != nil {
-			return nil, inField(err, name)
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if u.UserID == "" && u.UserAttributes == nil {
 		return nil, nil

@@ -203,24 +203,8 @@ func decodeEndpointUpdate(r *reader, u *pinfold.EndpointUpdate, withID bool) err
 
 // decodeLocation reads an EndpointLocation.
 func decodeLocation(r *reader) (*pinfold.Location, error) {
-	if err := r.openObject(); err != nil {
-		return nil, err
-	}
 	l := new(pinfold.Location)
-	for first := true; ; first = false {
-		key, more, err := r.member(first)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return l, nil
-		}
-		if null, err := r.null(); err != nil {
-			return nil, err
-		} else if null {
-			continue
-		}
-		name := field(key, "Latitude", "Longitude", "PostalCode", "City", "Region", "Country")
+	err := r.members([]string{"Latitude", "Longitude", "PostalCode", "City", "Region", "Country"}, func(name string) (err error) {
 		switch name {
 		case "Latitude":
 			l.Latitude, err = r.floatPtr()
@@ -234,36 +218,20 @@ func decodeLocation(r *reader) (*pinfold.Location, error) {
 			l.Region, err = r.str()
 		case "Country":
 			l.Country, err = r.str()
-		default:
-			err = r.skip()
 		}
-		if err != nil {
-			return nil, inField(err, name)
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return l, nil
 }
 
 // decodeDemographic reads an EndpointDemographic.
 func decodeDemographic(r *reader) (*pinfold.Demographic, error) {
-	if err := r.openObject(); err != nil {
-		return nil, err
-	}
 	d := new(pinfold.Demographic)
-	for first := true; ; first = false {
-		key, more, err := r.member(first)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return d, nil
-		}
-		if null, err := r.null(); err != nil {
-			return nil, err
-		} else if null {
-			continue
-		}
-		name := field(key, "Make", "Model", "ModelVersion", "Timezone", "AppVersion", "Platform",
-			"PlatformVersion", "Locale")
+	err := r.members([]string{"Make", "Model", "ModelVersion", "Timezone", "AppVersion", "Platform",
+		"PlatformVersion", "Locale"}, func(name string) (err error) {
 		switch name {
 		case "Make":
 			d.Make, err = r.str()
@@ -281,80 +249,53 @@ func decodeDemographic(r *reader) (*pinfold.Demographic, error) {
 			d.PlatformVersion, err = r.str()
 		case "Locale":
 			d.Locale, err = r.str()
-		default:
-			err = r.skip()
 		}
-		if err != nil {
-			return nil, inField(err, name)
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return d, nil
 }
 
 // decodeUserUpdate reads an EndpointUser as an update.
 func decodeUserUpdate(r *reader) (*pinfold.UserUpdate, error) {
-	if err := r.openObject(); err != nil {
-		return nil, err
-	}
 	u := new(pinfold.UserUpdate)
-	for first := true; ; first = false {
-		key, more, err := r.member(first)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return u, nil
-		}
-		if null, err := r.null(); err != nil {
-			return nil, err
-		} else if null {
-			continue
-		}
-		name := field(key, "UserId", "UserAttributes")
+	err := r.members([]string{"UserId", "UserAttributes"}, func(name string) (err error) {
 		switch name {
 		case "UserId":
 			u.UserID, err = r.strPtr()
 		case "UserAttributes":
 			u.UserAttributes, err = decodeAttributes(r)
-		default:
-			err = r.skip()
 		}
-		if err != nil {
-			return nil, inField(err, name)
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return u, nil
 }
 
 // decodeAttributes reads a MapOfListOf__string: nil for {}, a null value
 // leaves its key out, null list elements are skipped, and an empty list is
 // kept as a key with no values.
 func decodeAttributes(r *reader) (map[string][]string, error) {
-	if err := r.openObject(); err != nil {
-		return nil, err
-	}
 	var m map[string][]string
-	for first := true; ; first = false {
-		key, more, err := r.member(first)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return m, nil
-		}
-		name := r.keyString(key)
-		if null, err := r.null(); err != nil {
-			return nil, err
-		} else if null {
-			continue
-		}
+	err := r.entries(func(name string) error {
 		list, err := r.stringList()
 		if err != nil {
-			return nil, inField(err, name)
+			return err
 		}
 		if m == nil {
 			m = make(map[string][]string, 4)
 		}
 		m[name] = list
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return m, nil
 }
 
 // stringList reads a list of strings, skipping null elements; [] gives a
@@ -388,65 +329,43 @@ func (r *reader) stringList() ([]string, error) {
 // decodeMetrics reads a MapOf__double: nil for {}; a null value leaves its
 // key out.
 func decodeMetrics(r *reader) (map[string]float64, error) {
-	if err := r.openObject(); err != nil {
-		return nil, err
-	}
 	var m map[string]float64
-	for first := true; ; first = false {
-		key, more, err := r.member(first)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return m, nil
-		}
-		name := r.keyString(key)
-		if null, err := r.null(); err != nil {
-			return nil, err
-		} else if null {
-			continue
-		}
+	err := r.entries(func(name string) error {
 		f, err := r.float()
 		if err != nil {
-			return nil, inField(err, name)
+			return err
 		}
 		if m == nil {
 			m = make(map[string]float64, 4)
 		}
 		m[name] = f
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return m, nil
 }
 
 // decodeStringMap reads a MapOf__string: nil for {}; a null value leaves its
 // key out.
 func decodeStringMap(r *reader) (map[string]string, error) {
-	if err := r.openObject(); err != nil {
-		return nil, err
-	}
 	var m map[string]string
-	for first := true; ; first = false {
-		key, more, err := r.member(first)
+	err := r.entries(func(name string) error {
+		v, err := r.str()
 		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return m, nil
-		}
-		name := r.keyString(key)
-		if null, err := r.null(); err != nil {
-			return nil, err
-		} else if null {
-			continue
-		}
-		s, err := r.str()
-		if err != nil {
-			return nil, inField(err, name)
+			return err
 		}
 		if m == nil {
 			m = make(map[string]string, 4)
 		}
-		m[name] = s
+		m[name] = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return m, nil
 }
 
 // DecodeTags decodes a TagsModel body (TagResource) and returns its tags,

@@ -773,6 +773,30 @@ func (r *reader) members(names []string, fn func(name string) error) error {
 	}
 }
 
+// entries reads an object whose keys are data (a map), calling fn with each
+// key whose value is not null, with r at the value. fn must read the value;
+// its errors come back with the key in their field path.
+func (r *reader) entries(fn func(key string) error) error {
+	if err := r.openObject(); err != nil {
+		return err
+	}
+	for first := true; ; first = false {
+		key, more, err := r.member(first)
+		if err != nil || !more {
+			return err
+		}
+		name := r.keyString(key)
+		if null, err := r.null(); err != nil {
+			return err
+		} else if null {
+			continue
+		}
+		if err := fn(name); err != nil {
+			return inField(err, name)
+		}
+	}
+}
+
 // field returns the name among names that key equals, or failing that the
 // one it equals under Unicode case folding (the way encoding/json matches
 // keys), or "" for an unknown key.

@@ -117,30 +117,19 @@ func decodeSegmentDimensions(r *reader) (*pinfold.SegmentDimensions, error) {
 // decodeMap reads a map of structures, each with decode: non-nil even for
 // {}; a null value leaves its key out.
 func decodeMap[V any](r *reader, decode func(*reader) (V, error)) (map[string]V, error) {
-	if err := r.openObject(); err != nil {
-		return nil, err
-	}
 	m := map[string]V{}
-	for first := true; ; first = false {
-		key, more, err := r.member(first)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return m, nil
-		}
-		name := r.keyString(key)
-		if null, err := r.null(); err != nil {
-			return nil, err
-		} else if null {
-			continue
-		}
+	err := r.entries(func(name string) error {
 		v, err := decode(r)
 		if err != nil {
-			return nil, inField(err, name)
+			return err
 		}
 		m[name] = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return m, nil
 }
 
 // decodeList reads a list of structures, each with decode: non-nil even
