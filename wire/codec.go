@@ -206,21 +206,8 @@ func (Codec) DecodeEndpoint(data []byte, e *pinfold.Endpoint) error {
 }
 
 func decodeEndpoint(r *reader, e *pinfold.Endpoint) error {
-	if err := r.openObject(); err != nil {
-		return err
-	}
-	for first := true; ; first = false {
-		key, more, err := r.member(first)
-		if err != nil || !more {
-			return err
-		}
-		if null, err := r.null(); err != nil {
-			return err
-		} else if null {
-			continue
-		}
-		name := field(key, "ChannelType", "Address", "EndpointStatus", "OptOut", "RequestId", "Location",
-			"Demographic", "EffectiveDate", "Attributes", "Metrics", "User", "ApplicationId", "Id", "CreationDate")
+	return r.members([]string{"ChannelType", "Address", "EndpointStatus", "OptOut", "RequestId", "Location",
+		"Demographic", "EffectiveDate", "Attributes", "Metrics", "User", "ApplicationId", "Id", "CreationDate"}, func(name string) (err error) {
 		switch name {
 		case "ChannelType":
 			e.ChannelType, err = r.str()
@@ -255,13 +242,9 @@ func decodeEndpoint(r *reader, e *pinfold.Endpoint) error {
 					err = &fieldError{msg: "expected an ISO 8601 date"}
 				}
 			}
-		default:
-			err = r.skip()
 		}
-		if err != nil {
-			return inField(err, name)
-		}
-	}
+		return err
+	})
 }
 
 // decodeUser reads an EndpointUser as a *pinfold.User, nil when it names

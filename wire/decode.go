@@ -148,21 +148,8 @@ func decodeBatchItems(r *reader) ([]pinfold.EndpointUpdate, error) {
 // decodeEndpointUpdate reads an EndpointRequest, or with withID an
 // EndpointBatchItem, into u.
 func decodeEndpointUpdate(r *reader, u *pinfold.EndpointUpdate, withID bool) error {
-	if err := r.openObject(); err != nil {
-		return err
-	}
-	for first := true; ; first = false {
-		key, more, err := r.member(first)
-		if err != nil || !more {
-			return err
-		}
-		if null, err := r.null(); err != nil {
-			return err
-		} else if null {
-			continue
-		}
-		name := field(key, "Address", "Attributes", "ChannelType", "Demographic", "EffectiveDate",
-			"EndpointStatus", "Location", "Metrics", "OptOut", "RequestId", "User", "Id")
+	return r.members([]string{"Address", "Attributes", "ChannelType", "Demographic", "EffectiveDate",
+		"EndpointStatus", "Location", "Metrics", "OptOut", "RequestId", "User", "Id"}, func(name string) (err error) {
 		switch name {
 		case "Address":
 			u.Address, err = r.strPtr()
@@ -192,13 +179,9 @@ func decodeEndpointUpdate(r *reader, u *pinfold.EndpointUpdate, withID bool) err
 			} else {
 				err = r.skip() // EndpointRequest has no Id: the path names the endpoint
 			}
-		default:
-			err = r.skip()
 		}
-		if err != nil {
-			return inField(err, name)
-		}
-	}
+		return err
+	})
 }
 
 // decodeLocation reads an EndpointLocation.
