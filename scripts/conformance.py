@@ -263,31 +263,54 @@ def export_job_validation_and_failure():
     assert any("no-such-bucket" in f for f in done["Failures"]), done["Failures"]
 
 
+OLD = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 20 * 86400))
+
+# The same fixed endpoint set as cmd/pinfold/segments_test.go.
 SEGMENT_FIXTURE = [
     {"Id": "a", "ChannelType": "EMAIL", "Address": "a@example.com",
-     "Attributes": {"Plan": ["gold"], "Tags": ["x", "vip"]}, "Metrics": {"score": 80.0},
+     "Attributes": {"Plan": ["gold"], "Tags": ["x", "vip"], "Signup": ["2024-03-05T10:00:00Z"]}, "Metrics": {"score": 80.0},
      "Location": {"Country": "US", "Latitude": 47.61, "Longitude": -122.33},
-     "Demographic": {"Platform": "iOS", "Make": "Apple"}, "User": {"UserId": "u1", "UserAttributes": {"Tier": ["premium"]}}},
-    {"Id": "b", "ChannelType": "SMS", "Address": "+15550100", "Attributes": {"Plan": ["free"]}, "Metrics": {"score": 20.0},
-     "Location": {"Country": "CA", "Latitude": 49.28, "Longitude": -123.12}, "Demographic": {"Platform": "android"}},
+     "Demographic": {"Platform": "iOS", "Make": "Apple", "Model": "iPhone", "AppVersion": "2.0"},
+     "User": {"UserId": "u1", "UserAttributes": {"Tier": ["premium"]}}},
+    {"Id": "b", "ChannelType": "SMS", "Address": "+15550100", "EffectiveDate": OLD,
+     "Attributes": {"Plan": ["free"], "Signup": ["2023-12-31T00:00:00Z"]}, "Metrics": {"score": 20.0},
+     "Location": {"Country": "CA", "Latitude": 49.28, "Longitude": -123.12},
+     "Demographic": {"Platform": "android", "Make": "Google"}},
     {"Id": "c", "ChannelType": "APNS", "Address": "token-c", "Attributes": {"Plan": ["gold", "family"]},
-     "Metrics": {"score": 50.0}, "Location": {"Country": "us"}},
-    {"Id": "d", "ChannelType": "EMAIL", "Address": "d@example.com"},
+     "Metrics": {"score": 50.0}, "Location": {"Country": "us"},
+     "User": {"UserId": "u2", "UserAttributes": {"Tier": ["basic"]}}},
+    {"Id": "d", "ChannelType": "EMAIL", "Address": "d@example.com", "EffectiveDate": OLD},
 ]
 
+GOLD = {"Attributes": {"Plan": {"AttributeType": "INCLUSIVE", "Values": ["gold"]}}}
+EMAIL = {"Demographic": {"Channel": {"DimensionType": "INCLUSIVE", "Values": ["EMAIL"]}}}
+
+
+def attr(kind, name, *values):
+    return {"Dimensions": {"Attributes": {name: {"AttributeType": kind, "Values": list(values)}}}}
+
+
+# The table of cmd/pinfold/segments_test.go (the source-segment case is in the check itself).
 SEGMENT_CASES = [
-    ("inclusive", {"Dimensions": {"Attributes": {"Plan": {"AttributeType": "INCLUSIVE", "Values": ["gold"]}}}}, ["a", "c"]),
-    ("exclusive", {"Dimensions": {"Attributes": {"Plan": {"AttributeType": "EXCLUSIVE", "Values": ["gold"]}}}}, ["b", "d"]),
-    ("contains", {"Dimensions": {"Attributes": {"Tags": {"AttributeType": "CONTAINS", "Values": ["ip"]}}}}, ["a"]),
-    ("user attribute", {"Dimensions": {"UserAttributes": {"Tier": {"Values": ["premium"]}}}}, ["a"]),
-    ("metric", {"Dimensions": {"Metrics": {"score": {"ComparisonOperator": "LESS_THAN", "Value": 50.0}}}}, ["b"]),
-    ("channel", {"Dimensions": {"Demographic": {"Channel": {"Values": ["EMAIL"]}}}}, ["a", "d"]),
-    ("country", {"Dimensions": {"Location": {"Country": {"DimensionType": "EXCLUSIVE", "Values": ["US"]}}}}, ["b", "d"]),
-    ("gps", {"Dimensions": {"Location": {"GPSPoint": {"Coordinates": {"Latitude": 47.6, "Longitude": -122.3},
-                                                       "RangeInKilometers": 50.0}}}}, ["a"]),
-    ("groups", {"SegmentGroups": {"Include": "ANY", "Groups": [
-        {"Dimensions": [{"Attributes": {"Plan": {"Values": ["free"]}}}]},
-        {"Dimensions": [{"Demographic": {"Platform": {"Values": ["IOS"]}}}]}]}}, ["a", "b"]),
+    ("inclusive", {"Dimensions": GOLD}, ["a", "c"]),
+    ("exclusive", attr("EXCLUSIVE", "Plan", "gold"), ["b", "d"]),
+    ("contains", attr("CONTAINS", "Tags", "ip"), ["a"]),
+    ("before", attr("BEFORE", "Signup", "2024-01-01T00:00:00Z"), ["b"]),
+    ("after", attr("AFTER", "Signup", "2024-01-01T00:00:00Z"), ["a"]),
+    ("on", attr("ON", "Signup", "2024-03-05T00:00:00Z"), ["a"]),
+    ("between", attr("BETWEEN", "Signup", "2023-12-01T00:00:00Z", "2024-01-01T00:00:00Z"), ["b"]),
+    ("user attribute", {"Dimensions": {"UserAttributes": {"Tier": {"AttributeType": "INCLUSIVE", "Values": ["premium"]}}}}, ["a"]),
+    ("metric", {"Dimensions": {"Metrics": {"score": {"ComparisonOperator": "GREATER_THAN_OR_EQUAL", "Value": 50.0}}}}, ["a", "c"]),
+    ("channel", {"Dimensions": EMAIL}, ["a", "d"]),
+    ("platform", {"Dimensions": {"Demographic": {"Platform": {"DimensionType": "INCLUSIVE", "Values": ["ios"]}}}}, ["a"]),
+    ("make exclusive", {"Dimensions": {"Demographic": {"Make": {"DimensionType": "EXCLUSIVE", "Values": ["Apple"]}}}}, ["b", "c", "d"]),
+    ("country", {"Dimensions": {"Location": {"Country": {"DimensionType": "INCLUSIVE", "Values": ["US"]}}}}, ["a", "c"]),
+    ("gps 250 km", {"Dimensions": {"Location": {"GPSPoint": {"Coordinates": {"Latitude": 47.6, "Longitude": -122.3},
+                                                             "RangeInKilometers": 250.0}}}}, ["a", "b"]),
+    ("recency active", {"Dimensions": {"Behavior": {"Recency": {"Duration": "DAY_7", "RecencyType": "ACTIVE"}}}}, ["a", "c"]),
+    ("groups any", {"SegmentGroups": {"Include": "ANY", "Groups": [{"Dimensions": [GOLD]}, {"Dimensions": [EMAIL]}]}}, ["a", "c", "d"]),
+    ("groups none", {"SegmentGroups": {"Include": "NONE", "Groups": [{"Dimensions": [GOLD]}, {"Dimensions": [EMAIL]}]}}, ["b"]),
+    ("whole app", {}, ["a", "b", "c", "d"]),
 ]
 
 
@@ -316,6 +339,10 @@ def segments_and_segment_exports():
         assert seg["Version"] == 1 and seg["SegmentType"] == "DIMENSIONAL", seg
         got = export_ids(c, s, app, seg["Id"])
         assert got == want, (name, got, want)
+    gold = c.create_segment(ApplicationId=app, WriteSegmentRequest={"Name": "gold", "Dimensions": GOLD})["SegmentResponse"]
+    src = c.create_segment(ApplicationId=app, WriteSegmentRequest={"Name": "source", "SegmentGroups": {"Groups": [
+        {"SourceSegments": [{"Id": gold["Id"]}], "Dimensions": [EMAIL]}]}})["SegmentResponse"]
+    assert export_ids(c, s, app, src["Id"]) == ["a"]
     seg = c.create_segment(ApplicationId=app, WriteSegmentRequest={
         "Name": "plan", "Dimensions": {"Attributes": {"Plan": {"Values": ["free"]}}}})["SegmentResponse"]
     up = c.update_segment(ApplicationId=app, SegmentId=seg["Id"], WriteSegmentRequest={
