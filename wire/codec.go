@@ -41,15 +41,7 @@ func EndpointResponse(e *pinfold.Endpoint) []byte {
 // answer of GetUserEndpoints and DeleteUserEndpoints. A nil or empty es
 // gives "Item":[].
 func EndpointsResponse(es []*pinfold.Endpoint) []byte {
-	dst := make([]byte, 0, 64+len(es)*1024)
-	dst = append(dst, `{"Item":[`...)
-	for i, e := range es {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = AppendEndpointResponse(dst, e)
-	}
-	return append(dst, "]}"...)
+	return appendList(es, "", 1024, AppendEndpointResponse)
 }
 
 // appendEndpoint writes the members of e each with a leading ',' and turns

@@ -101,7 +101,7 @@ func ImportJobResponse(job *pinfold.Job) []byte {
 // GetSegmentImportJobs): Item, always a list, and NextToken, left out when
 // next is "".
 func ImportJobsResponse(jobs []*pinfold.Job, next string) []byte {
-	return appendJobsResponse(jobs, next, AppendImportJobResponse)
+	return appendList(jobs, next, 512, AppendImportJobResponse)
 }
 
 // boolPtr writes a boolean member, omitted when v is nil.

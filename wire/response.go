@@ -28,18 +28,7 @@ func ApplicationResponse(app *pinfold.App) []byte {
 // ApplicationsResponse returns an ApplicationsResponse body (GetApps): Item,
 // always a list, and NextToken, left out when next is "".
 func ApplicationsResponse(apps []*pinfold.App, next string) []byte {
-	o := open(make([]byte, 0, 64+len(apps)*256))
-	o.key("Item")
-	o.b = append(o.b, '[')
-	for i, app := range apps {
-		if i > 0 {
-			o.b = append(o.b, ',')
-		}
-		o.b = AppendApplicationResponse(o.b, app)
-	}
-	o.b = append(o.b, ']')
-	o.str("NextToken", next)
-	return o.close()
+	return appendList(apps, next, 256, AppendApplicationResponse)
 }
 
 // MessageBody returns a MessageBody body, {"Message":...,"RequestID":...},
@@ -127,17 +116,19 @@ func appendJobResponse(dst []byte, job *pinfold.Job, typ pinfold.JobType, defini
 	return o.close()
 }
 
-// appendJobsResponse writes an ExportJobsResponse or ImportJobsResponse:
-// Item, always a list, and NextToken, left out when next is "".
-func appendJobsResponse(jobs []*pinfold.Job, next string, item func([]byte, *pinfold.Job) []byte) []byte {
-	o := open(make([]byte, 0, 64+len(jobs)*512))
+// appendList writes the list responses (ApplicationsResponse,
+// SegmentsResponse, ExportJobsResponse, ImportJobsResponse): Item, always a
+// list of item's encodings, and NextToken, left out when next is "". size
+// is a guess of one item's encoded length.
+func appendList[T any](items []T, next string, size int, item func([]byte, T) []byte) []byte {
+	o := open(make([]byte, 0, 64+len(items)*size))
 	o.key("Item")
 	o.b = append(o.b, '[')
-	for i, job := range jobs {
+	for i, it := range items {
 		if i > 0 {
 			o.b = append(o.b, ',')
 		}
-		o.b = item(o.b, job)
+		o.b = item(o.b, it)
 	}
 	o.b = append(o.b, ']')
 	o.str("NextToken", next)
@@ -153,5 +144,5 @@ func ExportJobResponse(job *pinfold.Job) []byte {
 // ExportJobsResponse returns an ExportJobsResponse body (GetExportJobs):
 // Item, always a list, and NextToken, left out when next is "".
 func ExportJobsResponse(jobs []*pinfold.Job, next string) []byte {
-	return appendJobsResponse(jobs, next, AppendExportJobResponse)
+	return appendList(jobs, next, 512, AppendExportJobResponse)
 }

@@ -468,18 +468,7 @@ func SegmentResponse(s *pinfold.Segment) []byte {
 // GetSegmentVersions): Item, always a list, and NextToken, left out when
 // next is "".
 func SegmentsResponse(segs []*pinfold.Segment, next string) []byte {
-	o := open(make([]byte, 0, 64+len(segs)*512))
-	o.key("Item")
-	o.b = append(o.b, '[')
-	for i, s := range segs {
-		if i > 0 {
-			o.b = append(o.b, ',')
-		}
-		o.b = AppendSegmentResponse(o.b, s)
-	}
-	o.b = append(o.b, ']')
-	o.str("NextToken", next)
-	return o.close()
+	return appendList(segs, next, 512, AppendSegmentResponse)
 }
 
 // double writes a number member, omitted when v has no JSON form.
