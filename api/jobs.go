@@ -7,19 +7,27 @@ import (
 	"github.com/pinfold/pinfold/wire"
 )
 
+// checkJobRequest checks what export and import requests share: the app
+// exists in scope, the role is an IAM role ARN (syntax only: no role is
+// assumed), and the S3 URL parses with a valid bucket name.
+func (h *Handler) checkJobRequest(r *request, appID, roleARN, s3URL string) error {
+	if _, err := h.Store.GetApp(r.Context(), r.scope, appID); err != nil {
+		return err
+	}
+	if !pinfold.ValidRoleARN(roleARN) {
+		return pinfold.Errorf(pinfold.EINVALID, "Invalid RoleArn %q: must be an IAM role ARN (arn:aws:iam::123456789012:role/name)", roleARN)
+	}
+	_, _, err := pinfold.ParseS3URL(s3URL)
+	return err
+}
+
 func (h *Handler) createExportJob(w http.ResponseWriter, r *request) error {
 	def, err := wire.DecodeExportJobRequest(r.body)
 	if err != nil {
 		return err
 	}
 	ctx, appID := r.Context(), r.PathValue("appID")
-	if _, err := h.Store.GetApp(ctx, r.scope, appID); err != nil {
-		return err
-	}
-	if !pinfold.ValidRoleARN(def.RoleARN) {
-		return pinfold.Errorf(pinfold.EINVALID, "Invalid RoleArn %q: must be an IAM role ARN (arn:aws:iam::123456789012:role/name)", def.RoleARN)
-	}
-	if _, _, err := pinfold.ParseS3URL(def.S3URLPrefix); err != nil {
+	if err := h.checkJobRequest(r, appID, def.RoleARN, def.S3URLPrefix); err != nil {
 		return err
 	}
 	if def.SegmentVersion != 0 && def.SegmentID == "" {
@@ -101,16 +109,10 @@ func (h *Handler) createImportJob(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	ctx, appID := r.Context(), r.PathValue("appID")
-	if _, err := h.Store.GetApp(ctx, r.scope, appID); err != nil {
-		return err
-	}
 	if def.Format != pinfold.FormatCSV && def.Format != pinfold.FormatJSON {
 		return pinfold.Errorf(pinfold.EINVALID, "Invalid Format %q: must be CSV or JSON", def.Format)
 	}
-	if !pinfold.ValidRoleARN(def.RoleARN) {
-		return pinfold.Errorf(pinfold.EINVALID, "Invalid RoleArn %q: must be an IAM role ARN (arn:aws:iam::123456789012:role/name)", def.RoleARN)
-	}
-	if _, _, err := pinfold.ParseS3URL(def.S3URL); err != nil {
+	if err := h.checkJobRequest(r, appID, def.RoleARN, def.S3URL); err != nil {
 		return err
 	}
 	defineSegment := def.DefineSegment != nil && *def.DefineSegment
