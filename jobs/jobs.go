@@ -23,7 +23,10 @@
 //     stored export lines (the store is built with wire.Codec, so the stored
 //     bytes are the line) through gzip (klauspost/compress, BestSpeed, one
 //     member per object) and an io.Pipe into BlobStore.PutObject, so a piece is
-//     never held in memory. The object key is deterministic,
+//     never held in memory. An export of a segment keeps only the lines its
+//     matcher accepts: lines missing every value of an INCLUSIVE attribute
+//     dimension are dropped undecoded, the rest are decoded and matched
+//     (segmentFilter). The object key is deterministic,
 //     {prefix}{jobID}/{index}.gz (see ObjectKey): a retried piece overwrites its
 //     own object and no line is ever written twice. On success the piece is
 //     marked DONE with the number of lines written; the worker that finishes
