@@ -23,10 +23,7 @@ const (
 )
 
 // UpsertEndpoints applies every update in one writer transaction: all or
-// none. It reads the current documents of the batch's IDs in one query,
-// merges each update with pinfold.Apply in order (an ID named twice gets
-// both updates, in order), encodes the results with the codec and writes
-// them, keeping an existing endpoint's position. Errors:
+// none. An ID named twice gets both updates, in order. Errors:
 //   - ENOTFOUND "Application not found" when the app is not in scope;
 //   - EINVALID from Apply (e.g. "Missing Address" for a new endpoint);
 //   - EINVALID when an encoded endpoint exceeds pinfold.MaxEndpointBytes;
@@ -34,68 +31,264 @@ const (
 //     would have more than pinfold.MaxEndpointsPerUser endpoints;
 //   - EINVALID when the app would have more than
 //     pinfold.MaxAttributeNamesInApp custom attribute names.
+//
+// When several updates are invalid, the error is the first one's in the
+// order given.
+//
+// # Insert first
+//
+// The writer connection is the one thing every write waits for, so the
+// work done while holding it is kept to what must be. Before taking it,
+// each ID's updates are applied to no endpoint and encoded: the document
+// the endpoint gets if it is new, which is what most batches (and every
+// import into a new app) hold. Holding the writer, one multi-row INSERT
+// ... ON CONFLICT DO NOTHING RETURNING id writes those documents and
+// reports which IDs were new. Only the IDs it did not insert are read,
+// merged with pinfold.Apply in order and updated in place by seq, keeping
+// their position. A new endpoint therefore costs one index descent (the
+// insert's) instead of two (a lookup, then the insert), and no decode.
 func (s *Store) UpsertEndpoints(ctx context.Context, scope pinfold.Scope, appID string, updates []pinfold.EndpointUpdate, now time.Time) error {
-	// The distinct IDs, in order of first appearance.
-	index := make(map[string]int, len(updates))
-	ids := make([]string, 0, len(updates))
-	for i := range updates {
-		if _, ok := index[updates[i].ID]; !ok {
-			index[updates[i].ID] = len(ids)
-			ids = append(ids, updates[i].ID)
-		}
-	}
+	b := newUpsertBatch(s.Codec, appID, updates, now)
 	return s.write(ctx, "upsert endpoints", func(tx wtx) error {
 		pk, err := appPK(ctx, tx, scope, appID)
 		if err != nil || len(updates) == 0 {
 			return err
 		}
-		eps := make([]*pinfold.Endpoint, len(ids))
-		old := make([]stored, len(ids))
-		if err := s.loadForUpdate(ctx, tx, pk, appID, ids, index, eps, old); err != nil {
+		inserted, err := insertNew(ctx, tx, pk, b)
+		if err != nil {
 			return err
 		}
-
-		for i := range updates {
-			k := index[updates[i].ID]
-			e, err := pinfold.Apply(appID, eps[k], &updates[i], now)
-			if err != nil {
-				return err
-			}
-			eps[k] = e
+		if err := s.mergeExisting(ctx, tx, pk, b, inserted); err != nil {
+			return err
 		}
-
-		// Encode into one buffer; docs[k] stays valid when buf grows.
-		buf := make([]byte, 0, len(ids)*1024)
-		docs := make([][]byte, len(ids))
-		var gained []string // users that gain an endpoint
-		for k, e := range eps {
-			start := len(buf)
-			buf = s.Codec.AppendEndpoint(buf, e)
-			docs[k] = buf[start:len(buf):len(buf)]
-			if len(docs[k]) > pinfold.MaxEndpointBytes {
-				return pinfold.Errorf(pinfold.EINVALID, "Endpoint %s is %d bytes: the maximum is %d",
-					e.ID, len(docs[k]), pinfold.MaxEndpointBytes)
-			}
-			if u := e.UserID(); u != "" && u != old[k].user && !slices.Contains(gained, u) {
-				gained = append(gained, u)
-			}
+		if err := b.firstError(); err != nil {
+			return err
 		}
-
 		if err := addAttributeNames(ctx, tx, pk, attributeNames(updates)); err != nil {
 			return err
 		}
-		if err := writeEndpoints(ctx, tx, pk, eps, docs, old); err != nil {
-			return err
-		}
-		if len(gained) > 0 {
-			return checkUserQuota(ctx, tx, pk, gained)
+		if len(b.gained) > 0 {
+			return checkUserQuota(ctx, tx, pk, b.gained)
 		}
 		return nil
 	})
 }
 
+// upsertBatch is one UpsertEndpoints call's work, by distinct ID (k).
+type upsertBatch struct {
+	codec   pinfold.EndpointCodec
+	appID   string
+	updates []pinfold.EndpointUpdate
+	now     time.Time
+	index   map[string]int // ID -> k
+	ids     []string       // by k, in order of first appearance
+	// The endpoint each ID becomes if it is new, its encoding, and the
+	// index in updates of the first update that fails on it (-1: none).
+	fresh     []*pinfold.Endpoint
+	docs      [][]byte
+	freshErr  []int
+	freshErrV []error
+	errs      map[int]error // by update index: the failures that stand
+	gained    []string      // users that gain an endpoint
+}
+
+// newUpsertBatch applies the updates to no endpoint and encodes the
+// results: the work that needs no store.
+func newUpsertBatch(codec pinfold.EndpointCodec, appID string, updates []pinfold.EndpointUpdate, now time.Time) *upsertBatch {
+	b := &upsertBatch{codec: codec, appID: appID, updates: updates, now: now,
+		index: make(map[string]int, len(updates)), ids: make([]string, 0, len(updates))}
+	for i := range updates {
+		if _, ok := b.index[updates[i].ID]; !ok {
+			b.index[updates[i].ID] = len(b.ids)
+			b.ids = append(b.ids, updates[i].ID)
+		}
+	}
+	b.fresh = make([]*pinfold.Endpoint, len(b.ids))
+	b.docs = make([][]byte, len(b.ids))
+	b.freshErr = make([]int, len(b.ids))
+	b.freshErrV = make([]error, len(b.ids))
+	for k := range b.freshErr {
+		b.freshErr[k] = -1
+	}
+	for i := range updates {
+		k := b.index[updates[i].ID]
+		if b.freshErr[k] >= 0 {
+			continue
+		}
+		e, err := pinfold.Apply(appID, b.fresh[k], &updates[i], now)
+		if err != nil {
+			b.fresh[k], b.freshErr[k], b.freshErrV[k] = nil, i, err
+			continue
+		}
+		b.fresh[k] = e
+	}
+	// One buffer; docs[k] stays valid when it grows.
+	buf := make([]byte, 0, len(b.ids)*1024)
+	for k, e := range b.fresh {
+		if e == nil {
+			continue
+		}
+		start := len(buf)
+		buf = codec.AppendEndpoint(buf, e)
+		b.docs[k] = buf[start:len(buf):len(buf)]
+	}
+	return b
+}
+
+// fail records that update i failed with err.
+func (b *upsertBatch) fail(i int, err error) {
+	if b.errs == nil {
+		b.errs = make(map[int]error)
+	}
+	b.errs[i] = err
+}
+
+// firstError returns the failure of the earliest update, or nil.
+func (b *upsertBatch) firstError() error {
+	first := -1
+	for i := range b.errs {
+		if first < 0 || i < first {
+			first = i
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	return b.errs[first]
+}
+
+// checkSize fails when doc, the encoding of e, is over the limit.
+func checkSize(e *pinfold.Endpoint, doc []byte) error {
+	if len(doc) > pinfold.MaxEndpointBytes {
+		return pinfold.Errorf(pinfold.EINVALID, "Endpoint %s is %d bytes: the maximum is %d",
+			e.ID, len(doc), pinfold.MaxEndpointBytes)
+	}
+	return nil
+}
+
+// insertNew inserts the documents of the IDs whose updates all applied to
+// no endpoint, leaving alone those that exist, and returns which were
+// inserted (by k). A document over the size limit is not inserted: if its
+// endpoint is new, that is the batch's error.
+func insertNew(ctx context.Context, tx wtx, pk int64, b *upsertBatch) ([]bool, error) {
+	inserted := make([]bool, len(b.ids))
+	var ks []int
+	for k, e := range b.fresh {
+		if e != nil && checkSize(e, b.docs[k]) == nil {
+			ks = append(ks, k)
+		}
+	}
+	args := make([]any, 0, 4*chunk)
+	for lo := 0; lo < len(ks); lo += chunk {
+		part := ks[lo:min(lo+chunk, len(ks))]
+		args = args[:0]
+		for _, k := range part {
+			e := b.fresh[k]
+			args = append(args, pk, e.ID, nullable(e.UserID()), b.docs[k])
+		}
+		st, err := tx.stmt(ctx, `INSERT INTO endpoints (app_pk, id, user_id, doc) VALUES `+placeholders(len(part), 4)+`
+			ON CONFLICT (app_pk, id) DO NOTHING RETURNING id`)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			k := b.index[id]
+			inserted[k] = true
+			if u := b.fresh[k].UserID(); u != "" && !slices.Contains(b.gained, u) {
+				b.gained = append(b.gained, u)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return inserted, nil
+}
+
+// mergeExisting handles the IDs insertNew did not insert: an existing
+// endpoint gets its updates merged in order and is rewritten in place; an
+// ID that does not exist is new after all, and its failure (an update
+// that needs an existing endpoint, a document too large) stands.
+func (s *Store) mergeExisting(ctx context.Context, tx wtx, pk int64, b *upsertBatch, inserted []bool) error {
+	var rest []string
+	for k, id := range b.ids {
+		if !inserted[k] {
+			rest = append(rest, id)
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	eps := make([]*pinfold.Endpoint, len(b.ids))
+	old := make([]stored, len(b.ids))
+	if err := s.loadForUpdate(ctx, tx, pk, b.appID, rest, b.index, eps, old); err != nil {
+		return err
+	}
+	failed := make([]bool, len(b.ids))
+	for i := range b.updates {
+		k := b.index[b.updates[i].ID]
+		if inserted[k] || failed[k] {
+			continue
+		}
+		if old[k].seq == 0 { // not stored: the new endpoint's outcome stands
+			failed[k] = true
+			if b.freshErr[k] >= 0 {
+				b.fail(b.freshErr[k], b.freshErrV[k])
+			} else {
+				b.fail(i, checkSize(b.fresh[k], b.docs[k]))
+			}
+			continue
+		}
+		e, err := pinfold.Apply(b.appID, eps[k], &b.updates[i], b.now)
+		if err != nil {
+			failed[k] = true
+			b.fail(i, err)
+			continue
+		}
+		eps[k] = e
+	}
+	if len(b.errs) > 0 {
+		return nil
+	}
+	buf := make([]byte, 0, len(rest)*1024)
+	for k, e := range eps {
+		if e == nil || inserted[k] {
+			continue
+		}
+		start := len(buf)
+		buf = s.Codec.AppendEndpoint(buf, e)
+		doc := buf[start:len(buf):len(buf)]
+		if err := checkSize(e, doc); err != nil {
+			return err
+		}
+		var err error
+		if u := e.UserID(); u == old[k].user {
+			err = exec(ctx, tx, `UPDATE endpoints SET doc = ? WHERE seq = ?`, doc, old[k].seq)
+		} else {
+			if u != "" && !slices.Contains(b.gained, u) {
+				b.gained = append(b.gained, u)
+			}
+			err = exec(ctx, tx, `UPDATE endpoints SET user_id = ?, doc = ? WHERE seq = ?`, nullable(u), doc, old[k].seq)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // stored is what UpsertEndpoints needs of an endpoint's row besides its
-// document: its position (0 for a new endpoint) and user.
+// document: its position and user.
 type stored struct {
 	seq  int64
 	user string
@@ -141,44 +334,6 @@ func (s *Store) loadForUpdate(ctx context.Context, tx wtx, pk int64, appID strin
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeEndpoints writes the encoded endpoints: existing rows are updated in
-// place by seq, which keeps their position and, when the user is unchanged,
-// leaves the indexes alone; new rows are inserted with multi-row statements.
-// The inserts still say ON CONFLICT DO UPDATE, so that even a row the read
-// missed would be updated in place, never replaced.
-func writeEndpoints(ctx context.Context, tx wtx, pk int64, eps []*pinfold.Endpoint, docs [][]byte, old []stored) error {
-	var fresh []int
-	for k, e := range eps {
-		if old[k].seq == 0 {
-			fresh = append(fresh, k)
-			continue
-		}
-		var err error
-		if u := e.UserID(); u == old[k].user {
-			err = exec(ctx, tx, `UPDATE endpoints SET doc = ? WHERE seq = ?`, docs[k], old[k].seq)
-		} else {
-			err = exec(ctx, tx, `UPDATE endpoints SET user_id = ?, doc = ? WHERE seq = ?`, nullable(u), docs[k], old[k].seq)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	args := make([]any, 0, 4*chunk)
-	for lo := 0; lo < len(fresh); lo += chunk {
-		part := fresh[lo:min(lo+chunk, len(fresh))]
-		args = args[:0]
-		for _, k := range part {
-			args = append(args, pk, eps[k].ID, nullable(eps[k].UserID()), docs[k])
-		}
-		err := exec(ctx, tx, `INSERT INTO endpoints (app_pk, id, user_id, doc) VALUES `+placeholders(len(part), 4)+`
-			ON CONFLICT (app_pk, id) DO UPDATE SET user_id = excluded.user_id, doc = excluded.doc`, args...)
-		if err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ var endpointTests = []test{
 	{"UpsertGet", testUpsertGet},
 	{"UpsertMerges", testUpsertMerges},
 	{"SameIDTwiceInBatch", testSameIDTwice},
+	{"FullUpdateOfExisting", testFullUpdateOfExisting},
 	{"BatchAllOrNothing", testBatchAllOrNothing},
 	{"NotFound", testEndpointNotFound},
 	{"Delete", testDeleteEndpoint},
@@ -166,6 +168,44 @@ func testSameIDTwice(t *testing.T, st pinfold.Store) {
 	_, pieces, err := st.PlanPieces(ctxOf(t), scopeA, app.ID, 10)
 	if err != nil || len(pieces) != 1 || pieces[0].Count != 1 {
 		t.Errorf("PlanPieces: got %+v, %v; want one piece of one endpoint", pieces, err)
+	}
+}
+
+// testFullUpdateOfExisting sends an existing endpoint an update that could
+// create it (Address and ChannelType), in a batch that also creates one:
+// the existing endpoint is merged, not replaced, and keeps its creation
+// date and its place in store order.
+func testFullUpdateOfExisting(t *testing.T, st pinfold.Store) {
+	ctx := ctxOf(t)
+	app := createApp(t, st, scopeA, "full-update")
+	old, fresh := epID("A", 1), epID("A", 2)
+	mustUpsert(t, st, app.ID, t0, newEndpoint(old))
+	full := pinfold.EndpointUpdate{ID: old, ChannelType: ptr("SMS"), Address: ptr("+15555550100"),
+		Metrics: map[string]float64{"Visits": 1}}
+	mustUpsert(t, st, app.ID, t1, newEndpoint(fresh), full)
+	got := mustGetEndpoint(t, st, app.ID, old)
+	if got.Address != "+15555550100" || got.ChannelType != "SMS" || !got.CreatedAt.Equal(t0) ||
+		fmt.Sprint(got.Attributes) != "map[Plan:[free]]" || got.Metrics["Visits"] != 1 {
+		t.Errorf("existing endpoint after a full update: address %q, channel %q, created %v, attributes %v, metrics %v; "+
+			"want +15555550100, SMS, %v, map[Plan:[free]], map[Visits:1]",
+			got.Address, got.ChannelType, got.CreatedAt, got.Attributes, got.Metrics, t0)
+	}
+	mustGetEndpoint(t, st, app.ID, fresh)
+	_, pieces, err := st.PlanPieces(ctx, scopeA, app.ID, 10)
+	if err != nil || len(pieces) != 1 {
+		t.Fatalf("PlanPieces: got %+v, %v; want one piece", pieces, err)
+	}
+	var order []string
+	err = st.ScanEndpoints(ctx, app.ID, pieces[0].From, pieces[0].To, func(doc []byte) error {
+		var v struct{ Id string }
+		if err := json.Unmarshal(doc, &v); err != nil {
+			return err
+		}
+		order = append(order, v.Id)
+		return nil
+	})
+	if err != nil || fmt.Sprint(order) != fmt.Sprint([]string{old, fresh}) {
+		t.Errorf("store order: got %v, %v; want [%s %s] (the updated endpoint keeps its place)", order, err, old, fresh)
 	}
 }
 
