@@ -1,11 +1,14 @@
 package jobs_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -167,4 +170,72 @@ func toRefLine(e *pinfold.Endpoint) *refLine {
 		l.User = refUser{UserAttributes: u.UserAttributes, UserId: u.UserID}
 	}
 	return l
+}
+
+// BenchmarkImport imports the data set into a new app each iteration, from
+// the gzip JSON-lines objects an export of it wrote (Pinpoint's export
+// format), with the default configuration, and reports endpoints/s and the
+// CPU time of the process per endpoint. The endpoint and user IDs look
+// random, as real ones do, so index inserts land all over the indexes.
+//
+//	go test -run '^$' -bench Import -benchtime 1x ./jobs
+func BenchmarkImport(b *testing.B) {
+	n := benchEndpoints(b)
+	e := newEnv(b)
+	src := createApp(b, e.store)
+	const batch = 1000
+	for lo := 0; lo < n; lo += batch {
+		ups := make([]pinfold.EndpointUpdate, 0, batch)
+		for i := lo; i < min(lo+batch, n); i++ {
+			u := endpointUpdate(i, 1)
+			user := fmt.Sprintf("user-%016x", mix(uint64(i/2)+1<<62))
+			u.ID, u.User.UserID = fmt.Sprintf("ep-%016x", mix(uint64(i))), &user
+			ups = append(ups, u)
+		}
+		if err := e.store.UpsertEndpoints(context.Background(), testScope, src, ups, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ib, _ := strconv.Atoi(os.Getenv("XIMPB"))
+	r, ev := startRunner(b, e, jobs.Config{ImportBatch: ib})
+	const prefix = "import-source/"
+	if j := ev.waitFinished(b, e.store, submit(b, r, src, "s3://"+testBucket+"/"+prefix).ID); j.Status != pinfold.JobCompleted {
+		b.Fatalf("export: status %s, failures %q", j.Status, j.Failures)
+	}
+	b.ResetTimer()
+	cpu := cpuTime()
+	for b.Loop() {
+		j := &pinfold.Job{
+			ID: pinfold.NewID(), AppID: createApp(b, e.store), Scope: testScope, Type: pinfold.JobImport,
+			Status: pinfold.JobCreated, CreatedAt: time.Now(),
+			Import: &pinfold.ImportDefinition{Format: pinfold.FormatJSON, RoleARN: "arn:aws:iam::123456789012:role/import",
+				S3URL: "s3://" + testBucket + "/" + prefix},
+		}
+		if err := r.Submit(context.Background(), j); err != nil {
+			b.Fatal(err)
+		}
+		j = ev.waitFinished(b, e.store, j.ID)
+		if _, _, _, processed, _ := j.Counters(); j.Status != pinfold.JobCompleted || processed != int64(n) {
+			b.Fatalf("import: status %s, processed %d of %d, failures %q", j.Status, processed, n, j.Failures)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "endpoints/s")
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(n*b.N), "cpu-µs/endpoint")
+}
+
+// mix is splitmix64's finalizer: consecutive inputs give unrelated outputs.
+func mix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// cpuTime is the CPU time (user and system) of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

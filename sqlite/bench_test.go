@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -19,15 +21,21 @@ import (
 // look random, as the IDs Pinpoint derives from addresses (base64 of a
 // SHA-1), so index inserts land all over the index as they do in practice.
 func benchID(i int) string {
-	x := uint64(i) + 0x9e3779b97f4a7c15
+	return fmt.Sprintf("ep%016x%09d", mix(uint64(i)), i)
+}
+
+// mix is splitmix64's finalizer: consecutive inputs give unrelated outputs.
+func mix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	x ^= x >> 31
-	return fmt.Sprintf("ep%016x%09d", x, i)
+	return x ^ (x >> 31)
 }
 
 // benchUpdate is endpoint i of the benchmarks: a typical device endpoint of
-// about 730 bytes once encoded by the wire codec.
+// about 730 bytes once encoded by the wire codec. Endpoints 2k and 2k+1
+// share a user, whose ID looks random like the endpoint IDs (so the user
+// index sees random inserts too, as with real user IDs).
 func benchUpdate(i int) pinfold.EndpointUpdate {
 	id := benchID(i)
 	return pinfold.EndpointUpdate{
@@ -44,7 +52,7 @@ func benchUpdate(i int) pinfold.EndpointUpdate {
 			"Plan":      {"premium"},
 		},
 		Metrics: map[string]float64{"Sessions": float64(i % 97), "Purchases": 3},
-		User: &pinfold.UserUpdate{UserID: ptr(fmt.Sprintf("user-%09d", i/2)),
+		User: &pinfold.UserUpdate{UserID: ptr(fmt.Sprintf("user-%016x", mix(uint64(i/2)+1<<62))),
 			UserAttributes: map[string][]string{"Tier": {"gold"}}},
 	}
 }
@@ -52,6 +60,18 @@ func benchUpdate(i int) pinfold.EndpointUpdate {
 func benchStore(b *testing.B) (*sqlite.Store, *pinfold.App) {
 	b.Helper()
 	s := sqlite.NewStore(filepath.Join(b.TempDir(), "pinfold.db"), codec)
+	if v, err := strconv.Atoi(os.Getenv("XWAL")); err == nil {
+		s.WALPages = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("XCKPT")); err == nil {
+		s.CheckpointEvery = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("XMMAP")); err == nil {
+		s.MmapSize = int64(v)
+	}
+	if v, err := strconv.Atoi(os.Getenv("XCACHE")); err == nil {
+		s.CacheSize = int64(v)
+	}
 	if err := s.Open(context.Background()); err != nil {
 		b.Fatalf("Open: %v", err)
 	}
