@@ -251,15 +251,16 @@ func (c *APICmd) Run(ctx context.Context) error {
 	}
 	if len(ingests) > 0 {
 		var rs []float64
-		var p99s, scpu []time.Duration
+		var p99s, scpu, ccpu []time.Duration
 		for _, r := range ingests {
 			rs = append(rs, r.Rate())
 			p99s = append(p99s, percentile(r.Batches, 99))
 			scpu = append(scpu, r.ServerCPU/time.Duration(r.Endpoints))
+			ccpu = append(ccpu, r.ClientCPU/time.Duration(r.Endpoints))
 		}
 		rate := median(rs)
-		checks.add(fmt.Sprintf("UpdateEndpointsBatch ingest, %d clients x 100 per batch, %s endpoints (batch p99 %s, server CPU %s/endpoint)",
-			c.IngestClients, fmtRate(float64(c.Ingest)), fmtMs(medianDur(p99s)), fmtUs(medianDur(scpu))),
+		checks.add(fmt.Sprintf("UpdateEndpointsBatch ingest, %d clients x 100 per batch, %s endpoints (batch p99 %s, CPU per endpoint: server %s, client %s)",
+			c.IngestClients, fmtRate(float64(c.Ingest)), fmtMs(medianDur(p99s)), fmtUs(medianDur(scpu)), fmtUs(medianDur(ccpu))),
 			fmtRate(rate)+" endpoints/s (runs: "+rates(rs)+")", "", "", ">= 20,000/s", passFail(rate >= 20000))
 	}
 	fmt.Println(checks)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -31,6 +32,7 @@ type ServeCmd struct {
 	CredentialsFile string   `env:"PINFOLD_CREDENTIALS_FILE" type:"path" help:"JSON file of access keys: {\"credentials\":[{\"access_key_id\",\"secret_access_key\",\"account_id\"}]} (${env})."`
 	LogFormat       string   `default:"json" enum:"json,text" env:"PINFOLD_LOG_FORMAT" help:"Log format: json or text (${env})."`
 	LogLevel        string   `default:"info" enum:"debug,info,warn,error" env:"PINFOLD_LOG_LEVEL" help:"Log level (${env})."`
+	CPUProfile      string   `env:"PINFOLD_CPU_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go CPU profile of the whole run to FILE, for go tool pprof (${env})."`
 
 	S3   S3Flags  `embed:"" prefix:"s3-"`
 	Jobs JobFlags `embed:"" prefix:"jobs-"`
@@ -67,6 +69,17 @@ func (c *ServeCmd) Run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	n := &node{
 		DataDir:     c.DataDir,
