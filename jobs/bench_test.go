@@ -196,8 +196,7 @@ func BenchmarkImport(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	ib, _ := strconv.Atoi(os.Getenv("XIMPB"))
-	r, ev := startRunner(b, e, jobs.Config{ImportBatch: ib})
+	r, ev := startRunner(b, e, jobs.Config{})
 	const prefix = "import-source/"
 	if j := ev.waitFinished(b, e.store, submit(b, r, src, "s3://"+testBucket+"/"+prefix).ID); j.Status != pinfold.JobCompleted {
 		b.Fatalf("export: status %s, failures %q", j.Status, j.Failures)

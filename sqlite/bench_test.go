@@ -5,9 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -60,18 +58,6 @@ func benchUpdate(i int) pinfold.EndpointUpdate {
 func benchStore(b *testing.B) (*sqlite.Store, *pinfold.App) {
 	b.Helper()
 	s := sqlite.NewStore(filepath.Join(b.TempDir(), "pinfold.db"), codec)
-	if v, err := strconv.Atoi(os.Getenv("XWAL")); err == nil {
-		s.WALPages = v
-	}
-	if v, err := strconv.Atoi(os.Getenv("XCKPT")); err == nil {
-		s.CheckpointEvery = v
-	}
-	if v, err := strconv.Atoi(os.Getenv("XMMAP")); err == nil {
-		s.MmapSize = int64(v)
-	}
-	if v, err := strconv.Atoi(os.Getenv("XCACHE")); err == nil {
-		s.CacheSize = int64(v)
-	}
 	if err := s.Open(context.Background()); err != nil {
 		b.Fatalf("Open: %v", err)
 	}
