@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +47,7 @@ func (w *pieceWorker[TTx]) NextRetry(job *river.Job[pieceArgs]) time.Time {
 }
 
 func (w *pieceWorker[TTx]) Work(ctx context.Context, job *river.Job[pieceArgs]) error {
-	return w.r.runPiece(ctx, job.Args, job.Attempt >= job.MaxAttempts)
+	return inBackground(func() error { return w.r.runPiece(ctx, job.Args, job.Attempt >= job.MaxAttempts) })
 }
 
 // ObjectKey returns the key of a piece's object: keyPrefix (the key part of
@@ -238,9 +237,6 @@ type stageError struct {
 func (e *stageError) Error() string { return e.stage + ": " + e.err.Error() }
 func (e *stageError) Unwrap() error { return e.err }
 
-// yieldEvery is how many endpoints a piece reads between yields of the CPU.
-const yieldEvery = 256
-
 // segmentError is a failure to load or compile the job's segment: permanent,
 // since retrying will not make the segment appear.
 type segmentError struct{ err error }
@@ -324,15 +320,7 @@ func (r *Runner[TTx]) encodePiece(ctx context.Context, appID string, p pinfold.J
 		return fmt.Errorf("new gzip writer: %w", err)
 	}
 	newline := []byte{'\n'}
-	scanned := 0
 	err = r.cfg.Store.ScanEndpoints(ctx, appID, p.From, p.To, func(doc []byte) error {
-		if scanned++; scanned%yieldEvery == 0 {
-			// Pieces are CPU-bound on every core; yielding now and then
-			// lets API requests woken meanwhile run within about a
-			// millisecond instead of waiting for the scheduler's 10 ms
-			// preemption (GetExportJob stays fast during an export).
-			runtime.Gosched()
-		}
 		if keep != nil {
 			if ok, err := keep(doc); err != nil || !ok {
 				return err

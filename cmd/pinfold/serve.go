@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -63,6 +65,7 @@ func (c *ServeCmd) Run() error {
 	logw := newLogWriter(os.Stderr, 100*time.Millisecond)
 	defer logw.Close()
 	logger := newLogger(logw, c.LogFormat, c.LogLevel)
+	tuneRuntime(c.Jobs.Workers)
 	creds, err := loadCredentials(c.Credentials, c.CredentialsFile, c.Listen)
 	if err != nil {
 		return err
@@ -99,6 +102,37 @@ func (c *ServeCmd) Run() error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return n.Close(shutdownCtx)
+}
+
+// Runtime settings a node makes unless the environment sets them.
+const (
+	// gcPercent is the GOGC of a node. pinfold's live heap is small (tens
+	// of MB) while exports and imports allocate hundreds of MB per million
+	// endpoints (the SQLite driver copies every row it reads), so at Go's
+	// default of 100 the collector ran many times a second during a job,
+	// and its pauses and mark work showed in request latency. At 400 an
+	// export of 300,000 endpoints ran faster and GetExportJob's p99 during
+	// it dropped from 14-19 ms to about 6 ms (with the next two settings),
+	// for a peak RSS of about 80 MiB instead of 55.
+	gcPercent = 400
+)
+
+// tuneRuntime sets GOGC to gcPercent and GOMAXPROCS to the CPUs available
+// plus the job workers, each unless its environment variable is set.
+//
+// The extra Ps are for request handlers: job pieces run on background
+// priority threads (see jobs.Config.Workers) and can hold at most workers
+// Ps, so a request woken while every core runs a piece still finds an idle
+// P at once, and the kernel then prefers its normal-priority thread. With
+// GOMAXPROCS equal to the CPUs, the handler waited for Go's scheduler,
+// which checks the network only every 10 ms while all Ps are busy.
+func tuneRuntime(workers int) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+	if os.Getenv("GOMAXPROCS") == "" && workers > 0 {
+		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + workers)
+	}
 }
 
 // node is one running pinfold: store, object storage, job runner and HTTP
