@@ -21,8 +21,8 @@ import (
 // reads its object as a stream (gunzipping it when it starts with gzip's
 // magic bytes), parses CSV or JSON lines (wire.ImportReader), and upserts the
 // rows in batches of Config.ImportBatch, each batch one store transaction.
-// A batch the store refuses is retried row by row, so one bad row fails
-// alone and every row is imported whole or not at all. Re-running a piece
+// A batch the store refuses is split in halves, recursively, so one bad row
+// fails alone and every row is imported whole or not at all. Re-running a piece
 // (a retry or a resume after a crash) upserts the same rows again, which
 // neither loses nor doubles any: endpoints are keyed by ID, and rows without
 // one get Pinpoint's ID derived from their Address.
@@ -273,9 +273,11 @@ func (im *importer) add(ctx context.Context, rec wire.ImportRecord) error {
 	return nil
 }
 
-// flush writes the batch in one transaction; when the store refuses it
-// (a row breaks a quota, a new endpoint lacks Address), each row is written
-// alone so that only the bad ones fail.
+// flush writes the batch in one transaction. When the store refuses it (a
+// row breaks a quota, a new endpoint lacks Address), the batch is halved
+// and each half written alone, down to single rows, so that only the bad
+// rows fail and a few bad rows cost a few transactions each, not one
+// transaction per row of the batch.
 func (im *importer) flush(ctx context.Context) error {
 	if len(im.users) > 0 {
 		if err := im.flushUsers(ctx); err != nil {
@@ -286,36 +288,48 @@ func (im *importer) flush(ctx context.Context) error {
 		return nil
 	}
 	defer func() { im.batch, im.lines = im.batch[:0], im.lines[:0] }()
-	j, now := im.j, im.now()
-	err := im.store.UpsertEndpoints(ctx, j.Scope, j.AppID, im.batch, now)
-	ok := im.batch
-	if pinfold.ErrorCode(err) == pinfold.EINVALID {
-		ok = ok[:0:0]
-		for i := range im.batch {
-			err := im.store.UpsertEndpoints(ctx, j.Scope, j.AppID, im.batch[i:i+1], now)
-			switch pinfold.ErrorCode(err) {
-			case "":
-				ok = append(ok, im.batch[i])
-			case pinfold.EINVALID:
-				im.res.fail(im.object, im.lines[i], pinfold.ErrorMessage(err))
-			default:
-				return fmt.Errorf("import rows: %w", err)
-			}
-		}
-	} else if err != nil {
-		return fmt.Errorf("import rows: %w", err)
+	ok, err := im.write(ctx, im.batch, im.lines, im.now())
+	if err != nil {
+		return err
 	}
 	im.res.imported += int64(len(ok))
-	if j.SegmentID != "" && len(ok) > 0 {
-		ids := make([]string, len(ok))
-		for i := range ok {
-			ids[i] = ok[i].ID
-		}
-		if err := im.store.AddSegmentMembers(ctx, j.Scope, j.AppID, j.SegmentID, ids); err != nil {
+	if im.j.SegmentID != "" && len(ok) > 0 {
+		if err := im.store.AddSegmentMembers(ctx, im.j.Scope, im.j.AppID, im.j.SegmentID, ok); err != nil {
 			return fmt.Errorf("add segment members: %w", err)
 		}
 	}
 	return nil
+}
+
+// write upserts rows (read at lines) in one transaction, or, if the store
+// refuses them, each half alone, recursively; a single refused row is a
+// failed row. It returns the IDs of the rows written.
+func (im *importer) write(ctx context.Context, rows []pinfold.EndpointUpdate, lines []int, now time.Time) ([]string, error) {
+	j := im.j
+	err := im.store.UpsertEndpoints(ctx, j.Scope, j.AppID, rows, now)
+	switch {
+	case err == nil:
+		ids := make([]string, len(rows))
+		for i := range rows {
+			ids[i] = rows[i].ID
+		}
+		return ids, nil
+	case pinfold.ErrorCode(err) != pinfold.EINVALID:
+		return nil, fmt.Errorf("import rows: %w", err)
+	case len(rows) == 1:
+		im.res.fail(im.object, lines[0], pinfold.ErrorMessage(err))
+		return nil, nil
+	}
+	half := len(rows) / 2
+	first, err := im.write(ctx, rows[:half], lines[:half], now)
+	if err != nil {
+		return nil, err
+	}
+	second, err := im.write(ctx, rows[half:], lines[half:], now)
+	if err != nil {
+		return nil, err
+	}
+	return append(first, second...), nil
 }
 
 // flushUsers adds the endpoints of the user-only rows to the segment. A

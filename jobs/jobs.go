@@ -132,7 +132,7 @@ const (
 	DefaultPendingRecheck    = 2 * time.Second
 	DefaultRecoverInterval   = 30 * time.Second
 	DefaultFetchPollInterval = time.Second
-	DefaultImportBatch       = 500
+	DefaultImportBatch       = 10000
 )
 
 // planWorkers is how many drive jobs run at once. They are short (a
@@ -177,7 +177,11 @@ type Config struct {
 	// the concurrency limit again. Default 2 s.
 	PendingRecheck time.Duration
 	// ImportBatch is how many import rows are written per store
-	// transaction. Default 500.
+	// transaction. Default 10,000. Large batches are what make imports
+	// fast: their inserts, in ID order, land several to an index page, so
+	// far fewer pages are written per row (BenchmarkImport of 1,000,000
+	// endpoints: 17,800/s at 2,000, 23,700/s at 10,000). The cost is that
+	// other writes wait for a batch, about a third of a second here.
 	ImportBatch int
 	// MaxImportBytes caps the bytes one import job reads (as stored, so
 	// compressed objects count compressed). Default 1 GiB, Pinpoint's quota.

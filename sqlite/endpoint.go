@@ -89,7 +89,8 @@ type upsertBatch struct {
 	freshErr  []int
 	freshErrV []error
 	errs      map[int]error // by update index: the failures that stand
-	gained    []string      // users that gain an endpoint
+	gained    []string      // users that gain an endpoint, each once
+	gainedSet map[string]bool
 }
 
 // newUpsertBatch applies the updates to no endpoint and encodes the
@@ -135,6 +136,18 @@ func newUpsertBatch(codec pinfold.EndpointCodec, appID string, updates []pinfold
 	return b
 }
 
+// gain records that user u (if any) gains an endpoint.
+func (b *upsertBatch) gain(u string) {
+	if u == "" || b.gainedSet[u] {
+		return
+	}
+	if b.gainedSet == nil {
+		b.gainedSet = make(map[string]bool)
+	}
+	b.gainedSet[u] = true
+	b.gained = append(b.gained, u)
+}
+
 // fail records that update i failed with err.
 func (b *upsertBatch) fail(i int, err error) {
 	if b.errs == nil {
@@ -178,6 +191,9 @@ func insertNew(ctx context.Context, tx wtx, pk int64, b *upsertBatch) ([]bool, e
 			ks = append(ks, k)
 		}
 	}
+	// In ID order, consecutive inserts land on the same index pages: a
+	// large batch (an import's) then finds each page in the cache.
+	slices.SortFunc(ks, func(x, y int) int { return cmp.Compare(b.ids[x], b.ids[y]) })
 	args := make([]any, 0, 4*chunk)
 	for lo := 0; lo < len(ks); lo += chunk {
 		part := ks[lo:min(lo+chunk, len(ks))]
@@ -203,9 +219,7 @@ func insertNew(ctx context.Context, tx wtx, pk int64, b *upsertBatch) ([]bool, e
 			}
 			k := b.index[id]
 			inserted[k] = true
-			if u := b.fresh[k].UserID(); u != "" && !slices.Contains(b.gained, u) {
-				b.gained = append(b.gained, u)
-			}
+			b.gain(b.fresh[k].UserID())
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -275,9 +289,7 @@ func (s *Store) mergeExisting(ctx context.Context, tx wtx, pk int64, b *upsertBa
 		if u := e.UserID(); u == old[k].user {
 			err = exec(ctx, tx, `UPDATE endpoints SET doc = ? WHERE seq = ?`, doc, old[k].seq)
 		} else {
-			if u != "" && !slices.Contains(b.gained, u) {
-				b.gained = append(b.gained, u)
-			}
+			b.gain(u)
 			err = exec(ctx, tx, `UPDATE endpoints SET user_id = ?, doc = ? WHERE seq = ?`, nullable(u), doc, old[k].seq)
 		}
 		if err != nil {

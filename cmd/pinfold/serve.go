@@ -57,6 +57,7 @@ type JobFlags struct {
 	MaxAttempts    int           `default:"5" env:"PINFOLD_JOBS_MAX_ATTEMPTS" help:"Attempts of a piece before it fails for good (${env})."`
 	RetryBackoff   time.Duration `default:"1s" env:"PINFOLD_JOBS_RETRY_BACKOFF" help:"Wait before a failed piece's second attempt; doubles each attempt (${env})."`
 	MaxImportBytes int64         `default:"1073741824" env:"PINFOLD_JOBS_MAX_IMPORT_BYTES" help:"Bytes one import job may read (${env})."`
+	ImportBatch    int           `default:"10000" env:"PINFOLD_JOBS_IMPORT_BATCH" help:"Import rows written per transaction: larger imports faster, smaller lets other writes wait less (${env})."`
 }
 
 // Run starts the node and blocks until a termination signal, then shuts
@@ -193,6 +194,7 @@ func (n *node) Open(ctx context.Context) error {
 		MaxAttempts:       n.Jobs.MaxAttempts,
 		RetryBackoff:      n.Jobs.RetryBackoff,
 		MaxImportBytes:    n.Jobs.MaxImportBytes,
+		ImportBatch:       n.Jobs.ImportBatch,
 		OnEvent:           n.OnJobEvent,
 	})
 	if err != nil {
