@@ -82,10 +82,14 @@ type upsertBatch struct {
 	now     time.Time
 	index   map[string]int // ID -> k
 	ids     []string       // by k, in order of first appearance
-	// The endpoint each ID becomes if it is new, its encoding, and the
-	// index in updates of the first update that fails on it (-1: none).
-	fresh     []*pinfold.Endpoint
+	// What each ID becomes if it is new: its encoding (nil when an update
+	// fails on no endpoint), its user, its size error, and the index in
+	// updates of the first update that fails on it (-1: none) with the
+	// error. The endpoints themselves are dropped once encoded: a batch
+	// of an import waits for the writer with 10,000 of these.
 	docs      [][]byte
+	users     []string
+	sizeErr   []error
 	freshErr  []int
 	freshErrV []error
 	errs      map[int]error // by update index: the failures that stand
@@ -104,8 +108,10 @@ func newUpsertBatch(codec pinfold.EndpointCodec, appID string, updates []pinfold
 			b.ids = append(b.ids, updates[i].ID)
 		}
 	}
-	b.fresh = make([]*pinfold.Endpoint, len(b.ids))
+	fresh := make([]*pinfold.Endpoint, len(b.ids))
 	b.docs = make([][]byte, len(b.ids))
+	b.users = make([]string, len(b.ids))
+	b.sizeErr = make([]error, len(b.ids))
 	b.freshErr = make([]int, len(b.ids))
 	b.freshErrV = make([]error, len(b.ids))
 	for k := range b.freshErr {
@@ -116,22 +122,23 @@ func newUpsertBatch(codec pinfold.EndpointCodec, appID string, updates []pinfold
 		if b.freshErr[k] >= 0 {
 			continue
 		}
-		e, err := pinfold.Apply(appID, b.fresh[k], &updates[i], now)
+		e, err := pinfold.Apply(appID, fresh[k], &updates[i], now)
 		if err != nil {
-			b.fresh[k], b.freshErr[k], b.freshErrV[k] = nil, i, err
+			fresh[k], b.freshErr[k], b.freshErrV[k] = nil, i, err
 			continue
 		}
-		b.fresh[k] = e
+		fresh[k] = e
 	}
 	// One buffer; docs[k] stays valid when it grows.
 	buf := make([]byte, 0, len(b.ids)*1024)
-	for k, e := range b.fresh {
+	for k, e := range fresh {
 		if e == nil {
 			continue
 		}
 		start := len(buf)
 		buf = codec.AppendEndpoint(buf, e)
 		b.docs[k] = buf[start:len(buf):len(buf)]
+		b.users[k], b.sizeErr[k] = e.UserID(), checkSize(e.ID, b.docs[k])
 	}
 	return b
 }
@@ -170,11 +177,11 @@ func (b *upsertBatch) firstError() error {
 	return b.errs[first]
 }
 
-// checkSize fails when doc, the encoding of e, is over the limit.
-func checkSize(e *pinfold.Endpoint, doc []byte) error {
+// checkSize fails when doc, the encoding of endpoint id, is over the limit.
+func checkSize(id string, doc []byte) error {
 	if len(doc) > pinfold.MaxEndpointBytes {
 		return pinfold.Errorf(pinfold.EINVALID, "Endpoint %s is %d bytes: the maximum is %d",
-			e.ID, len(doc), pinfold.MaxEndpointBytes)
+			id, len(doc), pinfold.MaxEndpointBytes)
 	}
 	return nil
 }
@@ -186,8 +193,8 @@ func checkSize(e *pinfold.Endpoint, doc []byte) error {
 func insertNew(ctx context.Context, tx wtx, pk int64, b *upsertBatch) ([]bool, error) {
 	inserted := make([]bool, len(b.ids))
 	var ks []int
-	for k, e := range b.fresh {
-		if e != nil && checkSize(e, b.docs[k]) == nil {
+	for k, doc := range b.docs {
+		if doc != nil && b.sizeErr[k] == nil {
 			ks = append(ks, k)
 		}
 	}
@@ -199,8 +206,7 @@ func insertNew(ctx context.Context, tx wtx, pk int64, b *upsertBatch) ([]bool, e
 		part := ks[lo:min(lo+chunk, len(ks))]
 		args = args[:0]
 		for _, k := range part {
-			e := b.fresh[k]
-			args = append(args, pk, e.ID, nullable(e.UserID()), b.docs[k])
+			args = append(args, pk, b.ids[k], nullable(b.users[k]), b.docs[k])
 		}
 		st, err := tx.stmt(ctx, `INSERT INTO endpoints (app_pk, id, user_id, doc) VALUES `+placeholders(len(part), 4)+`
 			ON CONFLICT (app_pk, id) DO NOTHING RETURNING id`)
@@ -219,7 +225,7 @@ func insertNew(ctx context.Context, tx wtx, pk int64, b *upsertBatch) ([]bool, e
 			}
 			k := b.index[id]
 			inserted[k] = true
-			b.gain(b.fresh[k].UserID())
+			b.gain(b.users[k])
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -259,7 +265,11 @@ func (s *Store) mergeExisting(ctx context.Context, tx wtx, pk int64, b *upsertBa
 			if b.freshErr[k] >= 0 {
 				b.fail(b.freshErr[k], b.freshErrV[k])
 			} else {
-				b.fail(i, checkSize(b.fresh[k], b.docs[k]))
+				err := b.sizeErr[k]
+				if err == nil { // inserted, or found: cannot be neither
+					err = fmt.Errorf("endpoint %s was neither inserted nor found", b.ids[k])
+				}
+				b.fail(i, err)
 			}
 			continue
 		}
@@ -282,7 +292,7 @@ func (s *Store) mergeExisting(ctx context.Context, tx wtx, pk int64, b *upsertBa
 		start := len(buf)
 		buf = s.Codec.AppendEndpoint(buf, e)
 		doc := buf[start:len(buf):len(buf)]
-		if err := checkSize(e, doc); err != nil {
+		if err := checkSize(e.ID, doc); err != nil {
 			return err
 		}
 		var err error
