@@ -151,10 +151,10 @@ type Config struct {
 
 	// PieceSize is the number of endpoints per piece. Default 100,000.
 	PieceSize int
-	// Workers is the number of pieces written at once. Default 2. Export
-	// pieces run on OS threads of background priority (nice 10 on Linux),
-	// so that request handlers come first when they compete for the CPU;
-	// a process that serves requests beside the workers should run with
+	// Workers is the number of pieces written at once. Default 2. Each
+	// runs on an OS thread of background priority (nice 10 on Linux), so
+	// that request handlers come first when they compete for the CPU; a
+	// process that serves requests beside the workers should run with
 	// more Ps than workers (cmd/pinfold adds Workers to GOMAXPROCS).
 	Workers int
 	// MaxConcurrentJobs is how many jobs may be INITIALIZING, PROCESSING,

@@ -47,7 +47,7 @@ func (w *pieceWorker[TTx]) NextRetry(job *river.Job[pieceArgs]) time.Time {
 }
 
 func (w *pieceWorker[TTx]) Work(ctx context.Context, job *river.Job[pieceArgs]) error {
-	return w.r.runPiece(ctx, job.Args, job.Attempt >= job.MaxAttempts)
+	return inBackground(func() error { return w.r.runPiece(ctx, job.Args, job.Attempt >= job.MaxAttempts) })
 }
 
 // ObjectKey returns the key of a piece's object: keyPrefix (the key part of
@@ -97,15 +97,7 @@ func (r *Runner[TTx]) runPiece(ctx context.Context, args pieceArgs, lastAttempt 
 	}
 	key := ObjectKey(keyPrefix, j.ID, p.Index)
 
-	// Export pieces run at background priority (see inBackground). Import
-	// pieces do not: they hold the store's single writer, and a writer
-	// the kernel puts behind other work would hold up every API write
-	// queued behind it.
-	var n int64
-	err = inBackground(func() (err error) {
-		n, err = r.writePieceSafely(ctx, j, *p, bucket, key)
-		return err
-	})
+	n, err := r.writePieceSafely(ctx, j, *p, bucket, key)
 	if err != nil && errors.As(err, new(*segmentError)) {
 		return r.failPiece(ctx, j.ID, p.Index, fmt.Sprintf("segment %s: %s", j.Export.SegmentID, reason(err, r.cfg.PieceTimeout)))
 	}

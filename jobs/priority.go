@@ -12,14 +12,13 @@ const backgroundNice = 10
 // whose scheduling priority is lowered to background (nice 10 on Linux),
 // and returns what fn returns.
 //
-// Export pieces are CPU-bound: an export keeps every core busy reading
-// SQLite and compressing. (Import pieces are not run this way: they hold
-// the store's single writer, which API writes wait for.) Go's scheduler has no priorities, and while every P runs a
+// Pieces are CPU-bound: an export keeps every core busy reading SQLite and
+// compressing. Go's scheduler has no priorities, and while every P runs a
 // piece, a request woken by the network waits for sysmon, which polls the
 // network only every 10 ms (runtime.Gosched does not help: the yielding
 // goroutine goes to the global run queue, which the scheduler checks before
-// the network). So export pieces run on threads of their own that the
-// kernel schedules behind request handlers, and the node keeps more Ps than
+// the network). So pieces run on threads of their own that the kernel
+// schedules behind request handlers, and the node keeps more Ps than
 // pieces run at once (see cmd/pinfold), so that a handler always finds a P
 // and then a core. With nothing else to run, a piece still gets whole
 // cores: nice only matters under contention.
