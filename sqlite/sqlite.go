@@ -64,9 +64,11 @@
 //
 // Measured with the package benchmarks on the development machine (2 cores
 // shared with other work; rates vary with that load, CPU per row less):
-// UpsertEndpoints, batches of 100 new 753-byte endpoints with random IDs,
-// 41-53 µs of CPU per endpoint, 12,000-25,000 endpoints/s; updates of
-// existing ones 40-55 µs, 15,000-27,000/s. Export reads of 200,000
+// UpsertEndpoints, batches of 100 new 760-byte endpoints with random
+// endpoint and user IDs, 45-64 µs of CPU per endpoint for the process,
+// 17,000-25,000 endpoints/s (35 µs of it inside the writer); updates of
+// existing ones 40-55 µs, 15,000-27,000/s. Imports write batches of
+// 10,000, which dirty fewer index pages per row (docs/benchmarks.md). Export reads of 200,000
 // endpoints: 1.5-1.8 µs per row, 520,000-825,000 rows/s with one reader;
 // with gzip (BestSpeed) of every line, 350,000 rows/s with one reader and
 // 330,000-530,000 with two pieces in parallel.
