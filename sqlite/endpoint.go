@@ -41,9 +41,10 @@ const (
 // work done while holding it is kept to what must be. Before taking it,
 // each ID's updates are applied to no endpoint and encoded: the document
 // the endpoint gets if it is new, which is what most batches (and every
-// import into a new app) hold. Holding the writer, one multi-row INSERT
-// ... ON CONFLICT DO NOTHING RETURNING id writes those documents and
-// reports which IDs were new. Only the IDs it did not insert are read,
+// import into a new app) hold. Holding the writer, multi-row INSERT ... ON
+// CONFLICT DO NOTHING RETURNING id statements (100 rows each, in ID order)
+// write those documents and report which IDs were new. Only the IDs not
+// inserted are read,
 // merged with pinfold.Apply in order and updated in place by seq, keeping
 // their position. A new endpoint therefore costs one index descent (the
 // insert's) instead of two (a lookup, then the insert), and no decode.
@@ -61,8 +62,8 @@ func (s *Store) UpsertEndpoints(ctx context.Context, scope pinfold.Scope, appID 
 		if err := s.mergeExisting(ctx, tx, pk, b, inserted); err != nil {
 			return err
 		}
-		if err := b.firstError(); err != nil {
-			return err
+		if b.err.err != nil {
+			return b.err.err
 		}
 		if err := addAttributeNames(ctx, tx, pk, attributeNames(updates)); err != nil {
 			return err
@@ -76,31 +77,35 @@ func (s *Store) UpsertEndpoints(ctx context.Context, scope pinfold.Scope, appID 
 
 // upsertBatch is one UpsertEndpoints call's work, by distinct ID (k).
 type upsertBatch struct {
-	codec   pinfold.EndpointCodec
 	appID   string
 	updates []pinfold.EndpointUpdate
 	now     time.Time
 	index   map[string]int // ID -> k
 	ids     []string       // by k, in order of first appearance
 	// What each ID becomes if it is new: its encoding (nil when an update
-	// fails on no endpoint), its user, its size error, and the index in
-	// updates of the first update that fails on it (-1: none) with the
-	// error. The endpoints themselves are dropped once encoded: a batch
-	// of an import waits for the writer with 10,000 of these.
+	// fails on no endpoint), its user, and why it cannot be inserted (an
+	// update that fails on no endpoint, or a document over the size
+	// limit; err nil when it can). The endpoints themselves are dropped
+	// once encoded: a batch of an import waits for the writer with 10,000
+	// of these.
 	docs      [][]byte
 	users     []string
-	sizeErr   []error
-	freshErr  []int
-	freshErrV []error
-	errs      map[int]error // by update index: the failures that stand
-	gained    []string      // users that gain an endpoint, each once
+	unfit     []failure
+	err       failure  // the earliest update failure that stands; err.err nil: none
+	gained    []string // users that gain an endpoint, each once
 	gainedSet map[string]bool
+}
+
+// failure is an update's error and the index of the update in the batch.
+type failure struct {
+	at  int
+	err error
 }
 
 // newUpsertBatch applies the updates to no endpoint and encodes the
 // results: the work that needs no store.
 func newUpsertBatch(codec pinfold.EndpointCodec, appID string, updates []pinfold.EndpointUpdate, now time.Time) *upsertBatch {
-	b := &upsertBatch{codec: codec, appID: appID, updates: updates, now: now,
+	b := &upsertBatch{appID: appID, updates: updates, now: now,
 		index: make(map[string]int, len(updates)), ids: make([]string, 0, len(updates))}
 	for i := range updates {
 		if _, ok := b.index[updates[i].ID]; !ok {
@@ -111,20 +116,19 @@ func newUpsertBatch(codec pinfold.EndpointCodec, appID string, updates []pinfold
 	fresh := make([]*pinfold.Endpoint, len(b.ids))
 	b.docs = make([][]byte, len(b.ids))
 	b.users = make([]string, len(b.ids))
-	b.sizeErr = make([]error, len(b.ids))
-	b.freshErr = make([]int, len(b.ids))
-	b.freshErrV = make([]error, len(b.ids))
-	for k := range b.freshErr {
-		b.freshErr[k] = -1
+	b.unfit = make([]failure, len(b.ids))
+	first := make([]int, len(b.ids)) // each ID's first update
+	for i := len(updates) - 1; i >= 0; i-- {
+		first[b.index[updates[i].ID]] = i
 	}
 	for i := range updates {
 		k := b.index[updates[i].ID]
-		if b.freshErr[k] >= 0 {
+		if b.unfit[k].err != nil {
 			continue
 		}
 		e, err := pinfold.Apply(appID, fresh[k], &updates[i], now)
 		if err != nil {
-			fresh[k], b.freshErr[k], b.freshErrV[k] = nil, i, err
+			fresh[k], b.unfit[k] = nil, failure{i, err}
 			continue
 		}
 		fresh[k] = e
@@ -138,7 +142,10 @@ func newUpsertBatch(codec pinfold.EndpointCodec, appID string, updates []pinfold
 		start := len(buf)
 		buf = codec.AppendEndpoint(buf, e)
 		b.docs[k] = buf[start:len(buf):len(buf)]
-		b.users[k], b.sizeErr[k] = e.UserID(), checkSize(e.ID, b.docs[k])
+		b.users[k] = e.UserID()
+		if err := checkSize(e.ID, b.docs[k]); err != nil {
+			b.unfit[k] = failure{first[k], err}
+		}
 	}
 	return b
 }
@@ -155,26 +162,11 @@ func (b *upsertBatch) gain(u string) {
 	b.gained = append(b.gained, u)
 }
 
-// fail records that update i failed with err.
-func (b *upsertBatch) fail(i int, err error) {
-	if b.errs == nil {
-		b.errs = make(map[int]error)
+// fail records f, keeping the earliest update's failure.
+func (b *upsertBatch) fail(f failure) {
+	if b.err.err == nil || f.at < b.err.at {
+		b.err = f
 	}
-	b.errs[i] = err
-}
-
-// firstError returns the failure of the earliest update, or nil.
-func (b *upsertBatch) firstError() error {
-	first := -1
-	for i := range b.errs {
-		if first < 0 || i < first {
-			first = i
-		}
-	}
-	if first < 0 {
-		return nil
-	}
-	return b.errs[first]
 }
 
 // checkSize fails when doc, the encoding of endpoint id, is over the limit.
@@ -193,8 +185,8 @@ func checkSize(id string, doc []byte) error {
 func insertNew(ctx context.Context, tx wtx, pk int64, b *upsertBatch) ([]bool, error) {
 	inserted := make([]bool, len(b.ids))
 	var ks []int
-	for k, doc := range b.docs {
-		if doc != nil && b.sizeErr[k] == nil {
+	for k := range b.docs {
+		if b.unfit[k].err == nil {
 			ks = append(ks, k)
 		}
 	}
@@ -260,28 +252,24 @@ func (s *Store) mergeExisting(ctx context.Context, tx wtx, pk int64, b *upsertBa
 		if inserted[k] || failed[k] {
 			continue
 		}
-		if old[k].seq == 0 { // not stored: the new endpoint's outcome stands
+		if old[k].seq == 0 { // not stored: why it was not inserted stands
 			failed[k] = true
-			if b.freshErr[k] >= 0 {
-				b.fail(b.freshErr[k], b.freshErrV[k])
-			} else {
-				err := b.sizeErr[k]
-				if err == nil { // inserted, or found: cannot be neither
-					err = fmt.Errorf("endpoint %s was neither inserted nor found", b.ids[k])
-				}
-				b.fail(i, err)
+			f := b.unfit[k]
+			if f.err == nil { // inserted, or found: cannot be neither
+				f = failure{i, fmt.Errorf("endpoint %s was neither inserted nor found", b.ids[k])}
 			}
+			b.fail(f)
 			continue
 		}
 		e, err := pinfold.Apply(b.appID, eps[k], &b.updates[i], b.now)
 		if err != nil {
 			failed[k] = true
-			b.fail(i, err)
+			b.fail(failure{i, err})
 			continue
 		}
 		eps[k] = e
 	}
-	if len(b.errs) > 0 {
+	if b.err.err != nil {
 		return nil
 	}
 	buf := make([]byte, 0, len(rest)*1024)
