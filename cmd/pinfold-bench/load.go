@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,8 +55,11 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 // closed) and wants status want. pid, when not 0, is the server process
 // whose CPU time is measured over the window.
 func runLoad(ctx context.Context, sr *signedRequest, want, conns int, warmup, window time.Duration, pid int) (loadResult, error) {
-	p := newPool(conns)
-	defer p.Close()
+	raw, err := sr.wire()
+	if err != nil {
+		return loadResult{}, err
+	}
+	var dials atomic.Int64
 	type workerResult struct {
 		lat      []time.Duration
 		errs     int
@@ -76,19 +77,17 @@ func runLoad(ctx context.Context, sr *signedRequest, want, conns int, warmup, wi
 		meter.Stop()
 	})
 	for w := range conns {
-		req, err := sr.request(ctx)
-		if err != nil {
-			return loadResult{}, err
-		}
 		wg.Go(func() {
 			res := &results[w]
+			c := &rawConn{addr: sr.host(), req: raw, dials: &dials}
+			defer c.close()
 			res.lat = make([]time.Duration, 0, 1<<14)
 			for {
 				t0 := time.Now()
 				if t0.After(until) || ctx.Err() != nil {
 					return
 				}
-				ok, msg := once(p.Client, req, want)
+				ok, msg := c.once(want)
 				t1 := time.Now()
 				if !ok {
 					res.errs++
@@ -110,7 +109,7 @@ func runLoad(ctx context.Context, sr *signedRequest, want, conns int, warmup, wi
 	if err := ctx.Err(); err != nil {
 		return loadResult{}, err
 	}
-	out := loadResult{Conns: conns, Window: window, Dials: p.Dials(), Load: loadAvg(), ClientCPU: meter.Self}
+	out := loadResult{Conns: conns, Window: window, Dials: dials.Load(), Load: loadAvg(), ClientCPU: meter.Self}
 	if pid != 0 && meter.serverErr == nil {
 		out.ServerCPU = meter.Server
 	}
@@ -124,22 +123,4 @@ func runLoad(ctx context.Context, sr *signedRequest, want, conns int, warmup, wi
 	out.Requests = len(out.Latencies)
 	slices.Sort(out.Latencies)
 	return out, nil
-}
-
-// once sends req, drains and closes the body, and reports whether the status
-// was want.
-func once(c *http.Client, req *http.Request, want int) (bool, string) {
-	resp, err := c.Do(req)
-	if err != nil {
-		return false, err.Error()
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return false, fmt.Sprintf("read body: %v", err)
-	}
-	if resp.StatusCode != want {
-		return false, fmt.Sprintf("status %d, want %d", resp.StatusCode, want)
-	}
-	return true, ""
 }
