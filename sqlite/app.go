@@ -49,11 +49,11 @@ func (s *Store) CreateApp(ctx context.Context, app *pinfold.App) error {
 // GetApp returns the app. ENOTFOUND "Application not found" when it does
 // not exist in scope.
 func (s *Store) GetApp(ctx context.Context, scope pinfold.Scope, id string) (*pinfold.App, error) {
-	st, err := s.readStmt(ctx, getAppQuery)
-	if err != nil {
-		return nil, fmt.Errorf("get app: %w", err)
-	}
-	app, _, err := scanApp(st.QueryRowContext(ctx, id, scope.Account, scope.Region))
+	var app *pinfold.App
+	err := s.pointRow(ctx, getAppQuery, []any{id, scope.Account, scope.Region}, func(sc scanner) (err error) {
+		app, _, err = scanApp(sc)
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errAppNotFound()
 	} else if err != nil {
@@ -66,7 +66,7 @@ const getAppQuery = `SELECT ` + appColumns + ` FROM apps WHERE id = ? AND accoun
 
 const appColumns = `pk, id, account, region, name, tags, created_at`
 
-func scanApp(sc interface{ Scan(...any) error }) (*pinfold.App, int64, error) {
+func scanApp(sc scanner) (*pinfold.App, int64, error) {
 	var (
 		app  pinfold.App
 		pk   int64

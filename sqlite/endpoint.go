@@ -485,39 +485,35 @@ func checkUserQuota(ctx context.Context, tx wtx, pk int64, users []string) error
 // GetEndpoint returns one endpoint. ENOTFOUND "Application not found" or
 // "Resource not found".
 func (s *Store) GetEndpoint(ctx context.Context, scope pinfold.Scope, appID, endpointID string) (*pinfold.Endpoint, error) {
-	st, err := s.readStmt(ctx, `SELECT a.pk, e.doc FROM apps a
-		LEFT JOIN endpoints e ON e.app_pk = a.pk AND e.id = ?
-		WHERE a.id = ? AND a.account = ? AND a.region = ?`)
-	if err != nil {
-		return nil, fmt.Errorf("get endpoint: %w", err)
-	}
-	rows, err := st.QueryContext(ctx, endpointID, appID, scope.Account, scope.Region)
-	if err != nil {
-		return nil, fmt.Errorf("get endpoint: %w", err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("get endpoint: %w", err)
+	var e *pinfold.Endpoint
+	err := s.pointRow(ctx, getEndpointQuery, []any{endpointID, appID, scope.Account, scope.Region}, func(sc scanner) error {
+		var (
+			pk  int64
+			doc sql.RawBytes
+		)
+		if err := sc.Scan(&pk, &doc); err != nil {
+			return err
 		}
+		if doc == nil {
+			return errResourceNotFound()
+		}
+		var err error
+		e, err = s.decode(doc, appID, endpointID)
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errAppNotFound()
-	}
-	var (
-		pk  int64
-		doc sql.RawBytes
-	)
-	if err := rows.Scan(&pk, &doc); err != nil {
-		return nil, fmt.Errorf("get endpoint: %w", err)
-	}
-	if doc == nil {
-		return nil, errResourceNotFound()
-	}
-	e, err := s.decode(doc, appID, endpointID)
-	if err != nil {
+	} else if err != nil {
 		return nil, wrap("get endpoint", err)
 	}
 	return e, nil
 }
+
+// getEndpointQuery has a row when the app exists, with a NULL doc when the
+// endpoint does not.
+const getEndpointQuery = `SELECT a.pk, e.doc FROM apps a
+	LEFT JOIN endpoints e ON e.app_pk = a.pk AND e.id = ?
+	WHERE a.id = ? AND a.account = ? AND a.region = ?`
 
 // DeleteEndpoint removes one endpoint and returns it as it was. ENOTFOUND
 // "Application not found" or "Resource not found".

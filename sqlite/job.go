@@ -97,7 +97,7 @@ func encodeJob(j *pinfold.Job) (segmentID string, data []byte, err error) {
 const jobColumns = `j.pk, j.id, a.id, a.account, a.region, j.type, j.status, j.created_at, j.data`
 
 // scanJob scans jobColumns.
-func scanJob(sc interface{ Scan(...any) error }) (*pinfold.Job, int64, error) {
+func scanJob(sc scanner) (*pinfold.Job, int64, error) {
 	var (
 		j    pinfold.Job
 		pk   int64
@@ -179,13 +179,11 @@ func truncMillis(t time.Time) time.Time {
 // found" when the app is not in scope, "Resource not found" when the app
 // has no such job.
 func (s *Store) GetJob(ctx context.Context, scope pinfold.Scope, appID, jobID string) (*pinfold.Job, error) {
-	st, err := s.readStmt(ctx, `SELECT `+jobColumns+`
-		FROM jobs j JOIN apps a ON a.pk = j.app_pk
-		WHERE j.id = ? AND a.id = ? AND a.account = ? AND a.region = ?`)
-	if err != nil {
-		return nil, fmt.Errorf("get job: %w", err)
-	}
-	j, _, err := scanJob(st.QueryRowContext(ctx, jobID, appID, scope.Account, scope.Region))
+	var j *pinfold.Job
+	err := s.pointRow(ctx, getJobQuery, []any{jobID, appID, scope.Account, scope.Region}, func(sc scanner) (err error) {
+		j, _, err = scanJob(sc)
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		// Which is missing, the app or the job?
 		if _, err := s.GetApp(ctx, scope, appID); err != nil {
@@ -197,6 +195,10 @@ func (s *Store) GetJob(ctx context.Context, scope pinfold.Scope, appID, jobID st
 	}
 	return j, nil
 }
+
+const getJobQuery = `SELECT ` + jobColumns + `
+	FROM jobs j JOIN apps a ON a.pk = j.app_pk
+	WHERE j.id = ? AND a.id = ? AND a.account = ? AND a.region = ?`
 
 // ListJobs returns a page of the app's jobs matching f, newest first, and
 // the token of the next page ("" on the last). f.SegmentID selects the

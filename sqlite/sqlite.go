@@ -88,7 +88,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pinfold/pinfold"
@@ -107,6 +106,7 @@ var ErrLocked = errors.New("database is in use by another process")
 // Defaults that NewStore fills in.
 const (
 	DefaultReadConns   = 4
+	DefaultPointConns  = 4
 	DefaultMmapSize    = 0 // see MmapSize
 	DefaultCacheSize   = 8 << 20
 	DefaultWALPages    = 100000 // 400 MiB of 4 KiB pages
@@ -129,6 +129,10 @@ type Store struct {
 	// ReadConns is the number of reader connections (export pieces read in
 	// parallel each hold one while they scan).
 	ReadConns int
+	// PointConns is the number of reader connections kept for the point
+	// reads (GetApp, GetEndpoint, GetJob), apart from ReadConns so that
+	// long scans never hold them up.
+	PointConns int
 	// MmapSize is PRAGMA mmap_size, in bytes, of every connection. Default
 	// 0: mapped pages count in the process's resident set, so an export
 	// reading a 1 GB database through mmap showed 1 GB of RSS; with pread
@@ -169,13 +173,15 @@ type Store struct {
 	// (durable against power loss too, slower commits).
 	Synchronous string
 
-	lock  *os.File
-	wdb   *sql.DB              // the writer's pool of one connection
-	wconn *sql.Conn            // that connection, held from Open to Close
-	wlock chan struct{}        // held (full) during a write transaction
-	rdb   *sql.DB              // query_only pool
-	stmts map[string]*sql.Stmt // prepared on wconn, by query; guarded by wlock
-	rst   sync.Map             // query -> *sql.Stmt prepared on rdb (per connection, by database/sql)
+	lock    *os.File
+	wdb     *sql.DB              // the writer's pool of one connection
+	wconn   *sql.Conn            // that connection, held from Open to Close
+	wlock   chan struct{}        // held (full) during a write transaction
+	rdb     *sql.DB              // query_only pool
+	stmts   map[string]*sql.Stmt // prepared on wconn, by query; guarded by wlock
+	pdb     *sql.DB              // the point reads' pool
+	points  chan *pointConn      // its connections, each held by one point read at a time
+	npoints int                  // connections Open put in points
 
 	commits  int           // write transactions committed; guarded by wlock
 	cdb      *sql.DB       // the checkpointer's connection
@@ -194,6 +200,7 @@ func NewStore(path string, codec pinfold.EndpointCodec) *Store {
 		Codec:           codec,
 		Now:             time.Now,
 		ReadConns:       DefaultReadConns,
+		PointConns:      DefaultPointConns,
 		MmapSize:        DefaultMmapSize,
 		CacheSize:       DefaultCacheSize,
 		WALPages:        DefaultWALPages,
@@ -226,6 +233,9 @@ func (s *Store) Open(ctx context.Context) (err error) {
 	}
 	if s.ReadConns < 1 {
 		s.ReadConns = 1
+	}
+	if s.PointConns < 1 {
+		s.PointConns = 1
 	}
 	if dir := filepath.Dir(s.Path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -277,6 +287,19 @@ func (s *Store) Open(ctx context.Context) (err error) {
 	s.rdb.SetConnMaxIdleTime(0)
 	if err := s.rdb.PingContext(ctx); err != nil {
 		return fmt.Errorf("open sqlite readers: %w", err)
+	}
+	if s.pdb, err = sql.Open("sqlite", rdsn); err != nil {
+		return fmt.Errorf("open sqlite point readers: %w", err)
+	}
+	s.pdb.SetMaxOpenConns(s.PointConns)
+	s.points = make(chan *pointConn, s.PointConns)
+	for range s.PointConns {
+		c, err := s.pdb.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("open sqlite point readers: %w", err)
+		}
+		s.points <- &pointConn{conn: c, stmts: make(map[string]*sql.Stmt)}
+		s.npoints++
 	}
 
 	if s.CheckpointEvery > 0 {
@@ -342,11 +365,17 @@ func (s *Store) Close() error {
 		errs = append(errs, st.Close())
 	}
 	s.stmts = nil
-	s.rst.Range(func(k, v any) bool {
-		errs = append(errs, v.(*sql.Stmt).Close())
-		s.rst.Delete(k)
-		return true
-	})
+	if s.pdb != nil {
+		// Wait for the point reads in progress; later ones find the
+		// channel closed.
+		for range s.npoints {
+			errs = append(errs, (<-s.points).close())
+		}
+		close(s.points)
+		s.npoints = 0
+		errs = append(errs, s.pdb.Close())
+		s.pdb = nil
+	}
 	// Readers first: the writer, closing last, checkpoints the WAL.
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
@@ -461,27 +490,77 @@ func (s *Store) read(ctx context.Context, op string, fn func(tx *sql.Tx) error) 
 	return nil
 }
 
-// readStmt returns query prepared on the reader pool, preparing it on first
-// use. The hot single-statement reads (GetApp, GetEndpoint, GetJob) use it
-// without a transaction: one SELECT is its own consistent read, and skipping
-// BEGIN/ROLLBACK and the parse of the query saves most of their cost.
-func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := s.rst.Load(query); ok {
-		return st.(*sql.Stmt), nil
-	}
-	if s.rdb == nil {
-		return nil, errors.New("store is not open")
-	}
-	st, err := s.rdb.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := s.rst.LoadOrStore(query, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt), nil
-	}
-	return st, nil
+// pointConn is a reader connection of the point reads, with the
+// statements prepared on it.
+type pointConn struct {
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
 }
+
+func (pc *pointConn) close() error {
+	var errs []error
+	for _, st := range pc.stmts {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(append(errs, pc.conn.Close())...)
+}
+
+// pointRow runs query, a SELECT of at most one row, on a point-read
+// connection and calls scan on its row; sql.ErrNoRows when there is none.
+//
+// The hot single-row reads (GetApp, GetEndpoint, GetJob) come here rather
+// than to the reader pool, for three reasons measured under 64 concurrent
+// GetEndpoint requests (docs/decisions.md, 19):
+//   - the connections wait in a channel, served in arrival order, where
+//     database/sql hands a freed connection to a random waiter under a
+//     mutex that 64 goroutines contend for;
+//   - each statement is prepared once per connection and runs outside any
+//     transaction: one SELECT is its own consistent read;
+//   - the query runs without ctx's cancellation. With a cancelable context
+//     the driver and database/sql start two goroutines per query to watch
+//     it, for a read that takes tens of microseconds.
+func (s *Store) pointRow(ctx context.Context, query string, args []any, scan func(sc scanner) error) error {
+	if s.points == nil {
+		return errors.New("store is not open")
+	}
+	var pc *pointConn
+	select {
+	case pc = <-s.points:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if pc == nil {
+		return errors.New("store is closed")
+	}
+	defer func() { s.points <- pc }()
+	ctx = context.WithoutCancel(ctx)
+	st, ok := pc.stmts[query]
+	if !ok {
+		var err error
+		if st, err = pc.conn.PrepareContext(ctx, query); err != nil {
+			return err
+		}
+		pc.stmts[query] = st
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := scan(rows); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface{ Scan(dest ...any) error }
 
 // wrap adds op to err unless it is an application error, which callers
 // inspect by type and whose message is for the client.

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,6 +172,69 @@ func TestReopen(t *testing.T) {
 	got, err := s.GetApp(t.Context(), scope, app.ID)
 	if err != nil || got.Name != "kept" {
 		t.Errorf("GetApp after reopening: got %+v, %v; want the app", got, err)
+	}
+}
+
+// TestPointReads runs more concurrent point reads than the store has
+// connections for them, closes the store while they run, and checks that
+// every read either answered correctly or failed, and that reads after Close
+// fail rather than wait.
+func TestPointReads(t *testing.T) {
+	s := sqlite.NewStore(filepath.Join(t.TempDir(), "pinfold.db"), codec)
+	s.PointConns = 2
+	if err := s.Open(t.Context()); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	app := &pinfold.App{Scope: scope, Name: "points"}
+	if err := s.CreateApp(t.Context(), app); err != nil {
+		t.Fatalf("CreateApp: %v", err)
+	}
+	addr, channel := "a@example.com", "EMAIL"
+	if err := s.UpsertEndpoints(t.Context(), scope, app.ID, []pinfold.EndpointUpdate{
+		{ID: "e1", Address: &addr, ChannelType: &channel}}, time.Now()); err != nil {
+		t.Fatalf("UpsertEndpoints: %v", err)
+	}
+	const readers = 16
+	var (
+		start  = make(chan struct{})
+		errs   = make(chan error, readers)
+		served atomic.Int64
+	)
+	for range readers {
+		go func() {
+			<-start
+			for i := 0; ; i++ {
+				if i%2 == 0 {
+					_, err := s.GetEndpoint(context.Background(), scope, app.ID, "e1")
+					if err != nil {
+						errs <- err
+						return
+					}
+				} else if got, err := s.GetApp(context.Background(), scope, app.ID); err != nil {
+					errs <- err
+					return
+				} else if got.Name != "points" {
+					errs <- fmt.Errorf("GetApp: got %+v", got)
+					return
+				}
+				served.Add(1)
+			}
+		}()
+	}
+	close(start)
+	for served.Load() < 1000 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for range readers {
+		if err := <-errs; !strings.Contains(err.Error(), "closed") {
+			t.Errorf("read during Close: got %v, want a closed-store error", err)
+		}
+	}
+	if _, err := s.GetApp(t.Context(), scope, app.ID); err == nil {
+		t.Errorf("GetApp after Close: got no error")
 	}
 }
 
