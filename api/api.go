@@ -240,8 +240,13 @@ func (h *Handler) isS3(r *http.Request) bool {
 
 func (h *Handler) servePinpoint(rec *recorder, r *http.Request) {
 	req := rec.req
-	// Read the (capped) body first: the signature covers its hash.
-	body, err := io.ReadAll(http.MaxBytesReader(rec, r.Body, MaxBodyBytes))
+	// Read the (capped) body first: the signature covers its hash. A GET
+	// has none, and io.ReadAll would allocate for it anyway.
+	var body []byte
+	var err error
+	if r.Body != http.NoBody {
+		body, err = io.ReadAll(http.MaxBytesReader(rec, r.Body, MaxBodyBytes))
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
