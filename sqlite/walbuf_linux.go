@@ -25,7 +25,7 @@ import (
 //   - before any other operation on a descriptor of that WAL file (pread,
 //     fstat, ftruncate, close), so that every reader, the checkpointer and
 //     the writer itself see the file as if nothing were buffered;
-//   - when a write is not contiguous with the buffer, and at 4 MiB.
+//   - when a write is not contiguous with the buffer, and at 1 MiB.
 //
 // A process killed while frames are buffered loses a transaction that had
 // not been acknowledged, as when it is killed in the middle of SQLite's own
@@ -37,8 +37,9 @@ import (
 // commit before its frames are written; the Store's lock file already
 // keeps other pinfold processes out.
 
-// walBufMax is the buffer size at which a WAL buffer is written out.
-const walBufMax = 4 << 20
+// walBufMax is the buffer size at which a WAL buffer is written out: 250
+// frames, enough to make the calls rare, small enough not to show in RSS.
+const walBufMax = 1 << 20
 
 // walFile is the buffer of one WAL file, shared by every descriptor open on
 // it in this process.
