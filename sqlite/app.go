@@ -27,7 +27,7 @@ func (s *Store) CreateApp(ctx context.Context, app *pinfold.App) error {
 	if err != nil {
 		return fmt.Errorf("create app: %w", err)
 	}
-	return s.write(ctx, "create app", func(tx wtx) error {
+	return s.write(ctx, "create app", func(ctx context.Context, tx wtx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM apps WHERE account = ? AND region = ?`,
 			app.Scope.Account, app.Scope.Region).Scan(&n); err != nil {
@@ -142,7 +142,7 @@ func (s *Store) ListApps(ctx context.Context, scope pinfold.Scope, page pinfold.
 // not found" when absent.
 func (s *Store) DeleteApp(ctx context.Context, scope pinfold.Scope, id string) (*pinfold.App, error) {
 	var app *pinfold.App
-	err := s.write(ctx, "delete app", func(tx wtx) error {
+	err := s.write(ctx, "delete app", func(ctx context.Context, tx wtx) error {
 		var (
 			pk  int64
 			err error
@@ -162,7 +162,7 @@ func (s *Store) DeleteApp(ctx context.Context, scope pinfold.Scope, id string) (
 // UpdateAppTags sets the tags in set and removes the keys in remove (set
 // wins for a key in both). ENOTFOUND "Application not found" when absent.
 func (s *Store) UpdateAppTags(ctx context.Context, scope pinfold.Scope, id string, set map[string]string, remove []string) error {
-	return s.write(ctx, "update app tags", func(tx wtx) error {
+	return s.write(ctx, "update app tags", func(ctx context.Context, tx wtx) error {
 		app, pk, err := getApp(ctx, tx, scope, id)
 		if err != nil {
 			return err
@@ -232,7 +232,7 @@ func (s *Store) PutAppSettings(ctx context.Context, scope pinfold.Scope, setting
 	if err != nil {
 		return fmt.Errorf("put app settings: %w", err)
 	}
-	return s.write(ctx, "put app settings", func(tx wtx) error {
+	return s.write(ctx, "put app settings", func(ctx context.Context, tx wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE apps SET settings = ? WHERE id = ? AND account = ? AND region = ?`,
 			string(b), settings.AppID, scope.Account, scope.Region)
 		if err != nil {

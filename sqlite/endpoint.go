@@ -50,7 +50,7 @@ const (
 // insert's) instead of two (a lookup, then the insert), and no decode.
 func (s *Store) UpsertEndpoints(ctx context.Context, scope pinfold.Scope, appID string, updates []pinfold.EndpointUpdate, now time.Time) error {
 	b := newUpsertBatch(s.Codec, appID, updates, now)
-	return s.write(ctx, "upsert endpoints", func(tx wtx) error {
+	return s.write(ctx, "upsert endpoints", func(ctx context.Context, tx wtx) error {
 		pk, err := appPK(ctx, tx, scope, appID)
 		if err != nil || len(updates) == 0 {
 			return err
@@ -519,7 +519,7 @@ const getEndpointQuery = `SELECT a.pk, e.doc FROM apps a
 // "Application not found" or "Resource not found".
 func (s *Store) DeleteEndpoint(ctx context.Context, scope pinfold.Scope, appID, endpointID string) (*pinfold.Endpoint, error) {
 	var e *pinfold.Endpoint
-	err := s.write(ctx, "delete endpoint", func(tx wtx) error {
+	err := s.write(ctx, "delete endpoint", func(ctx context.Context, tx wtx) error {
 		pk, err := appPK(ctx, tx, scope, appID)
 		if err != nil {
 			return err
@@ -560,7 +560,7 @@ func (s *Store) GetUserEndpoints(ctx context.Context, scope pinfold.Scope, appID
 // there are none.
 func (s *Store) DeleteUserEndpoints(ctx context.Context, scope pinfold.Scope, appID, userID string) ([]*pinfold.Endpoint, error) {
 	var eps []*pinfold.Endpoint
-	err := s.write(ctx, "delete user endpoints", func(tx wtx) error {
+	err := s.write(ctx, "delete user endpoints", func(ctx context.Context, tx wtx) error {
 		pk, err := appPK(ctx, tx, scope, appID)
 		if err != nil {
 			return err
@@ -630,7 +630,7 @@ func (s *Store) RemoveAttributes(ctx context.Context, scope pinfold.Scope, appID
 		return nil, pinfold.Errorf(pinfold.EINVALID, "Invalid attribute type %q", kind)
 	}
 	var removed []string
-	err := s.write(ctx, "remove attributes", func(tx wtx) error {
+	err := s.write(ctx, "remove attributes", func(ctx context.Context, tx wtx) error {
 		pk, err := appPK(ctx, tx, scope, appID)
 		if err != nil {
 			return err

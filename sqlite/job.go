@@ -153,7 +153,7 @@ func (s *Store) CreateJob(ctx context.Context, job *pinfold.Job) error {
 	if err != nil {
 		return fmt.Errorf("create job: %w", err)
 	}
-	return s.write(ctx, "create job", func(tx wtx) error {
+	return s.write(ctx, "create job", func(ctx context.Context, tx wtx) error {
 		pk, err := appPK(ctx, tx, job.Scope, job.AppID)
 		if err != nil {
 			return err
@@ -287,7 +287,7 @@ func (s *Store) UpdateJob(ctx context.Context, jobID string, fn func(*pinfold.Jo
 		j     *pinfold.Job
 		fnErr error
 	)
-	err := s.write(ctx, "update job", func(tx wtx) error {
+	err := s.write(ctx, "update job", func(ctx context.Context, tx wtx) error {
 		cur, pk, err := loadJob(ctx, tx, jobID)
 		if err != nil {
 			return err

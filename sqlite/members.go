@@ -30,7 +30,7 @@ func segmentPK(ctx context.Context, q querier, apk int64, id string) (int64, err
 // "Resource not found" when the app has no such segment (an empty
 // endpointIDs included).
 func (s *Store) AddSegmentMembers(ctx context.Context, scope pinfold.Scope, appID, segmentID string, endpointIDs []string) error {
-	return s.write(ctx, "add segment members", func(tx wtx) error {
+	return s.write(ctx, "add segment members", func(ctx context.Context, tx wtx) error {
 		apk, err := appPK(ctx, tx, scope, appID)
 		if err != nil {
 			return err

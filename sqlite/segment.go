@@ -40,7 +40,7 @@ func (s *Store) CreateSegment(ctx context.Context, seg *pinfold.Segment) error {
 	if err != nil {
 		return fmt.Errorf("create segment: %w", err)
 	}
-	return s.write(ctx, "create segment", func(tx wtx) error {
+	return s.write(ctx, "create segment", func(ctx context.Context, tx wtx) error {
 		apk, err := appPK(ctx, tx, seg.Scope, seg.AppID)
 		if err != nil {
 			return err
@@ -260,7 +260,7 @@ func (s *Store) UpdateSegment(ctx context.Context, seg *pinfold.Segment) (*pinfo
 		return nil, fmt.Errorf("update segment: %w", err)
 	}
 	var out *pinfold.Segment
-	err = s.write(ctx, "update segment", func(tx wtx) error {
+	err = s.write(ctx, "update segment", func(ctx context.Context, tx wtx) error {
 		apk, err := appPK(ctx, tx, seg.Scope, seg.AppID)
 		if err != nil {
 			return err
@@ -312,7 +312,7 @@ func (s *Store) UpdateSegment(ctx context.Context, seg *pinfold.Segment) (*pinfo
 // segment.
 func (s *Store) DeleteSegment(ctx context.Context, scope pinfold.Scope, appID, segmentID string) (*pinfold.Segment, error) {
 	var seg *pinfold.Segment
-	err := s.write(ctx, "delete segment", func(tx wtx) error {
+	err := s.write(ctx, "delete segment", func(ctx context.Context, tx wtx) error {
 		apk, err := appPK(ctx, tx, scope, appID)
 		if err != nil {
 			return err

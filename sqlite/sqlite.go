@@ -463,7 +463,7 @@ func (tx wtx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 // The transaction is managed with plain statements on a connection held for
 // the Store's life rather than with database/sql's Tx, so that statements
 // can be prepared once on it and used in any transaction.
-func (s *Store) write(ctx context.Context, op string, fn func(tx wtx) error) (err error) {
+func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Context, tx wtx) error) (err error) {
 	if s.wlock == nil {
 		return fmt.Errorf("%s: store is not open", op)
 	}
@@ -476,13 +476,19 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx wtx) error) (er
 	if s.wconn == nil { // closed while we waited
 		return fmt.Errorf("%s: store is closed", op)
 	}
-	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if err := ctx.Err(); err != nil { // ended while we waited (select picks at random)
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	// COMMIT and ROLLBACK run whatever ctx says: an interrupted COMMIT
-	// would leave the connection inside the transaction.
+	// Once the writer is ours, the transaction runs to its end whatever ctx
+	// says: it is bounded (a batch), an interrupted COMMIT would leave the
+	// connection inside the transaction, and with a context that can be
+	// cancelled the driver and database/sql start two goroutines per
+	// statement to watch it, inside the store's one serial section.
 	bg := context.WithoutCancel(ctx)
-	if err := fn(wtx{s.wconn, s}); err != nil {
+	if _, err := s.wconn.ExecContext(bg, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := fn(bg, wtx{s.wconn, s}); err != nil {
 		if _, rerr := s.wconn.ExecContext(bg, "ROLLBACK"); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
 		}

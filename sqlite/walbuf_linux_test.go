@@ -33,8 +33,8 @@ func TestWALBuffer(t *testing.T) {
 	if s.wal == nil {
 		t.Fatal("Open did not register the WAL for buffering")
 	}
-	if err := s.write(t.Context(), "test", func(tx wtx) error {
-		_, err := tx.ExecContext(t.Context(), `CREATE TABLE t (x TEXT)`)
+	if err := s.write(t.Context(), "test", func(ctx context.Context, tx wtx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE t (x TEXT)`)
 		return err
 	}); err != nil {
 		t.Fatalf("write: %v", err)
