@@ -33,9 +33,8 @@ import (
 // write of the buffer after SQLite has committed would leave SQLite's view
 // ahead of the file, so the process exits instead (walFlushFailed).
 //
-// Other processes that read the database while pinfold runs may see a
-// commit before its frames are written; the Store's lock file already
-// keeps other pinfold processes out.
+// Only this process sees the WAL: the Store opens the database with the
+// unix-excl VFS, which locks other processes out while it is open.
 
 // walBufMax is the buffer size at which a WAL buffer is written out: 250
 // frames, enough to make the calls rare, small enough not to show in RSS.
