@@ -48,6 +48,7 @@ type walFile struct {
 	fd   int32 // the descriptor the buffered bytes were written to
 	off  int64 // file offset of buf[0]
 	buf  []byte
+	tls  *libc.TLS // walCommitted's, used under mu
 }
 
 var (
@@ -266,7 +267,7 @@ func walRegister(path string) *walFile {
 	}
 	walMu.Lock()
 	defer walMu.Unlock()
-	wf := &walFile{path: path + "-wal"}
+	wf := &walFile{path: path + "-wal", tls: libc.NewTLS()}
 	walByPath[wf.path] = wf
 	return wf
 }
@@ -281,6 +282,10 @@ func walUnregister(wf *walFile) {
 	if walByPath[wf.path] == wf {
 		delete(walByPath, wf.path)
 	}
+	wf.mu.Lock()
+	defer wf.mu.Unlock()
+	wf.tls.Close()
+	wf.tls = nil
 }
 
 // walCommitted writes out what a committed transaction left in wf's
@@ -295,9 +300,7 @@ func walCommitted(wf *walFile) {
 	if len(wf.buf) == 0 {
 		return
 	}
-	tls := libc.NewTLS()
-	defer tls.Close()
-	if e := wf.flushLocked(tls); e != 0 {
+	if e := wf.flushLocked(wf.tls); e != 0 {
 		walFlushFailed(wf, e)
 	}
 }

@@ -115,12 +115,13 @@ const (
 	// than cores a stop can wait milliseconds for a descheduled thread:
 	// those pauses were the tail of request latency. At 400 an export of
 	// 300,000 endpoints ran faster and GetExportJob's p99 during it dropped
-	// from 14-19 ms to about 6 ms (with the next two settings). At 1600,
-	// under 64 concurrent GetApp requests the collector ran about 3 times
-	// a second instead of 14, their p99 went from 8.5-10.5 ms to 7.5-8.3 ms,
-	// and UpdateEndpointsBatch ingest ran 10-15% faster (72 instead of 82
-	// µs of CPU per endpoint), for a peak RSS of about 180 MiB instead of 85
-	// during an export. The memory limit below caps it.
+	// from 14-19 ms to about 6 ms (with the next two settings). At 400
+	// the collector still ran 14 times a second under 64 concurrent GetApp
+	// requests (gctrace); at 1600 the heap grows to 17 times the live heap
+	// between cycles instead of 5, their p99 went from 8.5-10.5 ms to
+	// 7.5-8.3 ms, and UpdateEndpointsBatch ingest ran 10-15% faster (72
+	// instead of 82 µs of CPU per endpoint), for a peak RSS of 180-230 MiB
+	// instead of 85 during an export. The memory limit below caps it.
 	gcPercent = 1600
 	// memoryLimit is the soft limit on the Go runtime's memory
 	// (GOMEMLIMIT). An import holds two batches of 10,000 parsed rows
@@ -128,7 +129,7 @@ const (
 	// alone its peak RSS was about 600 MiB. With the limit, the collector
 	// runs as often as it must to stay under it (GOGC governs small heaps,
 	// the limit large ones): the import of 1,000,000 endpoints peaked at
-	// about 255 MiB. 160 MiB gave 217 MiB but a slower import (16,600/s
+	// 255-276 MiB. 160 MiB gave 217 MiB but a slower import (16,600/s
 	// instead of 19,100/s in one run each).
 	memoryLimit = 200 << 20
 )
