@@ -49,17 +49,11 @@ func (s *Store) CreateApp(ctx context.Context, app *pinfold.App) error {
 // GetApp returns the app. ENOTFOUND "Application not found" when it does
 // not exist in scope.
 func (s *Store) GetApp(ctx context.Context, scope pinfold.Scope, id string) (*pinfold.App, error) {
-	var app *pinfold.App
-	err := s.pointRow(ctx, getAppQuery, []any{id, scope.Account, scope.Region}, func(sc scanner) (err error) {
-		app, _, err = scanApp(sc)
-		return err
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errAppNotFound()
-	} else if err != nil {
-		return nil, fmt.Errorf("get app: %w", err)
+	a, err := s.app(ctx, scope, id)
+	if err != nil {
+		return nil, wrap("get app", err)
 	}
-	return app, nil
+	return cloneApp(a.app), nil
 }
 
 const getAppQuery = `SELECT ` + appColumns + ` FROM apps WHERE id = ? AND account = ? AND region = ?`
@@ -150,6 +144,7 @@ func (s *Store) DeleteApp(ctx context.Context, scope pinfold.Scope, id string) (
 		if app, pk, err = getApp(ctx, tx, scope, id); err != nil {
 			return err
 		}
+		tx.forgetApp(id)
 		_, err = tx.ExecContext(ctx, `DELETE FROM apps WHERE pk = ?`, pk)
 		return err
 	})
@@ -181,6 +176,7 @@ func (s *Store) UpdateAppTags(ctx context.Context, scope pinfold.Scope, id strin
 		if err != nil {
 			return err
 		}
+		tx.forgetApp(id)
 		_, err = tx.ExecContext(ctx, `UPDATE apps SET tags = ? WHERE pk = ?`, b, pk)
 		return err
 	})

@@ -485,35 +485,29 @@ func checkUserQuota(ctx context.Context, tx wtx, pk int64, users []string) error
 // GetEndpoint returns one endpoint. ENOTFOUND "Application not found" or
 // "Resource not found".
 func (s *Store) GetEndpoint(ctx context.Context, scope pinfold.Scope, appID, endpointID string) (*pinfold.Endpoint, error) {
+	a, err := s.app(ctx, scope, appID)
+	if err != nil {
+		return nil, wrap("get endpoint", err)
+	}
 	var e *pinfold.Endpoint
-	err := s.pointRow(ctx, getEndpointQuery, []any{endpointID, appID, scope.Account, scope.Region}, func(sc scanner) error {
-		var (
-			pk  int64
-			doc sql.RawBytes
-		)
-		if err := sc.Scan(&pk, &doc); err != nil {
+	err = s.pointRow(ctx, getEndpointQuery, []any{a.pk, endpointID}, func(sc scanner) error {
+		var doc sql.RawBytes
+		if err := sc.Scan(&doc); err != nil {
 			return err
-		}
-		if doc == nil {
-			return errResourceNotFound()
 		}
 		var err error
 		e, err = s.decode(doc, appID, endpointID)
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errAppNotFound()
+		return nil, errResourceNotFound()
 	} else if err != nil {
 		return nil, wrap("get endpoint", err)
 	}
 	return e, nil
 }
 
-// getEndpointQuery has a row when the app exists, with a NULL doc when the
-// endpoint does not.
-const getEndpointQuery = `SELECT a.pk, e.doc FROM apps a
-	LEFT JOIN endpoints e ON e.app_pk = a.pk AND e.id = ?
-	WHERE a.id = ? AND a.account = ? AND a.region = ?`
+const getEndpointQuery = `SELECT doc FROM endpoints WHERE app_pk = ? AND id = ?`
 
 // DeleteEndpoint removes one endpoint and returns it as it was. ENOTFOUND
 // "Application not found" or "Resource not found".

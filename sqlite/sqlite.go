@@ -189,6 +189,8 @@ type Store struct {
 	npoints int                  // connections Open put in points
 
 	commits  int           // write transactions committed; guarded by wlock
+	apps     appCache      // apps read by the point reads
+	forget   []string      // apps the write transaction changes (wtx.forgetApp); guarded by wlock
 	cdb      *sql.DB       // the checkpointer's connection
 	ckptWake chan struct{} // wakes the checkpointer; closed to stop it
 	ckptDone chan struct{} // closed when the checkpointer has stopped
@@ -230,6 +232,7 @@ func (s *Store) Open(ctx context.Context) (err error) {
 	if s.Codec == nil {
 		return errors.New("open sqlite store: no endpoint codec")
 	}
+	s.apps.reset()
 	syncMode := strings.ToUpper(s.Synchronous)
 	if syncMode != "NORMAL" && syncMode != "FULL" {
 		return fmt.Errorf("open sqlite store: Synchronous must be NORMAL or FULL, not %q", s.Synchronous)
@@ -405,6 +408,7 @@ func (s *Store) Close() error {
 		}
 		close(s.points)
 		s.npoints = 0
+		s.apps.reset() // reads after Close fail, as they do without the cache
 		errs = append(errs, s.pdb.Close())
 		s.pdb = nil
 	}
@@ -494,6 +498,14 @@ func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Contex
 	if _, err := s.wconn.ExecContext(bg, "BEGIN IMMEDIATE"); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	// Once the transaction has ended (committed or not), the apps it
+	// changed leave the cache, before the writer is released.
+	defer func() {
+		if len(s.forget) > 0 {
+			s.apps.forget(s.forget, false)
+			s.forget = s.forget[:0]
+		}
+	}()
 	if err := fn(bg, wtx{s.wconn, s}); err != nil {
 		if _, rerr := s.wconn.ExecContext(bg, "ROLLBACK"); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))

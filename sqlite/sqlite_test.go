@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -470,5 +471,84 @@ func checkIntegrity(t *testing.T, path string) {
 	defer rows.Close()
 	if rows.Next() {
 		t.Errorf("foreign_key_check: violations found")
+	}
+}
+
+// TestAppCache races readers, which fill the app cache, against a writer
+// changing the app: every read after a write returns must see it, and no
+// reader may see the app go back to an older version (a stale row put back
+// in the cache after the write's forget).
+func TestAppCache(t *testing.T) {
+	s := openStore(t)
+	scope := pinfold.Scope{Account: "000000000000", Region: "us-east-1"}
+	app := &pinfold.App{Scope: scope, Name: "cached"}
+	if err := s.CreateApp(t.Context(), app); err != nil {
+		t.Fatalf("CreateApp: %v", err)
+	}
+	version := func(a *pinfold.App) int {
+		n, _ := strconv.Atoi(a.Tags["n"])
+		return n
+	}
+	const readers, writes = 8, 300
+	var (
+		stop = make(chan struct{})
+		errs = make(chan error, readers)
+	)
+	for range readers {
+		go func() {
+			seen := 0
+			for {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				got, err := s.GetApp(context.Background(), scope, app.ID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if v := version(got); v < seen {
+					errs <- fmt.Errorf("GetApp went back from version %d to %d", seen, v)
+					return
+				} else {
+					seen = v
+				}
+			}
+		}()
+	}
+	for i := 1; i <= writes; i++ {
+		if err := s.UpdateAppTags(t.Context(), scope, app.ID, map[string]string{"n": strconv.Itoa(i)}, nil); err != nil {
+			t.Fatalf("UpdateAppTags: %v", err)
+		}
+		got, err := s.GetApp(t.Context(), scope, app.ID)
+		if err != nil {
+			t.Fatalf("GetApp: %v", err)
+		}
+		if v := version(got); v != i {
+			t.Fatalf("GetApp after writing version %d: got version %d", i, v)
+		}
+	}
+	close(stop)
+	for range readers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+
+	// Another scope does not see it, cached or not.
+	other := pinfold.Scope{Account: scope.Account, Region: "eu-west-1"}
+	if _, err := s.GetApp(t.Context(), other, app.ID); pinfold.ErrorCode(err) != pinfold.ENOTFOUND {
+		t.Errorf("GetApp from another region: got %v, want ENOTFOUND", err)
+	}
+	if _, err := s.DeleteApp(t.Context(), scope, app.ID); err != nil {
+		t.Fatalf("DeleteApp: %v", err)
+	}
+	if _, err := s.GetApp(t.Context(), scope, app.ID); pinfold.ErrorCode(err) != pinfold.ENOTFOUND {
+		t.Errorf("GetApp after DeleteApp: got %v, want ENOTFOUND", err)
+	}
+	if _, err := s.GetEndpoint(t.Context(), scope, app.ID, "e1"); pinfold.ErrorCode(err) != pinfold.ENOTFOUND {
+		t.Errorf("GetEndpoint after DeleteApp: got %v, want ENOTFOUND", err)
 	}
 }

@@ -223,6 +223,15 @@ func testDeleteApp(t *testing.T, st pinfold.Store) {
 		jobs = append(jobs, j.ID)
 	}
 
+	// Read the app and an endpoint first: a store that keeps apps in
+	// memory must drop the deleted one.
+	if _, err := st.GetApp(ctx, scopeA, app.ID); err != nil {
+		t.Fatalf("GetApp: %v", err)
+	}
+	if _, err := st.GetEndpoint(ctx, scopeA, app.ID, epID("U", 1)); err != nil {
+		t.Fatalf("GetEndpoint: %v", err)
+	}
+
 	got, err := st.DeleteApp(ctx, scopeA, app.ID)
 	if err != nil {
 		t.Fatalf("DeleteApp: %v", err)
@@ -234,6 +243,8 @@ func testDeleteApp(t *testing.T, st pinfold.Store) {
 	// The app and everything it owned are gone.
 	_, err = st.GetApp(ctx, scopeA, app.ID)
 	wantAppNotFound(t, "GetApp after DeleteApp", err)
+	_, err = st.GetEndpoint(ctx, scopeA, app.ID, epID("U", 1))
+	wantAppNotFound(t, "GetEndpoint after DeleteApp", err)
 	_, err = st.DeleteApp(ctx, scopeA, app.ID)
 	wantAppNotFound(t, "DeleteApp twice", err)
 	_, err = st.LoadJob(ctx, jobs[0])
@@ -297,6 +308,18 @@ func testAppTags(t *testing.T, st pinfold.Store) {
 		}
 		if d := diff(got.Tags, s.want); d != "" {
 			t.Errorf("tags after step %d (set %v, remove %v): %s", i, s.set, s.remove, d)
+		}
+		// The caller owns what GetApp returns.
+		got.Name = "changed by the caller"
+		if got.Tags != nil {
+			got.Tags["caller"] = "x"
+		}
+		again, err := st.GetApp(ctx, scopeA, app.ID)
+		if err != nil {
+			t.Fatalf("GetApp: %v", err)
+		}
+		if again.Name != "tagged" || again.Tags["caller"] != "" {
+			t.Errorf("GetApp after the caller changed the app it got: %+v", again)
 		}
 	}
 }
