@@ -52,6 +52,12 @@ type request struct {
 	id    string
 	scope pinfold.Scope
 	body  []byte
+
+	// The request's SigV4 parameters, as sigv4.Parse read them: parsed
+	// once, to route the request by signing service and then to verify it.
+	sig    sigv4.Params
+	signed bool
+	sigErr error
 }
 
 type opFunc func(w http.ResponseWriter, r *request) error
@@ -191,13 +197,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.Now()
 	id := pinfold.NewRequestID()
 	w.Header().Set("x-amzn-RequestId", id)
-	rec := &recorder{ResponseWriter: w, req: &request{Request: r, id: id}}
+	req := &request{Request: r, id: id}
+	req.sig, req.signed, req.sigErr = sigv4.Parse(r)
+	rec := &recorder{ResponseWriter: w, req: req}
 
 	switch {
 	case r.URL.Path == "/_pinfold/health":
 		rec.op = "Health"
 		h.health(rec)
-	case h.S3 != nil && h.isS3(r):
+	case h.S3 != nil && req.isS3():
 		rec.op = "S3"
 		h.serveS3(rec, r)
 	default:
@@ -230,12 +238,19 @@ func (h *Handler) health(w http.ResponseWriter) {
 
 // isS3 reports whether r is for the embedded S3 endpoint: signed for service
 // s3, or unsigned and outside the Pinpoint paths.
-func (h *Handler) isS3(r *http.Request) bool {
-	p, ok, err := sigv4.Parse(r)
-	if ok && err == nil {
-		return p.Service == "s3"
+func (r *request) isS3() bool {
+	if r.signed && r.sigErr == nil {
+		return r.sig.Service == "s3"
 	}
 	return !strings.HasPrefix(r.URL.Path, "/v1/") && r.URL.Path != "/v1"
+}
+
+// verify checks r's signature; payloadHash as sigv4.Verifier.Verify.
+func (h *Handler) verify(r *request, payloadHash string) (sigv4.Identity, error) {
+	if r.sigErr != nil {
+		return sigv4.Identity{}, r.sigErr
+	}
+	return h.Auth.VerifyParsed(r.Request, r.sig, r.signed, payloadHash)
 }
 
 // readBody reads r's body, up to MaxBodyBytes. A GET has none, and
@@ -272,7 +287,7 @@ func (h *Handler) servePinpoint(rec *recorder, r *http.Request) {
 	}
 	req.body = body
 	sum := sha256.Sum256(body)
-	ident, err := h.Auth.Verify(r, hex.EncodeToString(sum[:]))
+	ident, err := h.verify(req, hex.EncodeToString(sum[:]))
 	if err != nil {
 		rec.err = err
 		return
@@ -290,7 +305,7 @@ func (h *Handler) servePinpoint(rec *recorder, r *http.Request) {
 // to the account's handler. The body is streamed, not hashed here: the
 // x-amz-content-sha256 header carries what the client signed.
 func (h *Handler) serveS3(rec *recorder, r *http.Request) {
-	ident, err := h.Auth.Verify(r, "")
+	ident, err := h.verify(rec.req, "")
 	if err != nil {
 		rec.status = writeS3Error(rec.ResponseWriter, rec.req.id, err)
 		return

@@ -340,13 +340,32 @@ func (p *Params) setSignedHeaders(list, prefix string) *Error {
 	return nil
 }
 
-// parseAmzDate parses an X-Amz-Date value, strictly in TimeFormat.
+// parseAmzDate parses an X-Amz-Date value, strictly in TimeFormat
+// (YYYYMMDDTHHMMSSZ, a real UTC date and time; no leap second). It reads the
+// digits itself: time.Parse, with the Format that checked it, cost about
+// 1 µs per request.
 func parseAmzDate(s string) (time.Time, bool) {
-	if len(s) != len(TimeFormat) {
+	if len(s) != len(TimeFormat) || s[8] != 'T' || s[15] != 'Z' {
 		return time.Time{}, false
 	}
-	t, err := time.Parse(TimeFormat, s)
-	if err != nil || t.Format(TimeFormat) != s {
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(4, 2), num(6, 2)
+	hour, minute, sec := num(9, 2), num(11, 2), num(13, 2)
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
+		minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if t.Day() != day { // February 30 and the like roll into the next month
 		return time.Time{}, false
 	}
 	return t, true

@@ -127,18 +127,26 @@ type Identity struct {
 // match; ContentSHA256Mismatch when the request is correctly signed for a
 // body other than the one payloadHash describes.
 func (v *Verifier) Verify(r *http.Request, payloadHash string) (Identity, error) {
-	id, err := v.verify(r, payloadHash)
+	p, ok, err := parse(r)
+	if err != nil {
+		return Identity{}, err
+	}
+	return v.VerifyParsed(r, p, ok, payloadHash)
+}
+
+// VerifyParsed is Verify for a request that Parse has read without error:
+// p and ok are what it returned for r. A caller that routes requests by
+// Params.Service (pinfold's API and S3 share a port) so parses each
+// signature once.
+func (v *Verifier) VerifyParsed(r *http.Request, p Params, ok bool, payloadHash string) (Identity, error) {
+	id, err := v.verify(r, p, ok, payloadHash)
 	if err != nil {
 		return Identity{}, err
 	}
 	return id, nil
 }
 
-func (v *Verifier) verify(r *http.Request, payloadHash string) (Identity, *Error) {
-	p, ok, err := parse(r)
-	if err != nil {
-		return Identity{}, err
-	}
+func (v *Verifier) verify(r *http.Request, p Params, ok bool, payloadHash string) (Identity, *Error) {
 	if !ok {
 		return Identity{}, errorf(MissingAuthenticationToken, msgMissingToken)
 	}
