@@ -122,8 +122,8 @@ func (c *APICmd) Run(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			progress("run %d/%d %s %s@%d: %s req/s p50 %s p99 %s errors %d dials %d cpu/req server %s client %s load %s",
-				rep, c.Reps, run.target, run.op, run.conns, fmtRate(r.RPS()), fmtMs(r.Pct(50)), fmtMs(r.Pct(99)), r.Errors, r.Dials,
+			progress("run %d/%d %s %s@%d: %s req/s p50 %s p90 %s p99 %s p99.9 %s max %s errors %d dials %d cpu/req server %s client %s load %s",
+				rep, c.Reps, run.target, run.op, run.conns, fmtRate(r.RPS()), fmtMs(r.Pct(50)), fmtMs(r.Pct(90)), fmtMs(r.Pct(99)), fmtMs(r.Pct(99.9)), fmtMs(r.Pct(100)), r.Errors, r.Dials,
 				fmtUs(r.PerReq(r.ServerCPU)), fmtUs(r.PerReq(r.ClientCPU)), r.Load)
 			results[run] = append(results[run], r)
 		}
