@@ -214,15 +214,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.status = writeError(rec.ResponseWriter, h.Logger, id, rec.err)
 		}
 	}
-	h.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("request_id", id),
+	h.logRequest(r.Context(), start, rec)
+}
+
+// logRequest writes the request's log line. It hands the record to the
+// handler directly, without the caller's program counter that
+// Logger.LogAttrs looks up (runtime.Callers) for a source the handler does
+// not print; the duration is a slog.Duration (nanoseconds in JSON), which
+// the JSON handler appends as an integer where a float goes through
+// encoding/json.
+func (h *Handler) logRequest(ctx context.Context, start time.Time, rec *recorder) {
+	lh := h.Logger.Handler()
+	if !lh.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	end := h.Now()
+	lr := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+	lr.AddAttrs(
+		slog.String("request_id", rec.req.id),
 		slog.String("op", rec.op),
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.EscapedPath()),
+		slog.String("method", rec.req.Method),
+		slog.String("path", rec.req.URL.EscapedPath()),
 		slog.Int("status", rec.status),
 		slog.String("account", rec.req.scope.Account),
-		slog.Float64("duration_ms", float64(h.Now().Sub(start).Microseconds())/1000),
+		slog.Duration("duration", end.Sub(start)),
 	)
+	_ = lh.Handle(ctx, lr) // as slog.Logger does, a failed write is dropped
 }
 
 func (h *Handler) health(w http.ResponseWriter) {

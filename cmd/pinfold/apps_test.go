@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +11,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint"
@@ -277,5 +280,60 @@ func golden(t *testing.T, path, got string) {
 	}
 	if got != string(want) {
 		t.Errorf("%s differs:\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestRequestLog checks the one JSON log line per request: its request ID
+// (the x-amzn-RequestId header), operation, method, path, status, account
+// and duration.
+func TestRequestLog(t *testing.T) {
+	var logs syncBuffer
+	n := testNode(t, func(n *node) { n.Logger = newLogger(&logs, "json", "info") })
+	resp := rawRequest(t, n, http.MethodGet, "/v1/apps/0123456789abcdef0123456789abcdef", nil, true)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("GetApp of a missing app: status %d", resp.StatusCode)
+	}
+	id := resp.Header.Get("x-amzn-RequestId")
+	var line map[string]any
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, id) {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatalf("log line %q: %v", l, err)
+			}
+		}
+	}
+	if line == nil {
+		t.Fatalf("no log line with request ID %q in:\n%s", id, logs.String())
+	}
+	want := map[string]any{"msg": "request", "level": "INFO", "request_id": id, "op": "GetApp", "method": "GET",
+		"path": "/v1/apps/0123456789abcdef0123456789abcdef", "status": float64(404), "account": "000000000000"}
+	for k, v := range want {
+		if line[k] != v {
+			t.Errorf("log line %s = %v, want %v (line %v)", k, line[k], v, line)
+		}
+	}
+	if d, ok := line["duration"].(float64); !ok || d <= 0 {
+		t.Errorf("log line duration = %v, want a positive number of nanoseconds", line["duration"])
+	}
+	if _, err := time.Parse(time.RFC3339Nano, fmt.Sprint(line["time"])); err != nil {
+		t.Errorf("log line time: %v", err)
 	}
 }
