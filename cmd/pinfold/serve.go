@@ -35,6 +35,7 @@ type ServeCmd struct {
 	LogFormat       string   `default:"json" enum:"json,text" env:"PINFOLD_LOG_FORMAT" help:"Log format: json or text (${env})."`
 	LogLevel        string   `default:"info" enum:"debug,info,warn,error" env:"PINFOLD_LOG_LEVEL" help:"Log level (${env})."`
 	CPUProfile      string   `env:"PINFOLD_CPU_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go CPU profile of the whole run to FILE, for go tool pprof (${env})."`
+	AllocProfile    string   `env:"PINFOLD_ALLOC_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go profile of the run's memory allocations to FILE at shutdown, for go tool pprof (${env})."`
 
 	S3   S3Flags  `embed:"" prefix:"s3-"`
 	Jobs JobFlags `embed:"" prefix:"jobs-"`
@@ -83,6 +84,18 @@ func (c *ServeCmd) Run() error {
 			return fmt.Errorf("cpu profile: %w", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if c.AllocProfile != "" {
+		f, err := os.Create(c.AllocProfile)
+		if err != nil {
+			return fmt.Errorf("alloc profile: %w", err)
+		}
+		defer f.Close()
+		defer func() {
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				logger.Error("alloc profile", "err", err)
+			}
+		}()
 	}
 
 	n := &node{
