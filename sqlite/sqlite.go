@@ -489,7 +489,7 @@ func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Contex
 		// the next writer waiting for it in this goroutine's P, next in
 		// line but only once this goroutine blocks, after its response is
 		// encoded and written: yield so that the next transaction starts
-		// now. It took UpsertEndpointsBatch ingest from 23,400 to 25,000
+		// now. It took UpsertEndpointsBatch ingest from 23,400 to 25,400
 		// endpoints/s (medians of 7 alternated runs; docs/decisions.md, 23).
 		runtime.Gosched()
 	}()
