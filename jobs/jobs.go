@@ -155,7 +155,7 @@ type Config struct {
 	// runs on an OS thread of background priority (nice 10 on Linux), so
 	// that request handlers come first when they compete for the CPU; a
 	// process that serves requests beside the workers should run with
-	// more Ps than workers (cmd/pinfold adds Workers to GOMAXPROCS).
+	// more Ps than workers (cmd/pinfold runs at least CPUs + Workers).
 	Workers int
 	// MaxConcurrentJobs is how many jobs may be INITIALIZING, PROCESSING,
 	// COMPLETING or FAILING at once; a job picked up beyond it waits in
