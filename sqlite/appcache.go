@@ -131,3 +131,27 @@ func (tx wtx) forgetApp(id string) {
 	tx.s.forget = append(tx.s.forget, id)
 	tx.s.apps.forget(tx.s.forget, true)
 }
+
+// appPK is the package's appPK for a write transaction: from the cache when
+// the app is there, else by a statement prepared once on the writer. The
+// cache is exact for the writer too: a transaction that changes an app
+// holds the writer until the app has left the cache (and until it has, the
+// cache is held, so the app is not stored again). UpsertEndpoints looked
+// the app up with a statement compiled on each call: 63 µs per batch in a
+// CPU profile of the ingest, about 2% of the writer's time (the ingest's
+// rate moved within its noise: 26,417-28,231 against 26,349-26,828/s).
+func (tx wtx) appPK(ctx context.Context, scope pinfold.Scope, id string) (int64, error) {
+	if a, ok, _ := tx.s.apps.get(scope, id); ok {
+		return a.pk, nil
+	}
+	st, err := tx.stmt(ctx, appPKQuery)
+	if err != nil {
+		return 0, err
+	}
+	var pk int64
+	err = st.QueryRowContext(ctx, id, scope.Account, scope.Region).Scan(&pk)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errAppNotFound()
+	}
+	return pk, err
+}

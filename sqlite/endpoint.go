@@ -51,7 +51,7 @@ const (
 func (s *Store) UpsertEndpoints(ctx context.Context, scope pinfold.Scope, appID string, updates []pinfold.EndpointUpdate, now time.Time) error {
 	b := newUpsertBatch(s.Codec, appID, updates, now)
 	return s.write(ctx, "upsert endpoints", func(ctx context.Context, tx wtx) error {
-		pk, err := appPK(ctx, tx, scope, appID)
+		pk, err := tx.appPK(ctx, scope, appID)
 		if err != nil || len(updates) == 0 {
 			return err
 		}

@@ -652,12 +652,13 @@ func errResourceNotFound() error {
 }
 func errInvalidToken() error { return pinfold.Errorf(pinfold.EINVALID, "Invalid token") }
 
+const appPKQuery = `SELECT pk FROM apps WHERE id = ? AND account = ? AND region = ?`
+
 // appPK resolves the app id in scope to its primary key.
 // ENOTFOUND "Application not found" when it is absent or of another scope.
 func appPK(ctx context.Context, q querier, scope pinfold.Scope, id string) (int64, error) {
 	var pk int64
-	err := q.QueryRowContext(ctx, `SELECT pk FROM apps WHERE id = ? AND account = ? AND region = ?`,
-		id, scope.Account, scope.Region).Scan(&pk)
+	err := q.QueryRowContext(ctx, appPKQuery, id, scope.Account, scope.Region).Scan(&pk)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, errAppNotFound()
 	}

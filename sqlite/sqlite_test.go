@@ -537,6 +537,14 @@ func TestAppCache(t *testing.T) {
 		}
 	}
 
+	addr0, channel0 := "b@example.com", "EMAIL"
+	if err := s.UpsertEndpoints(t.Context(), scope, app.ID, []pinfold.EndpointUpdate{{ID: "e0", Address: &addr0, ChannelType: &channel0}}, time.Now()); err != nil {
+		t.Fatalf("UpsertEndpoints with the app cached: %v", err)
+	}
+	if _, err := s.GetEndpoint(t.Context(), scope, app.ID, "e0"); err != nil {
+		t.Errorf("GetEndpoint: %v", err)
+	}
+
 	// Another scope does not see it, cached or not.
 	other := pinfold.Scope{Account: scope.Account, Region: "eu-west-1"}
 	if _, err := s.GetApp(t.Context(), other, app.ID); pinfold.ErrorCode(err) != pinfold.ENOTFOUND {
@@ -550,5 +558,10 @@ func TestAppCache(t *testing.T) {
 	}
 	if _, err := s.GetEndpoint(t.Context(), scope, app.ID, "e1"); pinfold.ErrorCode(err) != pinfold.ENOTFOUND {
 		t.Errorf("GetEndpoint after DeleteApp: got %v, want ENOTFOUND", err)
+	}
+	addr, channel := "a@example.com", "EMAIL"
+	err := s.UpsertEndpoints(t.Context(), scope, app.ID, []pinfold.EndpointUpdate{{ID: "e1", Address: &addr, ChannelType: &channel}}, time.Now())
+	if pinfold.ErrorCode(err) != pinfold.ENOTFOUND {
+		t.Errorf("UpsertEndpoints after DeleteApp: got %v, want ENOTFOUND", err)
 	}
 }
