@@ -141,10 +141,13 @@ const (
 	// (about 3 KB each) and what is derived from them, and at GOGC 400
 	// alone its peak RSS was about 600 MiB. With the limit, the collector
 	// runs as often as it must to stay under it (GOGC governs small heaps,
-	// the limit large ones): the import of 1,000,000 endpoints peaked at
-	// 255-276 MiB. 160 MiB gave 217 MiB but a slower import (16,600/s
-	// instead of 19,100/s in one run each).
-	memoryLimit = 200 << 20
+	// the limit large ones). At 200 MiB the import of 1,000,000 endpoints
+	// peaked at 255-281 MiB, up to 294 MB against the 300 MB floor once
+	// the node ran 8 Ps (decision 23); at 180 MiB it peaked at 257 MiB
+	// (269 MB) and ran at 22,714/s instead of 23,842-25,053/s (one
+	// 3-import run against three). 160 MiB gave 217 MiB but a slower
+	// import (16,600/s instead of 19,100/s in session 3).
+	memoryLimit = 180 << 20
 )
 
 // procsPerCPU is how many Ps (GOMAXPROCS) a node runs per CPU, at least.
