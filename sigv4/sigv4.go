@@ -330,8 +330,8 @@ func signatureMatches(key *signingKey, p Params, scope, method, uri, tail string
 type keyID struct{ secret, date, region, service string }
 
 // signingKey is a derived signing key, with HMAC-SHA256 states keyed with
-// it: hmac.New hashes the key into its inner and outer pads, a third of the
-// cost of checking a small request's signature.
+// it: hmac.New hashes the key into its inner and outer pads, about a fifth
+// of the verifier's CPU per request in a profile under GetApp load.
 type signingKey struct {
 	key  []byte
 	macs sync.Pool // of hash.Hash, keyed with key
