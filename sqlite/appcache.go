@@ -13,7 +13,8 @@ import (
 // appCache holds apps as the point reads last found them, so that GetApp
 // and GetEndpoint (which checks the app before it reads the endpoint) need
 // no SQL for the app. Under 64 concurrent GetApp requests the SELECT was
-// about 13 µs of the 60 µs of server CPU per request (docs/decisions.md, 22).
+// about 13 µs of the 54-59 µs of server CPU per request (docs/decisions.md,
+// 22).
 //
 // It is exact, not a cache with a lifetime: the apps table changes only in
 // write transactions of this process (the database is open with the
@@ -129,7 +130,7 @@ func (s *Store) app(ctx context.Context, scope pinfold.Scope, id string) (cached
 // transaction that changes or deletes the app's row.
 func (tx wtx) forgetApp(id string) {
 	tx.s.forget = append(tx.s.forget, id)
-	tx.s.apps.forget(tx.s.forget, true)
+	tx.s.apps.forget([]string{id}, true)
 }
 
 // appPK is the package's appPK for a write transaction: from the cache when
@@ -148,10 +149,5 @@ func (tx wtx) appPK(ctx context.Context, scope pinfold.Scope, id string) (int64,
 	if err != nil {
 		return 0, err
 	}
-	var pk int64
-	err = st.QueryRowContext(ctx, id, scope.Account, scope.Region).Scan(&pk)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, errAppNotFound()
-	}
-	return pk, err
+	return scanAppPK(st.QueryRowContext(ctx, id, scope.Account, scope.Region))
 }

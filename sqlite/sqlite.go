@@ -657,8 +657,13 @@ const appPKQuery = `SELECT pk FROM apps WHERE id = ? AND account = ? AND region 
 // appPK resolves the app id in scope to its primary key.
 // ENOTFOUND "Application not found" when it is absent or of another scope.
 func appPK(ctx context.Context, q querier, scope pinfold.Scope, id string) (int64, error) {
+	return scanAppPK(q.QueryRowContext(ctx, appPKQuery, id, scope.Account, scope.Region))
+}
+
+// scanAppPK reads the result of appPKQuery.
+func scanAppPK(row *sql.Row) (int64, error) {
 	var pk int64
-	err := q.QueryRowContext(ctx, appPKQuery, id, scope.Account, scope.Region).Scan(&pk)
+	err := row.Scan(&pk)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, errAppNotFound()
 	}

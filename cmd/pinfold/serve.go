@@ -169,8 +169,9 @@ const procsPerCPU = 4
 //   - under 64 concurrent GetApp or GetEndpoint requests on 2 CPUs, 8 Ps
 //     instead of 4 took their p99 from 6.6-8.8 ms to 5.3-6.7 ms (GetApp)
 //     and from 7.9-10.3 ms to 7.0-9.8 ms (GetEndpoint), for 0-5% of
-//     throughput; 16 cost more throughput for no better tail, and 6
-//     measured like 4 (docs/decisions.md, 23).
+//     throughput; 16 cost more throughput for no better tail, 2 and 3
+//     were worse than 4, and 6 against 8 was mixed in a slow phase of the
+//     machine (docs/decisions.md, 23).
 func tuneRuntime(workers int) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
