@@ -412,16 +412,6 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, Errorf(EINVALID, "invalid date %q", s)
 }
 
-// EndpointCodec turns endpoints into the bytes a store keeps and back. The
-// wire package's codec writes Pinpoint's export line, so an export copies the
-// stored bytes without decoding them.
-type EndpointCodec interface {
-	// AppendEndpoint appends the encoding of e to dst.
-	AppendEndpoint(dst []byte, e *Endpoint) []byte
-	// DecodeEndpoint decodes data, as written by AppendEndpoint, into e.
-	DecodeEndpoint(data []byte, e *Endpoint) error
-}
-
 // EndpointStore persists endpoints. Every method first resolves the app in
 // scope: ENOTFOUND "Application not found" when it does not exist there.
 type EndpointStore interface {

@@ -176,9 +176,11 @@ type EndpointSource interface {
 	// of about pieceSize endpoints each, returned PENDING. An app without
 	// endpoints gives no pieces.
 	PlanPieces(ctx context.Context, scope Scope, appID string, pieceSize int) (snapshot int64, pieces []JobPiece, err error)
-	// ScanEndpoints calls fn with the stored encoding (EndpointCodec) of each
-	// endpoint of the app whose position is in (from, to], in position
-	// order. doc is valid only during the call.
+	// ScanEndpoints calls fn with the stored encoding of each endpoint of
+	// the app whose position is in (from, to], in position order. Every
+	// store keeps an endpoint as the export line of the wire package's
+	// codec, in its current format (wire.EndpointFormat), which is what
+	// the jobs write and filter. doc is valid only during the call.
 	ScanEndpoints(ctx context.Context, appID string, from, to int64, fn func(doc []byte) error) error
 }
 

@@ -6,7 +6,7 @@
 // This package defines the domain types, the service and store interfaces and
 // the application error type. It imports nothing from this repository and
 // nothing of HTTP, SQL or AWS: the subpackages implement these interfaces
-// (sqlite, postgres, blob, jobs) or translate them to the wire (api, wire), and
+// (sqlite, blob, jobs) or translate them to the wire (api, wire), and
 // cmd/pinfold wires them together.
 package pinfold
 
@@ -76,8 +76,8 @@ const (
 )
 
 // Store is everything pinfold persists, implemented by sqlite.Store (the
-// embedded default) and, for several nodes, a PostgreSQL store. Every
-// implementation passes the storetest conformance suite.
+// embedded store). Every implementation passes the storetest conformance
+// suite.
 type Store interface {
 	AppStore
 	EndpointStore

@@ -22,7 +22,6 @@ import (
 	"github.com/pinfold/pinfold/blob"
 	"github.com/pinfold/pinfold/jobs"
 	"github.com/pinfold/pinfold/sqlite"
-	"github.com/pinfold/pinfold/wire"
 )
 
 var testScope = pinfold.Scope{Account: "123456789012", Region: "us-east-1"}
@@ -47,7 +46,7 @@ type env struct {
 func openEnv(t testing.TB, dir string) *env {
 	t.Helper()
 	ctx := context.Background()
-	store := sqlite.NewStore(filepath.Join(dir, "pinfold.db"), wire.Codec{})
+	store := sqlite.NewStore(filepath.Join(dir, "pinfold.db"))
 	if err := store.Open(ctx); err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -121,7 +121,9 @@ func (s *Store) app(ctx context.Context, scope pinfold.Scope, id string) (cached
 	} else if err != nil {
 		return cachedApp{}, err
 	}
-	s.apps.put(a, gen)
+	if s.AppCache {
+		s.apps.put(a, gen)
+	}
 	return a, nil
 }
 

@@ -57,7 +57,7 @@ func benchUpdate(i int) pinfold.EndpointUpdate {
 
 func benchStore(b *testing.B) (*sqlite.Store, *pinfold.App) {
 	b.Helper()
-	s := sqlite.NewStore(filepath.Join(b.TempDir(), "pinfold.db"), codec)
+	s := sqlite.NewStore(filepath.Join(b.TempDir(), "pinfold.db"))
 	if err := s.Open(context.Background()); err != nil {
 		b.Fatalf("Open: %v", err)
 	}

@@ -49,7 +49,7 @@ const (
 // their position. A new endpoint therefore costs one index descent (the
 // insert's) instead of two (a lookup, then the insert), and no decode.
 func (s *Store) UpsertEndpoints(ctx context.Context, scope pinfold.Scope, appID string, updates []pinfold.EndpointUpdate, now time.Time) error {
-	b := newUpsertBatch(s.Codec, appID, updates, now)
+	b := newUpsertBatch(appID, updates, now)
 	return s.write(ctx, "upsert endpoints", func(ctx context.Context, tx wtx) error {
 		pk, err := tx.appPK(ctx, scope, appID)
 		if err != nil || len(updates) == 0 {
@@ -104,7 +104,7 @@ type failure struct {
 
 // newUpsertBatch applies the updates to no endpoint and encodes the
 // results: the work that needs no store.
-func newUpsertBatch(codec pinfold.EndpointCodec, appID string, updates []pinfold.EndpointUpdate, now time.Time) *upsertBatch {
+func newUpsertBatch(appID string, updates []pinfold.EndpointUpdate, now time.Time) *upsertBatch {
 	b := &upsertBatch{appID: appID, updates: updates, now: now,
 		index: make(map[string]int, len(updates)), ids: make([]string, 0, len(updates))}
 	for i := range updates {
@@ -278,7 +278,7 @@ func (s *Store) mergeExisting(ctx context.Context, tx wtx, pk int64, b *upsertBa
 			continue
 		}
 		start := len(buf)
-		buf = s.Codec.AppendEndpoint(buf, e)
+		buf = codec.AppendEndpoint(buf, e)
 		doc := buf[start:len(buf):len(buf)]
 		if err := checkSize(e.ID, doc); err != nil {
 			return err
@@ -371,7 +371,7 @@ func nullable(s string) any {
 // decode decodes a stored document of endpoint id of app appID.
 func (s *Store) decode(doc []byte, appID, id string) (*pinfold.Endpoint, error) {
 	e := new(pinfold.Endpoint)
-	if err := s.Codec.DecodeEndpoint(doc, e); err != nil {
+	if err := codec.DecodeEndpoint(doc, e); err != nil {
 		return nil, fmt.Errorf("decode endpoint %s: %w", id, err)
 	}
 	e.AppID, e.ID = appID, id
@@ -697,7 +697,7 @@ func (s *Store) removeFromEndpoints(ctx context.Context, tx wtx, pk int64, appID
 				continue
 			}
 			start := len(buf)
-			buf = s.Codec.AppendEndpoint(buf, e)
+			buf = codec.AppendEndpoint(buf, e)
 			changes = append(changes, change{after, buf[start:len(buf):len(buf)]})
 		}
 		rows.Close()

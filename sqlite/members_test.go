@@ -42,7 +42,7 @@ func TestUpgradeFromV2(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s := sqlite.NewStore(path, codec)
+	s := sqlite.NewStore(path)
 	if err := s.Open(ctx); err != nil {
 		t.Fatalf("Open the version 2 file: %v", err)
 	}

@@ -176,7 +176,7 @@ func TestUpgradeFromV1(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s := sqlite.NewStore(path, codec)
+	s := sqlite.NewStore(path)
 	if err := s.Open(ctx); err != nil {
 		t.Fatalf("Open the version 1 file: %v", err)
 	}

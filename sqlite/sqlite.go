@@ -30,8 +30,9 @@
 //
 // # Endpoint documents and positions
 //
-// Endpoints are stored as the bytes of the Store's pinfold.EndpointCodec, so
-// an export copies them without decoding. Each endpoint row has a seq, its
+// Endpoints are stored as the export lines of wire.Codec, so an export
+// copies them without decoding. The meta table records their format
+// (wire.EndpointFormat); Open re-encodes rows of an older format (format.go). Each endpoint row has a seq, its
 // store position: AUTOINCREMENT makes it strictly increasing and never
 // reused (not even after the last row is deleted), and updates change the
 // row in place, keeping it. An export's snapshot is the app's largest seq
@@ -122,8 +123,6 @@ const (
 type Store struct {
 	// Path is the database file. Open creates it and its directory.
 	Path string
-	// Codec encodes endpoints into the stored documents and decodes them.
-	Codec pinfold.EndpointCodec
 	// Now is the clock used where the store fills in a time the caller
 	// left zero (App.CreatedAt, Job.CreatedAt, AppSettings.UpdatedAt).
 	Now func() time.Time
@@ -164,10 +163,19 @@ type Store struct {
 	// looks up pages in its index of the WAL, one hash table per 4096
 	// frames.
 	WALPages int
-	// BufferWAL, with Synchronous NORMAL, collects SQLite's writes to the
-	// WAL file in memory and writes them out in one call per commit
-	// (walbuf_linux.go; Linux on amd64 and arm64 only). Default true.
-	BufferWAL bool
+	// AppCache keeps apps in memory for the point reads (appcache.go).
+	// Default true; false reads every app from SQL, to rule the cache out
+	// when a stale app is suspected.
+	AppCache bool
+	// PointReads serves GetApp, GetEndpoint and GetJob from their own
+	// pool of PointConns connections (pointRow). Default true; false runs
+	// them on the ReadConns pool through database/sql, as other reads do.
+	PointReads bool
+	// WriterYield makes a write transaction yield the processor after it
+	// releases the writer, so that the next queued transaction starts at
+	// once (Store.write). Default true; false leaves the order to Go's
+	// scheduler.
+	WriterYield bool
 	// Logger receives what the store cannot return to a caller (a failed
 	// background checkpoint).
 	Logger *slog.Logger
@@ -179,7 +187,6 @@ type Store struct {
 	Synchronous string
 
 	lock    *os.File
-	wal     *walFile             // buffers the writes to the WAL (walbuf_linux.go); nil when SQLite writes directly
 	wdb     *sql.DB              // the writer's pool of one connection
 	wconn   *sql.Conn            // that connection, held from Open to Close
 	wlock   chan struct{}        // held (full) during a write transaction
@@ -189,23 +196,26 @@ type Store struct {
 	points  chan *pointConn      // its connections, each held by one point read at a time
 	npoints int                  // connections Open put in points
 
-	commits  int           // write transactions committed; guarded by wlock
-	apps     appCache      // apps read by the point reads
-	forget   []string      // apps the write transaction changes (wtx.forgetApp); guarded by wlock
-	cdb      *sql.DB       // the checkpointer's connection
-	ckptWake chan struct{} // wakes the checkpointer; closed to stop it
-	ckptDone chan struct{} // closed when the checkpointer has stopped
+	commits int      // write transactions committed; guarded by wlock
+	apps    appCache // apps read by the point reads
+	forget  []string // apps the write transaction changes (wtx.forgetApp); guarded by wlock
+	cdb     *sql.DB  // the checkpointer's connection
+
+	// decodeFormat decodes stored lines of older formats for
+	// upgradeFormat; nil means wire.DecodeEndpointFormat (tests set it).
+	decodeFormat func(format int, doc []byte, e *pinfold.Endpoint) error
+	ckptWake     chan struct{} // wakes the checkpointer; closed to stop it
+	ckptDone     chan struct{} // closed when the checkpointer has stopped
 }
 
 // Interface guard.
 var _ pinfold.Store = (*Store)(nil)
 
-// NewStore returns a Store for the file at path that encodes endpoints with
-// codec, with defaults filled in. It touches nothing on disk: call Open.
-func NewStore(path string, codec pinfold.EndpointCodec) *Store {
+// NewStore returns a Store for the file at path, with defaults filled in.
+// It touches nothing on disk: call Open.
+func NewStore(path string) *Store {
 	return &Store{
 		Path:            path,
-		Codec:           codec,
 		Now:             time.Now,
 		ReadConns:       DefaultReadConns,
 		PointConns:      DefaultPointConns,
@@ -216,7 +226,9 @@ func NewStore(path string, codec pinfold.EndpointCodec) *Store {
 		Logger:          slog.Default(),
 		BusyTimeout:     DefaultBusyTimeout,
 		Synchronous:     DefaultSynchronous,
-		BufferWAL:       true,
+		AppCache:        true,
+		PointReads:      true,
+		WriterYield:     true,
 	}
 }
 
@@ -229,9 +241,6 @@ func (s *Store) Open(ctx context.Context) (err error) {
 	}
 	if s.Path == "" || s.Path == ":memory:" || strings.ContainsRune(s.Path, '?') {
 		return fmt.Errorf("open sqlite store: invalid path %q", s.Path)
-	}
-	if s.Codec == nil {
-		return errors.New("open sqlite store: no endpoint codec")
 	}
 	s.apps.reset()
 	syncMode := strings.ToUpper(s.Synchronous)
@@ -255,19 +264,13 @@ func (s *Store) Open(ctx context.Context) (err error) {
 	if s.lock, err = lockFile(s.Path + ".lock"); err != nil {
 		return fmt.Errorf("open sqlite store %s: %w", s.Path, err)
 	}
-	if syncMode == "NORMAL" && s.BufferWAL {
-		// FULL syncs the WAL in each commit, which must then find every
-		// frame in the file: there, SQLite writes directly.
-		s.wal = walRegister(sqlitePath(s.Path))
-	}
 
 	busy := strconv.FormatInt(s.BusyTimeout.Milliseconds(), 10)
 	// unix-excl: the first connection takes an exclusive lock on the file
 	// for the process; SQLite's locks between this process's connections
 	// are then kept in memory, and so is the WAL index, instead of the
 	// -shm file and its fcntl locks (two system calls per point read).
-	// Other processes cannot open the database while the Store is open,
-	// which the WAL buffer (walbuf_linux.go) relies on.
+	// Other processes cannot open the database while the Store is open.
 	common := "vfs=unix-excl&_pragma=busy_timeout(" + busy + ")" +
 		"&_pragma=mmap_size(" + strconv.FormatInt(s.MmapSize, 10) + ")"
 	wdsn := s.Path + "?" + common +
@@ -286,9 +289,7 @@ func (s *Store) Open(ctx context.Context) (err error) {
 	s.wdb.SetMaxIdleConns(1)
 	s.wdb.SetConnMaxLifetime(0)
 	s.wdb.SetConnMaxIdleTime(0)
-	err = s.migrate(ctx)
-	walCommitted(s.wal)
-	if err != nil {
+	if err := s.migrate(ctx); err != nil {
 		return err
 	}
 	if s.wconn, err = s.wdb.Conn(ctx); err != nil {
@@ -297,6 +298,9 @@ func (s *Store) Open(ctx context.Context) (err error) {
 	s.stmts = make(map[string]*sql.Stmt)
 	if s.wlock == nil {
 		s.wlock = make(chan struct{}, 1)
+	}
+	if err := s.upgradeFormat(ctx); err != nil {
+		return err
 	}
 
 	// Readers open after the writer has put the file in WAL mode.
@@ -311,6 +315,9 @@ func (s *Store) Open(ctx context.Context) (err error) {
 	if err := s.rdb.PingContext(ctx); err != nil {
 		return fmt.Errorf("open sqlite readers: %w", err)
 	}
+	if !s.PointReads {
+		return s.startCheckpointer(ctx, common, syncMode)
+	}
 	if s.pdb, err = sql.Open("sqlite", rdsn); err != nil {
 		return fmt.Errorf("open sqlite point readers: %w", err)
 	}
@@ -324,7 +331,12 @@ func (s *Store) Open(ctx context.Context) (err error) {
 		s.points <- &pointConn{conn: c, stmts: make(map[string]*sql.Stmt)}
 		s.npoints++
 	}
+	return s.startCheckpointer(ctx, common, syncMode)
+}
 
+// startCheckpointer opens the checkpointer's connection and starts it,
+// when CheckpointEvery asks for one.
+func (s *Store) startCheckpointer(ctx context.Context, common, syncMode string) (err error) {
 	if s.CheckpointEvery > 0 {
 		if s.cdb, err = sql.Open("sqlite", s.Path+"?"+common+"&_pragma=synchronous("+syncMode+")"); err != nil {
 			return fmt.Errorf("open sqlite checkpointer: %w", err)
@@ -337,19 +349,6 @@ func (s *Store) Open(ctx context.Context) (err error) {
 		go s.checkpointer(s.cdb, s.ckptWake, s.ckptDone)
 	}
 	return nil
-}
-
-// sqlitePath returns path as SQLite names the file: absolute, with the
-// symbolic links of its directory resolved.
-func sqlitePath(path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return path
-	}
-	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-		return filepath.Join(dir, filepath.Base(abs))
-	}
-	return abs
 }
 
 // checkpointer runs a passive checkpoint each time it is woken, until wake
@@ -426,8 +425,6 @@ func (s *Store) Close() error {
 		errs = append(errs, s.wdb.Close())
 		s.wdb = nil
 	}
-	walUnregister(s.wal) // every connection is closed
-	s.wal = nil
 	if s.lock != nil {
 		errs = append(errs, unlockFile(s.lock))
 		s.lock = nil
@@ -489,9 +486,10 @@ func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Contex
 		// the next writer waiting for it in this goroutine's P, next in
 		// line but only once this goroutine blocks, after its response is
 		// encoded and written: yield so that the next transaction starts
-		// now. It took UpsertEndpointsBatch ingest from 23,400 to 25,400
-		// endpoints/s (medians of 7 alternated runs; docs/decisions.md, 23).
-		runtime.Gosched()
+		// now (docs/decisions.md, 23).
+		if s.WriterYield {
+			runtime.Gosched()
+		}
 	}()
 	if s.wconn == nil { // closed while we waited
 		return fmt.Errorf("%s: store is closed", op)
@@ -524,10 +522,8 @@ func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Contex
 	}
 	if _, err := s.wconn.ExecContext(bg, "COMMIT"); err != nil {
 		_, _ = s.wconn.ExecContext(bg, "ROLLBACK") // in case the COMMIT left the transaction open
-		walCommitted(s.wal)
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	walCommitted(s.wal)
 	if s.commits++; s.ckptWake != nil && s.commits%s.CheckpointEvery == 0 {
 		select {
 		case s.ckptWake <- struct{}{}:
@@ -584,6 +580,9 @@ func (pc *pointConn) close() error {
 //     the driver and database/sql start two goroutines per query to watch
 //     it, for a read that takes tens of microseconds.
 func (s *Store) pointRow(ctx context.Context, query string, args []any, scan func(sc scanner) error) error {
+	if !s.PointReads {
+		return s.readRow(ctx, query, args, scan)
+	}
 	if s.points == nil {
 		return errors.New("store is not open")
 	}
@@ -607,6 +606,28 @@ func (s *Store) pointRow(ctx context.Context, query string, args []any, scan fun
 		pc.stmts[query] = st
 	}
 	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := scan(rows); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// readRow is pointRow on the reader pool, used when PointReads is off.
+func (s *Store) readRow(ctx context.Context, query string, args []any, scan func(sc scanner) error) error {
+	if s.rdb == nil {
+		return errors.New("store is not open")
+	}
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}

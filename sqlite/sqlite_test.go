@@ -21,14 +21,14 @@ import (
 	"github.com/pinfold/pinfold/wire"
 )
 
-// codec is the codec of the tests: the server's.
-var codec pinfold.EndpointCodec = wire.Codec{}
+// codec is the store's codec, for tests that compare stored lines.
+var codec wire.Codec
 
 // openStore opens a store on a new file in t's temporary directory and
 // closes it when the test ends.
 func openStore(t *testing.T) *sqlite.Store {
 	t.Helper()
-	s := sqlite.NewStore(filepath.Join(t.TempDir(), "pinfold.db"), codec)
+	s := sqlite.NewStore(filepath.Join(t.TempDir(), "pinfold.db"))
 	if err := s.Open(t.Context()); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -44,14 +44,16 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) pinfold.Store { return openStore(t) })
 }
 
-// TestStoreJSONCodec runs the suite with the test codec too, so the store
-// is not tied to the wire codec's details.
-func TestStoreJSONCodec(t *testing.T) {
+// TestStoreSwitchesOff runs the suite with the app cache, the point-read
+// pool and the writer's yield off: each is a switch an operator may turn
+// off to narrow a suspected bug, so the store must be right without them.
+func TestStoreSwitchesOff(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
 	storetest.Run(t, func(t *testing.T) pinfold.Store {
-		s := sqlite.NewStore(filepath.Join(t.TempDir(), "pinfold.db"), storetest.JSONCodec{})
+		s := sqlite.NewStore(filepath.Join(t.TempDir(), "pinfold.db"))
+		s.AppCache, s.PointReads, s.WriterYield = false, false, false
 		if err := s.Open(t.Context()); err != nil {
 			t.Fatalf("Open: %v", err)
 		}
@@ -64,11 +66,11 @@ var scope = pinfold.Scope{Account: "123456789012", Region: "us-east-1"}
 
 func TestLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pinfold.db")
-	first := sqlite.NewStore(path, codec)
+	first := sqlite.NewStore(path)
 	if err := first.Open(t.Context()); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	second := sqlite.NewStore(path, codec)
+	second := sqlite.NewStore(path)
 	err := second.Open(t.Context())
 	if !errors.Is(err, sqlite.ErrLocked) {
 		t.Errorf("second Open of the same file: got %v, want ErrLocked", err)
@@ -95,24 +97,23 @@ func TestOpenClose(t *testing.T) {
 		wantErr bool
 	}{
 		{"fresh file in a new directory", func() *sqlite.Store {
-			return sqlite.NewStore(filepath.Join(dir, "sub", "dir", "p.db"), codec)
+			return sqlite.NewStore(filepath.Join(dir, "sub", "dir", "p.db"))
 		}, false},
-		{"path is a directory", func() *sqlite.Store { return sqlite.NewStore(dir, codec) }, true},
+		{"path is a directory", func() *sqlite.Store { return sqlite.NewStore(dir) }, true},
 		{"file is not a database", func() *sqlite.Store {
 			p := filepath.Join(dir, "garbage.db")
 			if err := os.WriteFile(p, []byte(strings.Repeat("not a database ", 1000)), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			return sqlite.NewStore(p, codec)
+			return sqlite.NewStore(p)
 		}, true},
-		{"no codec", func() *sqlite.Store { return sqlite.NewStore(filepath.Join(dir, "c.db"), nil) }, true},
 		{"bad synchronous", func() *sqlite.Store {
-			s := sqlite.NewStore(filepath.Join(dir, "s.db"), codec)
+			s := sqlite.NewStore(filepath.Join(dir, "s.db"))
 			s.Synchronous = "OFF"
 			return s
 		}, true},
 		{"synchronous FULL", func() *sqlite.Store {
-			s := sqlite.NewStore(filepath.Join(dir, "f.db"), codec)
+			s := sqlite.NewStore(filepath.Join(dir, "f.db"))
 			s.Synchronous = "FULL"
 			return s
 		}, false},
@@ -154,7 +155,7 @@ func TestOpenClose(t *testing.T) {
 // TestReopen checks that data and migrations survive a close and an open.
 func TestReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pinfold.db")
-	s := sqlite.NewStore(path, codec)
+	s := sqlite.NewStore(path)
 	if err := s.Open(t.Context()); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -165,7 +166,7 @@ func TestReopen(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	s = sqlite.NewStore(path, codec)
+	s = sqlite.NewStore(path)
 	if err := s.Open(t.Context()); err != nil {
 		t.Fatalf("Open again: %v", err)
 	}
@@ -181,7 +182,7 @@ func TestReopen(t *testing.T) {
 // every read either answered correctly or failed, and that reads after Close
 // fail rather than wait.
 func TestPointReads(t *testing.T) {
-	s := sqlite.NewStore(filepath.Join(t.TempDir(), "pinfold.db"), codec)
+	s := sqlite.NewStore(filepath.Join(t.TempDir(), "pinfold.db"))
 	s.PointConns = 2
 	if err := s.Open(t.Context()); err != nil {
 		t.Fatalf("Open: %v", err)
@@ -319,7 +320,7 @@ func TestCrashChild(t *testing.T) {
 	if path == "" {
 		t.Skip("run by TestCrash")
 	}
-	s := sqlite.NewStore(path, codec)
+	s := sqlite.NewStore(path)
 	if err := s.Open(context.Background()); err != nil {
 		fmt.Printf("error %v\n", err)
 		os.Exit(2)
@@ -349,7 +350,7 @@ func TestCrash(t *testing.T) {
 		t.Skip("short")
 	}
 	path := filepath.Join(t.TempDir(), "pinfold.db")
-	s := sqlite.NewStore(path, codec)
+	s := sqlite.NewStore(path)
 	if err := s.Open(t.Context()); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -390,7 +391,7 @@ func TestCrash(t *testing.T) {
 		}
 		if len(acked) == crashAcks*5 && !killed {
 			// While the child holds the store, another process cannot open it.
-			other := sqlite.NewStore(path, codec)
+			other := sqlite.NewStore(path)
 			if err := other.Open(t.Context()); !errors.Is(err, sqlite.ErrLocked) {
 				t.Errorf("Open while the child holds the store: got %v, want ErrLocked", err)
 			}
@@ -408,7 +409,7 @@ func TestCrash(t *testing.T) {
 	}
 	t.Logf("child killed after %d acknowledged endpoints (%v)", len(acked), err)
 
-	s = sqlite.NewStore(path, codec)
+	s = sqlite.NewStore(path)
 	if err := s.Open(t.Context()); err != nil {
 		t.Fatalf("Open after the crash: %v", err)
 	}

@@ -1,11 +1,9 @@
-// Package storetest is the conformance suite every pinfold.Store runs: the
-// embedded SQLite store and the PostgreSQL store pass the same tests, so
-// they behave the same behind the API.
+// Package storetest is the conformance suite every pinfold.Store runs, so
+// that every store behaves the same behind the API.
 //
-// The suite uses only the pinfold interfaces. Its one assumption about the
-// store's EndpointCodec is that an encoded endpoint holds its ID verbatim
-// (true of any JSON codec, wire.Codec and JSONCodec included): it tells the
-// documents ScanEndpoints returns apart by the IDs inside them.
+// The suite uses only the pinfold interfaces. Of the documents
+// ScanEndpoints returns (wire.Codec's lines) it assumes only that each holds
+// its endpoint's ID verbatim: it tells them apart by the IDs inside them.
 package storetest
 
 import (

@@ -6,12 +6,31 @@ import (
 	"github.com/pinfold/pinfold"
 )
 
-// Codec is the endpoint codec stores use: it writes an endpoint as the line
-// Pinpoint's export jobs write, so an export copies stored bytes as they
-// are. The zero value is ready to use and safe for concurrent use.
+// Codec is the one endpoint codec of pinfold: every store keeps an endpoint
+// as the line Codec writes, which is the line Pinpoint's export jobs write,
+// so an export copies stored bytes as they are, and the jobs filter and
+// decode those bytes with this package. The zero value is ready to use and
+// safe for concurrent use.
 type Codec struct{}
 
-var _ pinfold.EndpointCodec = Codec{}
+// EndpointFormat is the version of the line Codec writes, as stores record
+// it beside their rows. A store whose rows are of an older format re-encodes
+// them when it opens, reading them with DecodeEndpointFormat.
+//
+// Raise it when Codec's output changes in a way that readers of the stored
+// bytes (DecodeEndpoint, the jobs' byte filters) must know about, and keep
+// the old format's decoder in DecodeEndpointFormat.
+const EndpointFormat = 1
+
+// DecodeEndpointFormat decodes data, a stored line of the given format,
+// into e. Formats from 1 to EndpointFormat are known; any other is an error.
+func DecodeEndpointFormat(format int, data []byte, e *pinfold.Endpoint) error {
+	switch format {
+	case 1:
+		return Codec{}.DecodeEndpoint(data, e)
+	}
+	return fmt.Errorf("decode endpoint: unknown stored format %d (this pinfold writes %d)", format, EndpointFormat)
+}
 
 // AppendEndpoint appends e's export line to dst: compact JSON without a
 // trailing newline, keys in Pinpoint's order (ChannelType, Address,

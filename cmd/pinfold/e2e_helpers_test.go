@@ -34,6 +34,7 @@ func testNode(t *testing.T, opts ...func(*node)) *node {
 		},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Jobs:   JobFlags{PieceSize: 1000, Workers: 2, MaxConcurrent: 4, MaxAttempts: 3},
+		SQLite: SQLiteFlags{AppCache: true, PointReads: true, WriterYield: true},
 	}
 	for _, o := range opts {
 		o(n)

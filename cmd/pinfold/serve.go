@@ -23,7 +23,6 @@ import (
 	"github.com/pinfold/pinfold/s3"
 	"github.com/pinfold/pinfold/sigv4"
 	"github.com/pinfold/pinfold/sqlite"
-	"github.com/pinfold/pinfold/wire"
 )
 
 // ServeCmd runs a pinfold node until SIGTERM or SIGINT.
@@ -36,9 +35,19 @@ type ServeCmd struct {
 	LogLevel        string   `default:"info" enum:"debug,info,warn,error" env:"PINFOLD_LOG_LEVEL" help:"Log level (${env})."`
 	CPUProfile      string   `env:"PINFOLD_CPU_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go CPU profile of the whole run to FILE, for go tool pprof (${env})."`
 	AllocProfile    string   `env:"PINFOLD_ALLOC_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go profile of the run's memory allocations to FILE at shutdown, for go tool pprof (${env})."`
+	MemoryLimit     string   `default:"auto" env:"PINFOLD_MEMORY_LIMIT" placeholder:"auto|off|SIZE" help:"Soft memory limit of the Go runtime: auto (75% of the cgroup's limit when there is one), off, or a size such as 512MiB; GOMEMLIMIT wins when set (${env})."`
 
-	S3   S3Flags  `embed:"" prefix:"s3-"`
-	Jobs JobFlags `embed:"" prefix:"jobs-"`
+	S3     S3Flags     `embed:"" prefix:"s3-"`
+	Jobs   JobFlags    `embed:"" prefix:"jobs-"`
+	SQLite SQLiteFlags `embed:"" prefix:"sqlite-"`
+}
+
+// SQLiteFlags turn the embedded store's optimisations off, one at a time,
+// to narrow down a suspected bug in production (docs/decisions.md, 24).
+type SQLiteFlags struct {
+	AppCache    bool `default:"true" negatable:"" env:"PINFOLD_SQLITE_APP_CACHE" help:"Keep apps in memory for GetApp and GetEndpoint (${env})."`
+	PointReads  bool `default:"true" negatable:"" env:"PINFOLD_SQLITE_POINT_READS" help:"Serve GetApp, GetEndpoint and GetJob from their own connection pool (${env})."`
+	WriterYield bool `default:"true" negatable:"" env:"PINFOLD_SQLITE_WRITER_YIELD" help:"Yield the processor after each write transaction so the next starts at once (${env})."`
 }
 
 // S3Flags choose where export and import jobs read and write objects.
@@ -53,7 +62,7 @@ type S3Flags struct {
 // JobFlags tune the export and import workers.
 type JobFlags struct {
 	PieceSize      int           `default:"100000" env:"PINFOLD_JOBS_PIECE_SIZE" help:"Endpoints per export piece (${env})."`
-	Workers        int           `default:"2" env:"PINFOLD_JOBS_WORKERS" help:"Pieces processed at once on this node (${env})."`
+	Workers        int           `default:"0" env:"PINFOLD_JOBS_WORKERS" help:"Pieces processed at once on this node; 0 is one per CPU the Go runtime uses (GOMAXPROCS) (${env})."`
 	MaxConcurrent  int           `default:"4" env:"PINFOLD_JOBS_MAX_CONCURRENT" help:"Jobs running at once; more wait as PENDING_JOB (${env})."`
 	MaxAttempts    int           `default:"5" env:"PINFOLD_JOBS_MAX_ATTEMPTS" help:"Attempts of a piece before it fails for good (${env})."`
 	RetryBackoff   time.Duration `default:"1s" env:"PINFOLD_JOBS_RETRY_BACKOFF" help:"Wait before a failed piece's second attempt; doubles each attempt (${env})."`
@@ -67,7 +76,16 @@ func (c *ServeCmd) Run() error {
 	logw := newLogWriter(os.Stderr, 100*time.Millisecond)
 	defer logw.Close()
 	logger := newLogger(logw, c.LogFormat, c.LogLevel)
-	tuneRuntime(c.Jobs.Workers)
+	memLimit, memWhy, err := memoryLimit(c.MemoryLimit, os.Getenv, cgroupMemoryFiles)
+	if err != nil {
+		return err
+	}
+	applyMemoryLimit(memLimit)
+	if c.Jobs.Workers <= 0 {
+		c.Jobs.Workers = runtime.GOMAXPROCS(0)
+	}
+	logger.Info("go runtime", "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", os.Getenv("GOGC"),
+		"memory_limit", debug.SetMemoryLimit(-1), "memory_limit_from", memWhy, "job_workers", c.Jobs.Workers)
 	creds, err := loadCredentials(c.Credentials, c.CredentialsFile, c.Listen)
 	if err != nil {
 		return err
@@ -105,6 +123,7 @@ func (c *ServeCmd) Run() error {
 		Logger:      logger,
 		S3:          c.S3,
 		Jobs:        c.Jobs,
+		SQLite:      c.SQLite,
 	}
 	if err := n.Open(ctx); err != nil {
 		n.Close(context.Background())
@@ -118,73 +137,6 @@ func (c *ServeCmd) Run() error {
 	return n.Close(shutdownCtx)
 }
 
-// Runtime settings a node makes unless the environment sets them.
-const (
-	// gcPercent is the GOGC of a node. pinfold's live heap is small (a few
-	// MB serving requests, tens of MB in a job) while every request and
-	// every exported or imported row allocates (the SQLite driver copies
-	// every row it reads), so at Go's default of 100 the collector ran many
-	// times a second. Each cycle stops the world twice, and with more Ps
-	// than cores a stop can wait milliseconds for a descheduled thread:
-	// those pauses were the tail of request latency. At 400 an export of
-	// 300,000 endpoints ran faster and GetExportJob's p99 during it dropped
-	// from 14-19 ms to about 6 ms (with the next two settings). At 400
-	// the collector still ran 14 times a second under 64 concurrent GetApp
-	// requests (gctrace); at 1600 the heap grows to 17 times the live heap
-	// between cycles instead of 5, their p99 went from 8.5-10.5 ms to
-	// 7.5-8.3 ms, and UpdateEndpointsBatch ingest ran 10-15% faster (72
-	// instead of 82 µs of CPU per endpoint), for a peak RSS of 180-230 MiB
-	// instead of 85 during an export. The memory limit below caps it.
-	gcPercent = 1600
-	// memoryLimit is the soft limit on the Go runtime's memory
-	// (GOMEMLIMIT). An import holds two batches of 10,000 parsed rows
-	// (about 3 KB each) and what is derived from them, and at GOGC 400
-	// alone its peak RSS was about 600 MiB. With the limit, the collector
-	// runs as often as it must to stay under it (GOGC governs small heaps,
-	// the limit large ones). At 200 MiB the import of 1,000,000 endpoints
-	// peaked at 255-281 MiB, up to 294 MB against the 300 MB floor once
-	// the node ran 8 Ps (decision 23); at 180 MiB it peaked at 257 MiB
-	// (269 MB) and ran at 22,714/s instead of 23,842-25,053/s (one
-	// 3-import run against three). 160 MiB gave 217 MiB but a slower
-	// import (16,600/s instead of 19,100/s in session 3).
-	memoryLimit = 180 << 20
-)
-
-// procsPerCPU is how many Ps (GOMAXPROCS) a node runs per CPU, at least.
-const procsPerCPU = 4
-
-// tuneRuntime sets GOGC to gcPercent, GOMEMLIMIT to memoryLimit and
-// GOMAXPROCS to procsPerCPU times the CPUs available, or the CPUs plus the
-// job workers if that is more, each unless its environment variable is set.
-//
-// The extra Ps are for request handlers. Go's scheduler looks for goroutines
-// whose connection has data when a P runs out of work, or every 10 ms from
-// its monitor thread while all Ps are busy; a request that arrives while
-// every P is busy waits for one of those. Ps beyond the cores are more often
-// out of work, so the network is polled more often:
-//   - job pieces run on background-priority threads (see
-//     jobs.Config.Workers) and hold at most workers Ps, so a request woken
-//     while every core runs a piece still finds an idle P at once, and the
-//     kernel then prefers its normal-priority thread (CPUs + workers);
-//   - under 64 concurrent GetApp or GetEndpoint requests on 2 CPUs, 8 Ps
-//     instead of 4 took their p99 from 6.6-8.8 ms to 5.3-6.7 ms (GetApp)
-//     and from 7.9-10.3 ms to 7.0-9.8 ms (GetEndpoint), for 0-5% of
-//     throughput; 16 cost more throughput for no better tail, 2 and 3
-//     were worse than 4, and 6 against 8 was mixed in a slow phase of the
-//     machine (docs/decisions.md, 23).
-func tuneRuntime(workers int) {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-	}
-	if os.Getenv("GOMAXPROCS") == "" {
-		cpus := runtime.GOMAXPROCS(0)
-		runtime.GOMAXPROCS(max(procsPerCPU*cpus, cpus+workers))
-	}
-}
-
 // node is one running pinfold: store, object storage, job runner and HTTP
 // server, opened in that order and closed in reverse.
 type node struct {
@@ -194,6 +146,7 @@ type node struct {
 	Logger      *slog.Logger
 	S3          S3Flags
 	Jobs        JobFlags
+	SQLite      SQLiteFlags
 
 	// OnJobEvent, when set, sees every change the job runner makes (tests).
 	OnJobEvent func(jobs.Event)
@@ -211,7 +164,9 @@ func (n *node) Open(ctx context.Context) error {
 	if err := os.MkdirAll(n.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
-	n.Store = sqlite.NewStore(filepath.Join(n.DataDir, "pinfold.db"), wire.Codec{})
+	n.Store = sqlite.NewStore(filepath.Join(n.DataDir, "pinfold.db"))
+	n.Store.Logger = n.Logger
+	n.Store.AppCache, n.Store.PointReads, n.Store.WriterYield = n.SQLite.AppCache, n.SQLite.PointReads, n.SQLite.WriterYield
 	if err := n.Store.Open(ctx); err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
