@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# Runs every pinfold test on a fresh machine: installs what the tests need
-# (versitygw, a real S3 gateway), then go vet, the Go tests (unit, store
-# conformance, end to end with aws-sdk-go-v2, versitygw integration) and the
-# boto3 / aws CLI conformance script against a real server.
+# Runs every pinfold check and test on a fresh machine: installs what they
+# need (versitygw, a real S3 gateway; staticcheck), then the tree checks
+# (no tracked file over 1 MB, gofmt), go vet, staticcheck, every Go test
+# under the race detector (unit, store conformance, end to end with
+# aws-sdk-go-v2, versitygw integration) and the boto3 / aws CLI conformance
+# script against a real server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PATH="$(go env GOPATH)/bin:$PATH"
 bash .ci/install-versitygw.sh
+bash .ci/install-staticcheck.sh
 export PINFOLD_VERSITYGW="$(command -v versitygw)"
+
+echo "== tree (tracked file sizes, gofmt)"
+bash scripts/check-tree.sh
 
 echo "== go vet"
 go vet ./...
 
-echo "== go test"
-# -race on the fast packages; the end-to-end and store packages run without it
-# to keep CI within its time (they are exercised under -race by developers).
-go test -count=1 -race ./ ./sigv4/... ./wire/... ./api/...
-go test -count=1 -timeout 30m ./sqlite/... ./storetest/... ./blob/... ./s3/... ./jobs/... ./cmd/...
+echo "== staticcheck"
+staticcheck ./...
+
+echo "== go test -race"
+go test -count=1 -race -timeout 40m ./...
 
 echo "== conformance (boto3 + aws CLI)"
 bash scripts/conformance.sh
