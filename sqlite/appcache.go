@@ -12,9 +12,9 @@ import (
 
 // appCache holds apps as the point reads last found them, so that GetApp
 // and GetEndpoint (which checks the app before it reads the endpoint) need
-// no SQL for the app. Under 64 concurrent GetApp requests the SELECT was
-// about 13 µs of the 54-59 µs of server CPU per request (docs/decisions.md,
-// 22).
+// no SQL for the app: under many concurrent GetApp requests the SELECT was
+// a quarter of the server's CPU per request (docs/decisions.md, 22). The
+// Store's AppCache switch turns it off.
 //
 // It is exact, not a cache with a lifetime: the apps table changes only in
 // write transactions of this process (the database is open with the
@@ -139,10 +139,9 @@ func (tx wtx) forgetApp(id string) {
 // the app is there, else by a statement prepared once on the writer. The
 // cache is exact for the writer too: a transaction that changes an app
 // holds the writer until the app has left the cache (and until it has, the
-// cache is held, so the app is not stored again). UpsertEndpoints looked
-// the app up with a statement compiled on each call: 63 µs per batch in a
-// CPU profile of the ingest, about 2% of the writer's time (the ingest's
-// rate moved within its noise: 26,417-28,231 against 26,349-26,828/s).
+// cache is held, so the app is not stored again). The statement is
+// prepared because compiling it on each call showed in the writer's
+// profile (docs/decisions.md, 22).
 func (tx wtx) appPK(ctx context.Context, scope pinfold.Scope, id string) (int64, error) {
 	if a, ok, _ := tx.s.apps.get(scope, id); ok {
 		return a.pk, nil

@@ -18,8 +18,8 @@ import (
 // The boundaries are found inside SQLite, walking the table in seq order
 // (its rowid) and reading only app_pk of each row: one statement per piece
 // steps pieceSize of the app's rows with OFFSET. There is deliberately no
-// (app_pk, seq) index: it cost about 15% of the insert throughput, while the
-// walk costs about 0.14 µs per row of the table (0.15 s for a million).
+// (app_pk, seq) index: it cost more insert throughput than the walk costs
+// an export (docs/benchmarks.md, "Store measurements").
 // An app without endpoints gives snapshot 0 and no pieces.
 // ENOTFOUND "Application not found"; EINVALID when pieceSize < 1.
 func (s *Store) PlanPieces(ctx context.Context, scope pinfold.Scope, appID string, pieceSize int) (snapshot int64, pieces []pinfold.JobPiece, err error) {

@@ -44,35 +44,21 @@
 // lookup needs, and a partial index on (app_pk, user_id) for users. Under
 // random endpoint and user IDs (Pinpoint derives IDs from a SHA-1), each
 // index insert lands on a different page, and every page a transaction
-// dirties is written to the WAL whole: measured on the 2-core development
-// machine with 730-byte rows in batches of 100, the user index costs about
-// 13 µs of CPU per row (35% of raw insert throughput) with random user IDs
-// and 1-3 µs with sequential ones. An (app_pk, seq) index for exports cost
-// about 6 µs per row (15%) and was left out: planning walks the table
-// instead, at about 0.12-0.14 µs per row.
+// dirties is written to the WAL whole, so the user index is a large part of
+// an insert's cost. There is deliberately no (app_pk, seq) index for
+// exports: it cost more on every insert than planning saves by not walking
+// the table (docs/benchmarks.md, "Store measurements").
 //
 // # Segment members
 //
 // The members of an IMPORT segment are rows (segment, endpoint ID) of a
 // WITHOUT ROWID table keyed by both. Like the endpoint index, random IDs
 // make each insert dirty its own page, so the cost per ID grows with the
-// table: measured with BenchmarkAddSegmentMembers (calls of 1000 new
-// random IDs), 8-9 µs of CPU per ID with 100,000 members stored and 17 µs
-// with 500,000, most of it writing the dirty pages to the WAL at commit.
-// IDs already members cost about 1.5-2 µs each.
+// table; IDs already members cost little. BenchmarkAddSegmentMembers
+// measures it.
 //
-// # Performance
-//
-// Measured with the package benchmarks on the development machine (2 cores
-// shared with other work; rates vary with that load, CPU per row less):
-// UpsertEndpoints, batches of 100 new 760-byte endpoints with random
-// endpoint and user IDs, 45-64 µs of CPU per endpoint for the process,
-// 17,000-25,000 endpoints/s (35 µs of it inside the writer); updates of
-// existing ones 40-55 µs, 15,000-27,000/s. Imports write batches of
-// 10,000, which dirty fewer index pages per row (docs/benchmarks.md). Export reads of 200,000
-// endpoints: 1.5-1.8 µs per row, 520,000-825,000 rows/s with one reader;
-// with gzip (BestSpeed) of every line, 350,000 rows/s with one reader and
-// 330,000-530,000 with two pieces in parallel.
+// Measurements of the write and read paths (BenchmarkUpsertEndpoints,
+// BenchmarkScanEndpoints) are in docs/benchmarks.md.
 package sqlite
 
 import (
@@ -107,8 +93,8 @@ var ErrLocked = errors.New("database is in use by another process")
 
 // Defaults that NewStore fills in.
 const (
-	DefaultReadConns   = 4
-	DefaultPointConns  = 4
+	DefaultReadConns   = 4 // at least; NewStore gives GOMAXPROCS when that is more
+	DefaultPointConns  = 4 // at least; NewStore gives 2 × GOMAXPROCS when that is more
 	DefaultMmapSize    = 0 // see MmapSize
 	DefaultCacheSize   = 8 << 20
 	DefaultWALPages    = 100000 // 400 MiB of 4 KiB pages
@@ -135,13 +121,12 @@ type Store struct {
 	PointConns int
 	// MmapSize is PRAGMA mmap_size, in bytes, of every connection. Default
 	// 0: mapped pages count in the process's resident set, so an export
-	// reading a 1 GB database through mmap showed 1 GB of RSS; with pread
-	// the export of 200,000 endpoints ran at 310,000/s instead of 410,000/s
-	// here, still faster than encoding them (see docs/benchmarks.md).
+	// through mmap shows the whole database as RSS; pread is slower but
+	// still faster than encoding the rows (docs/benchmarks.md).
 	MmapSize int64
 	// CacheSize is the page cache of the writer connection, in bytes. In
-	// this driver every cached page is a malloc, and a 64 MiB cache
-	// measured slower than 8 MiB.
+	// this driver every cached page is a malloc, and larger caches measured
+	// slower (docs/benchmarks.md).
 	CacheSize int64
 	// CheckpointEvery is how many write transactions pass between two
 	// background checkpoints: a goroutine with its own connection copies
@@ -155,13 +140,10 @@ type Store struct {
 	// finds the WAL wholly copied (the writer adds to it meanwhile), so the
 	// WAL is not restarted and grows to this size; the writer's checkpoint
 	// then copies what the background one has not (little) and restarts
-	// it. The larger this is, the rarer those pauses of the writer: 16000
-	// pages nearly doubled insert throughput over SQLite's default of 1000,
-	// and 100000 (a WAL of up to 400 MiB) took the import of 1,000,000
-	// endpoints (BenchmarkImport in package jobs, batches of 500 then)
-	// from 13,800 to 19,100 endpoints/s over 16000. A larger WAL costs readers a little: SQLite
-	// looks up pages in its index of the WAL, one hash table per 4096
-	// frames.
+	// it. The larger this is, the rarer those pauses of the writer
+	// (docs/decisions.md, 16); the default allows a WAL of up to 400 MiB.
+	// A larger WAL costs readers a little: SQLite looks up pages in its
+	// index of the WAL, one hash table per 4096 frames.
 	WALPages int
 	// AppCache keeps apps in memory for the point reads (appcache.go).
 	// Default true; false reads every app from SQL, to rule the cache out
@@ -199,13 +181,13 @@ type Store struct {
 	commits int      // write transactions committed; guarded by wlock
 	apps    appCache // apps read by the point reads
 	forget  []string // apps the write transaction changes (wtx.forgetApp); guarded by wlock
-	cdb     *sql.DB  // the checkpointer's connection
+	cdb      *sql.DB       // the checkpointer's connection
+	ckptWake chan struct{} // wakes the checkpointer; closed to stop it
+	ckptDone chan struct{} // closed when the checkpointer has stopped
 
 	// decodeFormat decodes stored lines of older formats for
 	// upgradeFormat; nil means wire.DecodeEndpointFormat (tests set it).
 	decodeFormat func(format int, doc []byte, e *pinfold.Endpoint) error
-	ckptWake     chan struct{} // wakes the checkpointer; closed to stop it
-	ckptDone     chan struct{} // closed when the checkpointer has stopped
 }
 
 // Interface guard.
@@ -217,8 +199,8 @@ func NewStore(path string) *Store {
 	return &Store{
 		Path:            path,
 		Now:             time.Now,
-		ReadConns:       DefaultReadConns,
-		PointConns:      DefaultPointConns,
+		ReadConns:       max(DefaultReadConns, runtime.GOMAXPROCS(0)),
+		PointConns:      max(DefaultPointConns, 2*runtime.GOMAXPROCS(0)),
 		MmapSize:        DefaultMmapSize,
 		CacheSize:       DefaultCacheSize,
 		WALPages:        DefaultWALPages,
