@@ -178,9 +178,9 @@ type Store struct {
 	points  chan *pointConn      // its connections, each held by one point read at a time
 	npoints int                  // connections Open put in points
 
-	commits int      // write transactions committed; guarded by wlock
-	apps    appCache // apps read by the point reads
-	forget  []string // apps the write transaction changes (wtx.forgetApp); guarded by wlock
+	commits  int           // write transactions committed; guarded by wlock
+	apps     appCache      // apps read by the point reads
+	forget   []string      // apps the write transaction changes (wtx.forgetApp); guarded by wlock
 	cdb      *sql.DB       // the checkpointer's connection
 	ckptWake chan struct{} // wakes the checkpointer; closed to stop it
 	ckptDone chan struct{} // closed when the checkpointer has stopped
