@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"time"
 )
@@ -22,6 +24,7 @@ type APICmd struct {
 	NoMoto        bool          `help:"Skip the moto reference."`
 	Ingest        int           `default:"200000" help:"Endpoints written by the ingest measurement (0 skips it)."`
 	IngestClients int           `default:"4" help:"Concurrent UpdateEndpointsBatch clients."`
+	ClientProfile string        `type:"path" placeholder:"FILE" help:"Write a Go CPU profile of the load generator (this process) during the read measurements to FILE."`
 	Perf          string        `help:"After the measured runs, profile pinfold with perf record during one extra GetApp and GetEndpoint run at the highest connection count and one extra ingest, writing PREFIX-getapp.data, PREFIX-getendpoint.data, PREFIX-ingest.data."`
 
 	ServerFlags `embed:""`
@@ -61,7 +64,12 @@ func (c *APICmd) Run(ctx context.Context) error {
 	}
 	defer r.Close()
 
+	stopProfile, err := startCPUProfile(c.ClientProfile)
+	if err != nil {
+		return err
+	}
 	read, err := c.measureReads(ctx, r, modes)
+	stopProfile()
 	if err != nil {
 		return err
 	}
@@ -98,4 +106,25 @@ func (c *APICmd) Run(ctx context.Context) error {
 	}
 	fmt.Println(checks)
 	return nil
+}
+
+// startCPUProfile starts a CPU profile of this process written to path, and
+// returns the function that stops it; with an empty path it does nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+		progress("cpu profile of pinfold-bench written to %s", path)
+	}, nil
 }

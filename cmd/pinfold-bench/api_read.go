@@ -68,28 +68,7 @@ func (c *APICmd) measureReads(ctx context.Context, r *rig, modes []string) (*rea
 		"pinfold GetEndpoint": getEndpoint,
 	}
 	pids := map[string]int{"pinfold": srv.PID()}
-	for _, m := range modes {
-		conns := c.Conns
-		if m != c.Mode {
-			conns = []int{res.maxConns}
-		}
-		for _, op := range []string{"GetApp", "GetEndpoint"} {
-			for _, n := range conns {
-				res.runs = append(res.runs, loadRun{"pinfold", m, op, n})
-			}
-		}
-		// aws-sdk-go-v2 cannot decode moto's GetApp response: its
-		// CreationDate is a JSON number where Pinpoint's model has a string.
-		if !c.NoMoto && m != modeSDK {
-			motoConns := []int{res.maxConns}
-			if m == c.Mode {
-				motoConns = slices.Compact([]int{1, res.maxConns})
-			}
-			for _, n := range motoConns {
-				res.runs = append(res.runs, loadRun{"moto", m, "GetApp", n})
-			}
-		}
-	}
+	res.runs = c.plan(modes, res.maxConns)
 	if !c.NoMoto {
 		moto, err := startMoto(ctx, c.MotoServer, filepath.Join(r.Tmp, "moto.log"))
 		if err != nil {
@@ -136,6 +115,33 @@ func (c *APICmd) measureReads(ctx context.Context, r *rig, modes []string) (*rea
 		}
 	}
 	return res, nil
+}
+
+// plan returns the load runs of one rep: with --mode, pinfold's GetApp and
+// GetEndpoint at every --conns and moto's GetApp at 1 and maxConns; with
+// each other mode the same three at maxConns only. aws-sdk-go-v2 cannot
+// decode moto's GetApp response (its CreationDate is a JSON number where
+// Pinpoint's model has a string), so moto is not measured with the sdk
+// client.
+func (c *APICmd) plan(modes []string, maxConns int) []loadRun {
+	var runs []loadRun
+	for _, m := range modes {
+		conns, motoConns := []int{maxConns}, []int{maxConns}
+		if m == c.Mode {
+			conns, motoConns = c.Conns, slices.Compact([]int{1, maxConns})
+		}
+		for _, op := range []string{"GetApp", "GetEndpoint"} {
+			for _, n := range conns {
+				runs = append(runs, loadRun{"pinfold", m, op, n})
+			}
+		}
+		if !c.NoMoto && m != modeSDK {
+			for _, n := range motoConns {
+				runs = append(runs, loadRun{"moto", m, "GetApp", n})
+			}
+		}
+	}
+	return runs
 }
 
 // load runs one load measurement of op with a fresh client of run's mode.

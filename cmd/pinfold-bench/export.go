@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -216,20 +215,12 @@ func (c *ExportCmd) setUp(ctx context.Context, r *rig) (*exportSetUp, error) {
 // reference runs the in-process reference once, the first run under
 // --cpuprofile.
 func (c *ExportCmd) reference(ctx context.Context, app string, rep int) (refResult, error) {
-	if rep == 1 && c.CPUProfile != "" {
-		prof, err := os.Create(c.CPUProfile)
+	if rep == 1 {
+		stop, err := startCPUProfile(c.CPUProfile)
 		if err != nil {
-			return refResult{}, fmt.Errorf("cpu profile: %w", err)
+			return refResult{}, err
 		}
-		if err := pprof.StartCPUProfile(prof); err != nil {
-			prof.Close()
-			return refResult{}, fmt.Errorf("cpu profile: %w", err)
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			prof.Close()
-			progress("cpu profile of the reference written to %s", c.CPUProfile)
-		}()
+		defer stop()
 	}
 	ref, err := reference(ctx, app, c.Endpoints, c.Chunk)
 	if err != nil {
