@@ -110,6 +110,22 @@ func (c *ExportCmd) Run(ctx context.Context) error {
 	}
 
 	// The report.
+	c.header(r, st, refs, imports, dbAfter)
+
+	t := &table{head: []string{"Measurement", "Measured (median)", "Reference (same run)", "Ratio", "Floor", "Result"}}
+	c.exportRows(t, refs, exports, st.seed)
+	if len(segs) > 0 {
+		c.segmentRows(t, segs, exports, st.selected)
+	}
+	if len(imports) > 0 {
+		c.importRows(t, imports, st.seed)
+	}
+	fmt.Println(t)
+	return nil
+}
+
+// header prints the report's lines above the table.
+func (c *ExportCmd) header(r *rig, st *exportSetUp, refs []refResult, imports []importResult, dbAfter int64) {
 	r.header("pinfold-bench export")
 	fmt.Printf("- %s endpoints of %d bytes on average (as UpdateEndpointsBatch items) in one app; piece size %d; %d runs, medians reported; pinfold log level %s, extra server arguments %q\n",
 		fmtRate(float64(c.Endpoints)), avgItemBytes(), c.PieceSize, c.Reps, c.ServerLogLevel, c.ServerArg)
@@ -128,17 +144,6 @@ func (c *ExportCmd) Run(ctx context.Context) error {
 			len(imports), c.ImportPoll, fmtRate(float64(c.Endpoints)), fmtBytes(imports[0].DBBefore), fmtBytes(dbAfter), c.Clients)
 	}
 	fmt.Println()
-
-	t := &table{head: []string{"Measurement", "Measured (median)", "Reference (same run)", "Ratio", "Floor", "Result"}}
-	c.exportRows(t, refs, exports, st.seed)
-	if len(segs) > 0 {
-		c.segmentRows(t, segs, exports, st.selected)
-	}
-	if len(imports) > 0 {
-		c.importRows(t, imports, st.seed)
-	}
-	fmt.Println(t)
-	return nil
 }
 
 // setUp starts pinfold, seeds one app with --endpoints endpoints, restarts

@@ -85,14 +85,14 @@ func childEnv(env []string) []string {
 // pinfold binary, the server environment, a signer and a one-connection
 // client for set-up requests.
 type rig struct {
-	Flags  ServerFlags
-	Tmp    string   // temporary directory, removed by Close unless --keep-data
-	Bin    string   // the pinfold binary
-	Origin string   // where Bin came from, for the report
-	Env    []string // pinfold's environment on top of the benchmark's
-	Signer *signer
-	Setup  *pool // for set-up requests, one connection
-	Load   string
+	Flags     ServerFlags
+	Tmp       string   // temporary directory, removed by Close unless --keep-data
+	Bin       string   // the pinfold binary
+	Origin    string   // where Bin came from, for the report
+	Env       []string // pinfold's environment on top of the benchmark's
+	Signer    *signer
+	Setup     *pool  // for set-up requests, one connection
+	StartLoad string // the load average when the measurements started
 }
 
 // openRig creates the temporary directory (named after the subcommand) and
@@ -120,7 +120,7 @@ func openRig(ctx context.Context, f ServerFlags, name string) (*rig, error) {
 		r.Close()
 		return nil, err
 	}
-	r.Load = loadAvg()
+	r.StartLoad = loadAvg()
 	progress("pinfold environment: %s", describeEnv(env, f.Tuned))
 	return r, nil
 }
@@ -168,5 +168,5 @@ func (r *rig) header(title string) {
 	fmt.Printf("- Machine: %s\n", machine())
 	fmt.Printf("- Server: %s\n", r.Origin)
 	fmt.Printf("- Server environment: %s\n", describeEnv(r.Env, r.Flags.Tuned))
-	fmt.Printf("- Load average (1/5/15 min): %s at start, %s at end\n", r.Load, loadAvg())
+	fmt.Printf("- Load average (1/5/15 min): %s at start, %s at end\n", r.StartLoad, loadAvg())
 }
