@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -191,12 +194,114 @@ func TestSignedRequestReplays(t *testing.T) {
 	// runLoad over the same server: no errors, never more connections than
 	// workers.
 	sr, _ := s.sign(ctx, "mobiletargeting", http.MethodGet, srv.URL+"/v1/apps/abc", nil)
-	r, err := runLoad(ctx, sr, http.StatusOK, 3, 20*time.Millisecond, 100*time.Millisecond, 0)
+	raw, err := newRawClient(sr, http.StatusOK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := runLoad(ctx, raw, 3, 20*time.Millisecond, 100*time.Millisecond, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Errors != 0 || r.Requests == 0 || r.Dials < 1 || r.Dials > 3 {
 		t.Errorf("runLoad: got %d requests, %d errors (%s), %d dials; want some requests, no errors, 1 to 3 dials", r.Requests, r.Errors, r.FirstErr, r.Dials)
+	}
+}
+
+// Every client mode sends requests that pinfold's SigV4 verifier accepts,
+// GetApp and GetEndpoint alike, on at most one connection per worker, and
+// counts a refused request as an error.
+func TestLoadModes(t *testing.T) {
+	t.Parallel()
+	v := &sigv4.Verifier{Lookup: func(id string) (sigv4.Credential, bool) {
+		return sigv4.Credential{AccessKeyID: accessKey, SecretAccessKey: secretKey, Account: account}, id == accessKey
+	}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if _, err := v.Verify(r, sha256Hex(nil)); err != nil {
+			w.Header().Set("X-Amzn-ErrorType", "ForbiddenException")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"message":"bad signature"}`)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/v1/apps/missing") {
+			w.Header().Set("X-Amzn-ErrorType", "NotFoundException")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"message":"not found"}`)
+			return
+		}
+		io.WriteString(w, `{"Id":"abc","Name":"bench","Arn":"arn:aws:mobiletargeting:us-east-1:000000000000:apps/abc"}`)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	s := newSigner()
+	for _, mode := range []string{modeHTTP, modeSDK, modeRaw} {
+		for _, op := range []readOp{
+			{Name: "GetApp", Base: srv.URL, App: "abc"},
+			{Name: "GetEndpoint", Base: srv.URL, App: "abc", Endpoint: "ep-1"},
+		} {
+			lc, err := newLoadClient(ctx, mode, s, op, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := runLoad(ctx, lc, 3, 20*time.Millisecond, 100*time.Millisecond, 0)
+			lc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Errors != 0 || r.Requests == 0 || r.Dials < 1 || r.Dials > 3 {
+				t.Errorf("%s %s: got %d requests, %d errors (%s), %d dials; want some requests, no errors, 1 to 3 dials", mode, op.Name, r.Requests, r.Errors, r.FirstErr, r.Dials)
+			}
+		}
+		lc, err := newLoadClient(ctx, mode, s, readOp{Name: "GetApp", Base: srv.URL, App: "missing"}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := runLoad(ctx, lc, 1, 0, 50*time.Millisecond, 0)
+		lc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Errors == 0 || r.Requests != 0 || r.FirstErr == "" {
+			t.Errorf("%s GetApp of a missing app: got %d requests, %d errors (%q); want errors only", mode, r.Requests, r.Errors, r.FirstErr)
+		}
+	}
+}
+
+// The server's environment never inherits the benchmark's runtime
+// variables; --tuned and --server-env add to it, in that order.
+func TestServerEnv(t *testing.T) {
+	t.Setenv("GOGC", "off")
+	t.Setenv("GOMAXPROCS", "1")
+	for _, tc := range []struct {
+		flags ServerFlags
+		want  []string
+	}{
+		{ServerFlags{}, nil},
+		{ServerFlags{Tuned: true}, []string{"GOGC=1600", "GOMEMLIMIT=180MiB", fmt.Sprintf("GOMAXPROCS=%d", 4*runtime.NumCPU())}},
+		{ServerFlags{Tuned: true, ServerEnv: []string{"GOGC=400"}}, []string{"GOGC=1600", "GOMEMLIMIT=180MiB", fmt.Sprintf("GOMAXPROCS=%d", 4*runtime.NumCPU()), "GOGC=400"}},
+	} {
+		env, err := tc.flags.serverEnv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(env, tc.want) {
+			t.Errorf("%+v: got %q, want %q", tc.flags, env, tc.want)
+		}
+		got := childEnv(env)
+		for _, kv := range got {
+			if kv == "GOGC=off" || kv == "GOMAXPROCS=1" {
+				t.Errorf("%+v: child inherits %s", tc.flags, kv)
+			}
+		}
+		if !slices.Equal(got[len(got)-len(env):], env) {
+			t.Errorf("%+v: child environment does not end with %q", tc.flags, env)
+		}
+	}
+	if _, err := (&ServerFlags{ServerEnv: []string{"GOGC"}}).serverEnv(); err == nil {
+		t.Error("--server-env GOGC: got no error, want one")
+	}
+	if got := describeEnv(nil, false); !strings.Contains(got, "nothing set") || !strings.Contains(got, "GOGC, GOMEMLIMIT, GOMAXPROCS unset") {
+		t.Errorf("describeEnv(nil): got %q", got)
 	}
 }
 
@@ -325,5 +430,36 @@ func TestImportBody(t *testing.T) {
 	}
 	if def.Format != pinfold.FormatJSON || def.S3URL != "s3://bench/run/1/" || !pinfold.ValidRoleARN(def.RoleARN) {
 		t.Errorf("got %+v, want a JSON import of s3://bench/run/1/ with a valid role", def)
+	}
+}
+
+// The api command measures every connection count with --mode, the highest
+// only with the other modes, and moto with every mode but sdk.
+func TestAPIPlan(t *testing.T) {
+	t.Parallel()
+	c := &APICmd{Mode: modeHTTP, Compare: []string{"raw", "sdk", "http", ""}, Conns: []int{1, 16, 64}}
+	modes, err := c.modes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"http", "raw", "sdk"}; !slices.Equal(modes, want) {
+		t.Fatalf("modes: got %q, want %q", modes, want)
+	}
+	var got []string
+	for _, r := range c.plan(modes, 64) {
+		got = append(got, fmt.Sprintf("%s %s %s@%d", r.target, r.mode, r.op, r.conns))
+	}
+	want := []string{
+		"pinfold http GetApp@1", "pinfold http GetApp@16", "pinfold http GetApp@64",
+		"pinfold http GetEndpoint@1", "pinfold http GetEndpoint@16", "pinfold http GetEndpoint@64",
+		"moto http GetApp@1", "moto http GetApp@64",
+		"pinfold raw GetApp@64", "pinfold raw GetEndpoint@64", "moto raw GetApp@64",
+		"pinfold sdk GetApp@64", "pinfold sdk GetEndpoint@64",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("plan:\ngot  %q\nwant %q", got, want)
+	}
+	if _, err := (&APICmd{Mode: modeHTTP, Compare: []string{"wrk"}}).modes(); err == nil {
+		t.Error("--compare wrk: got no error, want one")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -159,4 +160,18 @@ func truncate(b []byte, n int) string {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// createApp creates an application named name and returns its ID. It works
+// against pinfold and moto alike.
+func createApp(ctx context.Context, p *pool, s *signer, base, name string) (string, error) {
+	b, err := p.call(ctx, s, http.MethodPost, base+"/v1/apps", []byte(`{"Name":"`+name+`"}`), http.StatusCreated)
+	if err != nil {
+		return "", fmt.Errorf("create app: %w", err)
+	}
+	var app struct{ Id string }
+	if err := json.Unmarshal(b, &app); err != nil || app.Id == "" {
+		return "", fmt.Errorf("create app: no Id in response %s", truncate(b, 300))
+	}
+	return app.Id, nil
 }

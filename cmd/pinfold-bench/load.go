@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -49,17 +48,10 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[rank]
 }
 
-// runLoad sends sr from conns workers for warmup+window and counts the
-// requests that complete inside the window. Each worker replays the same
-// signed request (a GET: the *http.Request is reused after its body is
-// closed) and wants status want. pid, when not 0, is the server process
-// whose CPU time is measured over the window.
-func runLoad(ctx context.Context, sr *signedRequest, want, conns int, warmup, window time.Duration, pid int) (loadResult, error) {
-	raw, err := sr.wire()
-	if err != nil {
-		return loadResult{}, err
-	}
-	var dials atomic.Int64
+// runLoad sends lc's operation from conns workers for warmup+window and
+// counts the requests that complete inside the window. pid, when not 0, is
+// the server process whose CPU time is measured over the window.
+func runLoad(ctx context.Context, lc loadClient, conns int, warmup, window time.Duration, pid int) (loadResult, error) {
 	type workerResult struct {
 		lat      []time.Duration
 		errs     int
@@ -79,7 +71,7 @@ func runLoad(ctx context.Context, sr *signedRequest, want, conns int, warmup, wi
 	for w := range conns {
 		wg.Go(func() {
 			res := &results[w]
-			c := &rawConn{addr: sr.host(), req: raw, dials: &dials}
+			c := lc.worker()
 			defer c.close()
 			res.lat = make([]time.Duration, 0, 1<<14)
 			for {
@@ -87,7 +79,7 @@ func runLoad(ctx context.Context, sr *signedRequest, want, conns int, warmup, wi
 				if t0.After(until) || ctx.Err() != nil {
 					return
 				}
-				ok, msg := c.once(want)
+				ok, msg := c.send(ctx)
 				t1 := time.Now()
 				if !ok {
 					res.errs++
@@ -109,7 +101,7 @@ func runLoad(ctx context.Context, sr *signedRequest, want, conns int, warmup, wi
 	if err := ctx.Err(); err != nil {
 		return loadResult{}, err
 	}
-	out := loadResult{Conns: conns, Window: window, Dials: dials.Load(), Load: loadAvg(), ClientCPU: meter.Self}
+	out := loadResult{Conns: conns, Window: window, Dials: lc.Dials(), Load: loadAvg(), ClientCPU: meter.Self}
 	if pid != 0 && meter.serverErr == nil {
 		out.ServerCPU = meter.Server
 	}

@@ -1,25 +1,34 @@
 // Command pinfold-bench measures a pinfold server from the outside, as a
 // client would see it, and prints the results as markdown tables.
 //
-//	pinfold-bench api    [--duration 5s] [--pinfold PATH]
-//	pinfold-bench export [--endpoints 1000000] [--piece-size 100000] [--cpuprofile FILE] [--no-segment] [--import-reps 3]
+//	pinfold-bench api    [--duration 5s] [--mode http] [--compare raw] [--tuned] [--pinfold PATH]
+//	pinfold-bench export [--endpoints 1000000] [--piece-size 100000] [--cpuprofile FILE] [--no-segment] [--import-reps 3] [--tuned]
 //
 // Both subcommands build the server (go build ./cmd/pinfold, from the module
 // root above the working directory) unless --pinfold names a binary, start it
-// as a child process on a free loopback port with a temporary data dir, drive
-// it over HTTP with SigV4-signed requests, and stop it with SIGTERM.
+// as a child process on a free loopback port with a temporary data dir
+// (rig.go), drive it over HTTP with SigV4-signed requests, and stop it with
+// SIGTERM. The server runs with Go's runtime defaults: GOGC, GOMEMLIMIT and
+// GOMAXPROCS are removed from its environment, and --tuned sets the
+// recommended values instead; the report states which.
 //
 // api measures GetApp and GetEndpoint throughput and latency at several
 // connection counts against pinfold and against moto_server (the reference,
-// measured in the same run), and the ingest rate of UpdateEndpointsBatch.
+// measured in the same run with the same client), api_read.go, and the
+// ingest rate of UpdateEndpointsBatch, api_ingest.go. The reads are sent by
+// a client like the SDKs' (net/http, every request signed when sent) by
+// default, and at the highest connection count also by the raw client
+// (pre-signed bytes on raw connections) and, on request, by aws-sdk-go-v2's
+// Pinpoint client itself (modes.go).
+//
 // export seeds an app, restarts the server on the same data dir, and measures
 // an export job end to end against an in-process reference (encoding/json +
 // gzip of the same endpoints), the server's peak RSS and GetExportJob latency
-// while the export runs, then verifies the exported objects. After each full
-// export it exports a segment of about half the endpoints and compares the
-// two times; after all the exports it imports a full export's gzip JSON
-// objects into a new app, against the seeding (UpdateEndpointsBatch) rate
-// and with the server's peak RSS.
+// while the export runs, then verifies the exported objects (export.go).
+// After each full export it exports a segment of about half the endpoints and
+// compares the two times (segment.go); after all the exports it imports a
+// full export's gzip JSON objects into a new app, against the seeding
+// (UpdateEndpointsBatch) rate and with the server's peak RSS (import.go).
 //
 // Every measurement is repeated (--reps, default 3) and the median is
 // reported with the load average at the time: the numbers come from a shared

@@ -37,9 +37,10 @@ func freePort() (int, error) {
 }
 
 // startChild starts argv (with "{port}" replaced by a free port) in its own
-// process group, its output appended to logPath, and waits until ready
-// answers true for the base URL, the process exits, or timeout passes.
-func startChild(ctx context.Context, name string, argv []string, logPath string, timeout time.Duration, ready func(ctx context.Context, url string) bool) (*child, error) {
+// process group, with environment env (nil: the benchmark's), its output
+// appended to logPath, and waits until ready answers true for the base URL,
+// the process exits, or timeout passes.
+func startChild(ctx context.Context, name string, argv, env []string, logPath string, timeout time.Duration, ready func(ctx context.Context, url string) bool) (*child, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -55,6 +56,7 @@ func startChild(ctx context.Context, name string, argv []string, logPath string,
 	defer logf.Close() // the child holds its own descriptor
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = env
 	// Own process group, so stop can signal moto's shim and interpreter
 	// together; die with the benchmark if it is killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -166,6 +168,7 @@ type pinfoldOpts struct {
 	PieceSize int      // 0: the server's default
 	LogLevel  string   // the server's --log-level
 	Args      []string // more arguments of pinfold serve
+	Env       []string // environment on top of the benchmark's, without GOGC, GOMEMLIMIT and GOMAXPROCS (see childEnv)
 }
 
 // startPinfold starts `pinfold serve` on a free loopback port and waits for
@@ -183,7 +186,7 @@ func startPinfold(ctx context.Context, o pinfoldOpts) (*child, error) {
 	argv = append(argv, o.Args...)
 	log := filepath.Join(filepath.Dir(filepath.Clean(o.DataDir)), filepath.Base(o.DataDir)+".log")
 	for attempt := 0; ; attempt++ {
-		c, err := startChild(ctx, "pinfold", argv, log, 2*time.Minute, httpReady("/_pinfold/health", http.StatusOK))
+		c, err := startChild(ctx, "pinfold", argv, childEnv(o.Env), log, 2*time.Minute, httpReady("/_pinfold/health", http.StatusOK))
 		// The free port may have been taken between the probe and the
 		// listen: try again a few times.
 		if err != nil && attempt < 3 && ctx.Err() == nil && strings.Contains(err.Error(), "address already in use") {
@@ -196,7 +199,7 @@ func startPinfold(ctx context.Context, o pinfoldOpts) (*child, error) {
 // startMoto starts `moto_server -H 127.0.0.1 -p PORT` and waits until it
 // answers HTTP at all.
 func startMoto(ctx context.Context, bin, logPath string) (*child, error) {
-	return startChild(ctx, "moto", []string{bin, "-H", "127.0.0.1", "-p", "{port}"}, logPath, time.Minute, httpReady("/moto-api/"))
+	return startChild(ctx, "moto", []string{bin, "-H", "127.0.0.1", "-p", "{port}"}, nil, logPath, time.Minute, httpReady("/moto-api/"))
 }
 
 // buildPinfold runs `go build -o out ./cmd/pinfold` in the module root found

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -44,6 +45,7 @@ func (sr *signedRequest) host() string {
 type rawConn struct {
 	addr  string
 	req   []byte
+	want  int // the status of a success
 	dials *atomic.Int64
 	conn  net.Conn
 	br    *bufio.Reader
@@ -56,9 +58,9 @@ func (c *rawConn) close() {
 	}
 }
 
-// once sends the request, drains the response and reports whether its
-// status was want. The connection is redialed when the server closes it.
-func (c *rawConn) once(want int) (bool, string) {
+// send sends the request, drains the response and reports whether its
+// status was c.want. The connection is redialed when the server closes it.
+func (c *rawConn) send(context.Context) (bool, string) {
 	if c.conn == nil {
 		conn, err := net.DialTimeout("tcp", c.addr, 5*time.Second)
 		if err != nil {
@@ -85,8 +87,8 @@ func (c *rawConn) once(want int) (bool, string) {
 	if err != nil {
 		return false, fmt.Sprintf("read body: %v", err)
 	}
-	if resp.StatusCode != want {
-		return false, fmt.Sprintf("status %d, want %d", resp.StatusCode, want)
+	if resp.StatusCode != c.want {
+		return false, fmt.Sprintf("status %d, want %d", resp.StatusCode, c.want)
 	}
 	return true, ""
 }

@@ -171,3 +171,39 @@ func sourceVersion() string {
 	}
 	return s
 }
+
+// medianIndex returns the index of the median element of xs (the lower
+// middle for an even count).
+func medianIndex(xs []float64) int {
+	idx := make([]int, len(xs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmpFloat(xs[a], xs[b]) })
+	return idx[(len(idx)-1)/2]
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// secs joins per-run durations in seconds for the "runs" column.
+func secs(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, " / ")
+}
+
+func fmtBytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+func fmtKB(kb int64) string {
+	return fmt.Sprintf("%.0f MiB (%.0f MB)", float64(kb)/1024, float64(kb)*1024/1e6)
+}

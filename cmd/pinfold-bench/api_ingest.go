@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -13,6 +13,75 @@ import (
 
 	"github.com/pinfold/pinfold"
 )
+
+// The ingest measurement of the api command: UpdateEndpointsBatch from
+// several clients into a fresh server, each request signed when sent.
+
+// measureIngest runs the ingest --reps times, each into a fresh pinfold
+// with its own data dir, and with --perf once more under perf record.
+func (c *APICmd) measureIngest(ctx context.Context, r *rig) ([]ingestResult, error) {
+	progress("precomputing %d endpoints of ingest bodies", c.Ingest)
+	bodies := batchBodies(c.Ingest)
+	var ingests []ingestResult
+	for rep := 1; rep <= c.Reps; rep++ {
+		res, err := c.ingestOnce(ctx, r, fmt.Sprintf("ingest-%d", rep), bodies, "")
+		if err != nil {
+			return nil, err
+		}
+		progress("run %d/%d ingest: %s endpoints/s (%s in %s) cpu/endpoint server %s client %s load %s", rep, c.Reps, fmtRate(res.Rate()), fmtRate(float64(res.Endpoints)),
+			res.Elapsed.Round(time.Millisecond), fmtUs(res.ServerCPU/time.Duration(res.Endpoints)), fmtUs(res.ClientCPU/time.Duration(res.Endpoints)), res.Load)
+		ingests = append(ingests, res)
+	}
+	if c.Perf != "" {
+		res, err := c.ingestOnce(ctx, r, "ingest-perf", bodies, c.Perf+"-ingest.data")
+		if err != nil {
+			return nil, err
+		}
+		progress("profiled ingest: %s endpoints/s (not in the report)", fmtRate(res.Rate()))
+	}
+	return ingests, nil
+}
+
+// ingestOnce runs one ingest against a fresh pinfold on data dir name,
+// which it removes afterwards; with perfOut it records the server with perf.
+func (c *APICmd) ingestOnce(ctx context.Context, r *rig, name string, bodies [][]byte, perfOut string) (ingestResult, error) {
+	srv, err := r.startPinfold(ctx, name, 0)
+	if err != nil {
+		return ingestResult{}, err
+	}
+	defer os.RemoveAll(r.DataDir(name))
+	defer srv.Stop()
+	setup := newPool(1)
+	defer setup.Close()
+	app, err := createApp(ctx, setup, r.Signer, srv.URL, "ingest")
+	if err != nil {
+		return ingestResult{}, err
+	}
+	if perfOut != "" {
+		stop, err := perfRecord(srv.PID(), perfOut)
+		if err != nil {
+			return ingestResult{}, err
+		}
+		defer stop()
+	}
+	return ingest(ctx, r.Signer, srv.URL, app, c.Ingest, c.IngestClients, srv.PID(), func(b int) []byte { return bodies[b] })
+}
+
+// ingestChecks adds the ingest floor's row.
+func (c *APICmd) ingestChecks(t *table, ingests []ingestResult) {
+	var rs []float64
+	var p99s, scpu, ccpu []time.Duration
+	for _, r := range ingests {
+		rs = append(rs, r.Rate())
+		p99s = append(p99s, percentile(r.Batches, 99))
+		scpu = append(scpu, r.ServerCPU/time.Duration(r.Endpoints))
+		ccpu = append(ccpu, r.ClientCPU/time.Duration(r.Endpoints))
+	}
+	rate := median(rs)
+	t.add(fmt.Sprintf("UpdateEndpointsBatch ingest, %d clients x 100 per batch, %s endpoints (batch p99 %s, CPU per endpoint: server %s, client %s)",
+		c.IngestClients, fmtRate(float64(c.Ingest)), fmtMs(medianDur(p99s)), fmtUs(medianDur(scpu)), fmtUs(medianDur(ccpu))),
+		fmtRate(rate)+" endpoints/s (runs: "+rates(rs)+")", "", "", ">= 20,000/s", passFail(rate >= 20000))
+}
 
 // ingestResult is one run of UpdateEndpointsBatch from several clients.
 type ingestResult struct {
@@ -100,18 +169,4 @@ func batchBodies(n int) [][]byte {
 		bodies = append(bodies, batchBody(from, min(from+pinfold.MaxBatchItems, n)))
 	}
 	return bodies
-}
-
-// createApp creates an application named name and returns its ID. It works
-// against pinfold and moto alike.
-func createApp(ctx context.Context, p *pool, s *signer, base, name string) (string, error) {
-	b, err := p.call(ctx, s, http.MethodPost, base+"/v1/apps", []byte(`{"Name":"`+name+`"}`), http.StatusCreated)
-	if err != nil {
-		return "", fmt.Errorf("create app: %w", err)
-	}
-	var app struct{ Id string }
-	if err := json.Unmarshal(b, &app); err != nil || app.Id == "" {
-		return "", fmt.Errorf("create app: no Id in response %s", truncate(b, 300))
-	}
-	return app.Id, nil
 }
