@@ -2,6 +2,7 @@ package sigv4_test
 
 import (
 	"bufio"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -173,6 +174,30 @@ Content-Length: 66824`)
 			t.Fatalf("chunk %d: %v", i, err)
 		}
 	}
+
+	// Trailers, had the upload signed them (the -TRAILER form), chain from
+	// the final chunk's signature with their own string to sign. The
+	// signature here is computed by hand from the documented key.
+	trailers := sha256.Sum256([]byte("x-amz-checksum-crc32c:sOO8/Q==\n"))
+	key := []byte("AWS4" + docSecret)
+	for _, part := range []string{"20130524", "us-east-1", "s3", "aws4_request"} {
+		key = hmacSum(key, part)
+	}
+	want := hex.EncodeToString(hmacSum(key, "AWS4-HMAC-SHA256-TRAILER\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"+
+		"b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\n"+hex.EncodeToString(trailers[:])))
+	var e *sigv4.Error
+	if err := chunks.VerifyTrailer(trailers[:], strings.Repeat("0", 64)); !errors.As(err, &e) || e.Kind != sigv4.InvalidSignature {
+		t.Fatalf("trailers with a wrong signature: err = %v, want InvalidSignature", err)
+	}
+	if err := chunks.VerifyTrailer(trailers[:], want); err != nil {
+		t.Fatalf("trailers: %v", err)
+	}
+}
+
+func hmacSum(key []byte, data string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(data))
+	return m.Sum(nil)
 }
 
 func hashOf(s string) string {
