@@ -38,8 +38,9 @@ type Handler struct {
 	Auth   *sigv4.Verifier
 	Logger *slog.Logger
 	Now    func() time.Time
-	// S3 returns the embedded S3 endpoint for an account; nil disables it.
-	S3 func(account string) http.Handler
+	// S3 serves a request of the embedded S3 endpoint, signed by id (whose
+	// Chunks verify an aws-chunked body's signatures); nil disables it.
+	S3 func(w http.ResponseWriter, r *http.Request, id sigv4.Identity)
 	// Ready reports whether the node is ready (health check); nil means ready.
 	Ready func() bool
 
@@ -328,7 +329,7 @@ func (h *Handler) serveS3(rec *recorder, r *http.Request) {
 		return
 	}
 	rec.req.scope = pinfold.Scope{Account: ident.Account, Region: ident.Region}
-	h.S3(ident.Account).ServeHTTP(rec, r)
+	h.S3(rec, r, ident)
 }
 
 // writeJSON writes a JSON response body with status.

@@ -1,7 +1,8 @@
-// Package blob is pinfold's embedded S3-compatible object storage: objects
-// live as plain files on local disk and are served both in-process, through
-// pinfold.BlobStore, and over HTTP, through an S3 REST handler that the
-// server mounts on its own port.
+// Package blob is pinfold's embedded object storage: objects live as plain
+// files on local disk. Store implements pinfold.BlobStore for the export and
+// import workers, and the bucket, object and multipart operations that the
+// embedded S3 endpoint (package s3server) serves over HTTP; blob itself knows
+// nothing of HTTP or of S3's wire shapes.
 //
 // # Layout
 //
@@ -30,10 +31,9 @@
 // both exist (one would have to be a file and a directory at once); the second
 // put fails with a conflict.
 //
-// Objects written in-process (PutObject, what export workers call) have no
-// metadata: nothing but the bytes is written, at disk speed, and the HTTP
-// face derives their ETag from size and modification time and their
-// Content-Type from the key's extension.
+// Objects written through pinfold.BlobStore (PutObject, what export workers
+// call) have no metadata: nothing but the bytes is written, at disk speed,
+// and their ETag is derived from size and modification time.
 //
 // # Atomicity
 //
@@ -44,30 +44,26 @@
 // match the file it sits beside is ignored, so a crash between the two writes
 // never shows one object's ETag on another's bytes.
 //
-// # HTTP
+// # Errors
 //
-// Store.Handler serves the S3 REST API for one account with
-// github.com/johannesboyne/gofakes3 over this layout. It expects path-style
-// requests (http://host:port/bucket/key); see Handler for what that means for
-// clients. It does not authenticate: the server verifies SigV4 in front of it
-// and picks the account.
+// Every method returns *pinfold.Error values for what the caller asked
+// wrong: EINVALID for an invalid account, bucket name or key, ENOTFOUND for
+// a missing bucket, object or upload, ECONFLICT for a bucket that exists or
+// is not empty and for a key that collides with another (see above). I/O
+// failures are wrapped; an error of a body being read is returned wrapped,
+// so callers can find their own errors with errors.As.
 package blob
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -93,51 +89,31 @@ const copyBufferSize = 1 << 20
 var accountRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Store is the embedded object store rooted at a directory. It implements
-// pinfold.BlobStore in-process (the scope's account picks the namespace, the
-// region is ignored) and serves the S3 REST API through Handler. A Store is
+// pinfold.BlobStore (the scope's account picks the namespace, the region is
+// ignored) and the operations the embedded S3 endpoint serves. A Store is
 // safe for concurrent use, including by several Stores over the same root.
 type Store struct {
 	// Root is the directory that holds one subdirectory per account. It is
 	// created on first write.
 	Root string
-	// Logger receives internal errors of the HTTP face (details that the
-	// client only sees as InternalError). NewStore sets a logger that
-	// discards everything.
-	Logger *slog.Logger
 	// Now is the clock that dates multipart uploads (object times are the
 	// files' modification times). NewStore sets time.Now.
 	Now func() time.Time
-
-	handlers sync.Map // account -> http.Handler
 }
 
 var _ pinfold.BlobStore = (*Store)(nil)
 
 // NewStore returns a Store over root. It touches nothing on disk.
 func NewStore(root string) *Store {
-	return &Store{
-		Root:   root,
-		Logger: slog.New(slog.DiscardHandler),
-		Now:    time.Now,
-	}
+	return &Store{Root: root, Now: time.Now}
 }
-
-// missing is a not-found error that remembers whether the bucket or the
-// object is what is missing; it unwraps to a *pinfold.Error (ENOTFOUND).
-type missing struct {
-	err    *pinfold.Error
-	bucket bool
-}
-
-func (m *missing) Error() string { return m.err.Error() }
-func (m *missing) Unwrap() error { return m.err }
 
 func noBucket(bucket string) error {
-	return &missing{err: pinfold.Errorf(pinfold.ENOTFOUND, "bucket %s does not exist", bucket), bucket: true}
+	return pinfold.Errorf(pinfold.ENOTFOUND, "bucket %s does not exist", bucket)
 }
 
 func noKey(bucket, key string) error {
-	return &missing{err: pinfold.Errorf(pinfold.ENOTFOUND, "object %s/%s does not exist", bucket, key)}
+	return pinfold.Errorf(pinfold.ENOTFOUND, "object %s/%s does not exist", bucket, key)
 }
 
 func keyConflict(key string) error {
@@ -145,7 +121,11 @@ func keyConflict(key string) error {
 		"key %q conflicts with an existing object or prefix (a key cannot be both an object and a folder)", key)
 }
 
-// checkAccount returns EINVALID unless account is a safe directory name.
+// CheckAccount returns an EINVALID *pinfold.Error unless account can have a
+// namespace: letters, digits, "_" and "-", at most 64 bytes (an account
+// name is a directory name).
+func (s *Store) CheckAccount(account string) error { return checkAccount(account) }
+
 func checkAccount(account string) error {
 	if !accountRe.MatchString(account) {
 		return pinfold.Errorf(pinfold.EINVALID, "invalid account %q", account)
@@ -248,32 +228,6 @@ func (s *Store) objectPath(account, bucket, key string) (dir, file string, err e
 	return dir, filepath.Join(dir, filepath.FromSlash(key)), nil
 }
 
-// CreateBucket creates an empty bucket in account's namespace. It returns
-// EINVALID for an invalid account or bucket name and ECONFLICT when the
-// bucket already exists.
-func (s *Store) CreateBucket(ctx context.Context, account, bucket string) error {
-	dir, err := s.bucketPath(account, bucket)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return fmt.Errorf("create account dir: %w", err)
-	}
-	if err := os.Mkdir(dir, 0o755); errors.Is(err, fs.ErrExist) {
-		return pinfold.Errorf(pinfold.ECONFLICT, "bucket %s already exists", bucket)
-	} else if err != nil {
-		return fmt.Errorf("create bucket: %w", err)
-	}
-	f, err := os.OpenFile(filepath.Join(dir, bucketMarker), os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("create bucket marker: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("create bucket marker: %w", err)
-	}
-	return syncDir(filepath.Dir(dir))
-}
-
 // PutObject stores body as bucket/key in scope.Account's namespace, replacing
 // any object there; the object appears whole or not at all. It streams body
 // to disk without computing a content hash, so the object's ETag is derived
@@ -352,16 +306,13 @@ func isNotFound(err error) bool {
 
 // putOptions tune put.
 type putOptions struct {
-	// size, when not negative, is the length the body must have; put fails
-	// with an IncompleteBody error otherwise.
+	// size, when not negative, is the length the body must have.
 	size int64
-	// meta asks put to record metadata: these headers, and etag, or when
-	// etag is empty the MD5 of the body (S3's ETag of a simple put), taken
-	// from bodyMD5 when the caller already hashes the body.
-	meta    bool
-	header  map[string]string
-	etag    string
-	bodyMD5 func() []byte
+	// meta asks put to record metadata: header, and the ETag that etag
+	// returns once the body has been read to its end.
+	meta   bool
+	header map[string]string
+	etag   func() string
 }
 
 // put writes an object and returns its file's info and ETag.
@@ -384,18 +335,12 @@ func (s *Store) put(ctx context.Context, account, bucket, key string, body io.Re
 			}
 		}
 	}()
-	var w io.Writer = tmp
-	var sum hash.Hash
-	if opt.meta && opt.etag == "" && opt.bodyMD5 == nil {
-		sum = md5.New()
-		w = io.MultiWriter(tmp, sum)
-	}
-	n, err := copyCtx(ctx, w, body)
+	n, err := copyCtx(ctx, tmp, body)
 	if err != nil {
 		return nil, "", err
 	}
 	if opt.size >= 0 && n != opt.size {
-		return nil, "", errShortBody(opt.size, n)
+		return nil, "", fmt.Errorf("write object: wrote %d bytes, want %d", n, opt.size)
 	}
 	if err := tmp.Sync(); err != nil {
 		return nil, "", fmt.Errorf("sync object: %w", err)
@@ -412,17 +357,15 @@ func (s *Store) put(ctx context.Context, account, bucket, key string, body io.Re
 	}
 	var etag string
 	if opt.meta {
-		switch etag = opt.etag; {
-		case sum != nil:
-			etag = `"` + hex.EncodeToString(sum.Sum(nil)) + `"`
-		case opt.bodyMD5 != nil:
-			etag = `"` + hex.EncodeToString(opt.bodyMD5()) + `"`
+		if opt.etag != nil {
+			etag = opt.etag()
 		}
 		m := &objectMeta{Size: info.Size(), ModTime: info.ModTime().UnixNano(), ETag: etag, Header: opt.header}
 		if err := writeMeta(dir, key, m); err != nil {
 			return nil, "", err
 		}
 		metaWritten = true
+		etag = etagOf(info, m)
 	} else {
 		removeMeta(dir, key)
 		etag = etagOf(info, nil)
@@ -463,9 +406,11 @@ func (s *Store) commit(dir, tmp, file, key string) error {
 	return fmt.Errorf("rename object: %w", err)
 }
 
-// deleteObject removes an object, its metadata and the folders it leaves
-// empty. A missing object is not an error; a missing bucket is ENOTFOUND.
-func (s *Store) deleteObject(account, bucket, key string) error {
+// DeleteObject removes bucket/key of account's namespace, its metadata and
+// the folders it leaves empty. A missing object is not an error. Errors:
+// EINVALID for an invalid account or key, ENOTFOUND when the bucket does not
+// exist.
+func (s *Store) DeleteObject(ctx context.Context, account, bucket, key string) error {
 	dir, file, err := s.objectPath(account, bucket, key)
 	if err != nil {
 		return err

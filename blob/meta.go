@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"mime"
 	"os"
-	"path"
 	"path/filepath"
 	"syscall"
 )
@@ -98,18 +96,4 @@ func etagOf(fi fs.FileInfo, m *objectMeta) string {
 	}
 	sum := md5.Sum(fmt.Appendf(nil, "%d:%d", fi.Size(), fi.ModTime().UnixNano()))
 	return `"` + hex.EncodeToString(sum[:]) + `"`
-}
-
-// contentType returns the recorded Content-Type, or one guessed from the
-// key's extension, or application/octet-stream.
-func contentType(key string, m *objectMeta) string {
-	if m != nil {
-		if ct := m.Header["Content-Type"]; ct != "" {
-			return ct
-		}
-	}
-	if ct := mime.TypeByExtension(path.Ext(key)); ct != "" {
-		return ct
-	}
-	return "application/octet-stream"
 }

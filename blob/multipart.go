@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,7 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
 	"github.com/pinfold/pinfold"
 )
 
@@ -52,30 +52,39 @@ type part struct {
 func (p part) etag() string { return `"` + p.md5 + `"` }
 
 // uploadDir returns the directory of an upload of key and its info.
-// NoSuchUpload when the upload does not exist or is for another key.
-func (b *backend) uploadDir(bucket, key string, id gofakes3.UploadID) (string, *uploadInfo, error) {
-	dir, err := b.s.bucketDir(b.account, bucket)
-	if err != nil {
-		return "", nil, s3Error(err, bucket, key)
-	}
-	if !pinfold.IsID(string(id)) {
-		return "", nil, gofakes3.ErrNoSuchUpload
-	}
-	udir := filepath.Join(dir, uploadsDir, string(id))
-	info, err := readUploadInfo(udir)
+// ENOTFOUND when the bucket or the upload does not exist, or the upload is
+// for another key.
+func (s *Store) uploadDir(account, bucket, key, id string) (string, *uploadInfo, error) {
+	dir, err := s.bucketDir(account, bucket)
 	if err != nil {
 		return "", nil, err
 	}
+	if !pinfold.IsID(id) {
+		return "", nil, noUpload(key, id)
+	}
+	udir := filepath.Join(dir, uploadsDir, id)
+	info, err := readUploadInfo(udir)
+	if isNotFound(err) {
+		return "", nil, noUpload(key, id)
+	} else if err != nil {
+		return "", nil, err
+	}
 	if info.Key != key {
-		return "", nil, gofakes3.ErrNoSuchUpload
+		return "", nil, noUpload(key, id)
 	}
 	return udir, info, nil
 }
 
+func noUpload(key, id string) error {
+	return pinfold.Errorf(pinfold.ENOTFOUND, "upload %s of %s does not exist", id, key)
+}
+
+// readUploadInfo reads upload.json; an error satisfying isNotFound when
+// the upload does not exist.
 func readUploadInfo(udir string) (*uploadInfo, error) {
 	data, err := os.ReadFile(filepath.Join(udir, uploadInfoFile))
 	if isNotFound(err) {
-		return nil, gofakes3.ErrNoSuchUpload
+		return nil, err
 	} else if err != nil {
 		return nil, fmt.Errorf("read upload: %w", err)
 	}
@@ -86,13 +95,11 @@ func readUploadInfo(udir string) (*uploadInfo, error) {
 	return &info, nil
 }
 
-// parts returns the parts of an upload ordered by number.
+// readParts returns the parts of an upload ordered by number.
 func readParts(udir string) ([]part, error) {
 	des, err := os.ReadDir(udir)
-	if isNotFound(err) {
-		return nil, gofakes3.ErrNoSuchUpload
-	} else if err != nil {
-		return nil, fmt.Errorf("list parts: %w", err)
+	if err != nil {
+		return nil, err
 	}
 	var parts []part
 	for _, de := range des {
@@ -114,20 +121,24 @@ func readParts(udir string) ([]part, error) {
 	return parts, nil
 }
 
-func (b *backend) CreateMultipartUpload(bucket, key string, meta map[string]string) (gofakes3.UploadID, error) {
-	dir, err := b.s.bucketDir(b.account, bucket)
+// CreateUpload starts a multipart upload of bucket/key in account's
+// namespace, whose object will carry header (as WriteObject's), and returns
+// its ID. Errors: EINVALID for an invalid account or key, ENOTFOUND when the
+// bucket does not exist.
+func (s *Store) CreateUpload(ctx context.Context, account, bucket, key string, header map[string]string) (string, error) {
+	dir, err := s.bucketDir(account, bucket)
 	if err != nil {
-		return "", s3Error(err, bucket, key)
+		return "", err
 	}
 	if err := CheckKey(key); err != nil {
-		return "", s3Error(err, bucket, key)
+		return "", err
 	}
 	id := pinfold.NewID()
 	udir := filepath.Join(dir, uploadsDir, id)
 	if err := os.MkdirAll(udir, 0o755); err != nil {
 		return "", fmt.Errorf("create upload: %w", err)
 	}
-	data, err := json.Marshal(uploadInfo{Key: key, Header: keepHeaders(meta), Initiated: b.s.Now().UTC()})
+	data, err := json.Marshal(uploadInfo{Key: key, Header: header, Initiated: s.Now().UTC()})
 	if err != nil {
 		return "", fmt.Errorf("encode upload: %w", err)
 	}
@@ -135,21 +146,22 @@ func (b *backend) CreateMultipartUpload(bucket, key string, meta map[string]stri
 		os.RemoveAll(udir)
 		return "", fmt.Errorf("create upload: %w", err)
 	}
-	return gofakes3.UploadID(id), nil
+	return id, nil
 }
 
-func (b *backend) UploadPart(bucket, key string, id gofakes3.UploadID, number int, size int64, input io.Reader) (string, error) {
-	if number < 1 || number > gofakes3.MaxUploadPartNumber {
-		return "", gofakes3.ErrInvalidPart
-	}
-	udir, _, err := b.uploadDir(bucket, key, id)
+// UploadPart stores body as part number of upload id of bucket/key,
+// replacing an earlier part of that number, and returns the part's quoted
+// ETag (the MD5 of its bytes). Errors: ENOTFOUND when the bucket or the
+// upload does not exist, body's error, wrapped; nothing is stored then.
+func (s *Store) UploadPart(ctx context.Context, account, bucket, key, id string, number int, body io.Reader) (string, error) {
+	udir, _, err := s.uploadDir(account, bucket, key, id)
 	if err != nil {
 		return "", err
 	}
 	tmp, err := os.CreateTemp(udir, "tmp-*")
 	if err != nil {
 		if isNotFound(err) {
-			return "", gofakes3.ErrNoSuchUpload // aborted meanwhile
+			return "", noUpload(key, id) // aborted meanwhile
 		}
 		return "", fmt.Errorf("create part: %w", err)
 	}
@@ -158,12 +170,8 @@ func (b *backend) UploadPart(bucket, key string, id gofakes3.UploadID, number in
 		os.Remove(tmp.Name())
 	}()
 	sum := md5.New()
-	n, err := copyCtx(context.Background(), io.MultiWriter(tmp, sum), input)
-	if err != nil {
-		return "", s3Error(err, bucket, key)
-	}
-	if size >= 0 && n != size {
-		return "", errShortBody(size, n)
+	if _, err := copyCtx(ctx, io.MultiWriter(tmp, sum), body); err != nil {
+		return "", err
 	}
 	if err := tmp.Close(); err != nil {
 		return "", fmt.Errorf("close part: %w", err)
@@ -171,6 +179,9 @@ func (b *backend) UploadPart(bucket, key string, id gofakes3.UploadID, number in
 	p := part{number: number, md5: hex.EncodeToString(sum.Sum(nil))}
 	name := fmt.Sprintf("%05d.%s", number, p.md5)
 	if err := os.Rename(tmp.Name(), filepath.Join(udir, name)); err != nil {
+		if isNotFound(err) {
+			return "", noUpload(key, id)
+		}
 		return "", fmt.Errorf("store part: %w", err)
 	}
 	// Drop earlier uploads of the same part number.
@@ -183,50 +194,44 @@ func (b *backend) UploadPart(bucket, key string, id gofakes3.UploadID, number in
 	return p.etag(), nil
 }
 
-func (b *backend) ListParts(bucket, key string, id gofakes3.UploadID, marker int, limit int64) (*gofakes3.ListMultipartUploadPartsResult, error) {
-	udir, _, err := b.uploadDir(bucket, key, id)
+// ListParts calls fn for each part of upload id of bucket/key, by number.
+// fn returning fs.SkipAll ends the listing without error. Errors: ENOTFOUND
+// when the bucket or the upload does not exist, fn's error.
+func (s *Store) ListParts(ctx context.Context, account, bucket, key, id string,
+	fn func(number int, size int64, modTime time.Time, etag string) error) error {
+	udir, _, err := s.uploadDir(account, bucket, key, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	parts, err := readParts(udir)
-	if err != nil {
-		return nil, err
-	}
-	res := &gofakes3.ListMultipartUploadPartsResult{
-		Bucket:           bucket,
-		Key:              key,
-		UploadID:         id,
-		MaxParts:         limit,
-		PartNumberMarker: marker,
-		StorageClass:     gofakes3.StorageStandard,
+	if isNotFound(err) {
+		return noUpload(key, id)
+	} else if err != nil {
+		return fmt.Errorf("list parts: %w", err)
 	}
 	for _, p := range parts {
-		if p.number <= marker {
-			continue
+		if err := fn(p.number, p.size, p.mtime, p.etag()); errors.Is(err, fs.SkipAll) {
+			return nil
+		} else if err != nil {
+			return err
 		}
-		if limit > 0 && int64(len(res.Parts)) == limit {
-			res.IsTruncated = true
-			res.NextPartNumberMarker = res.Parts[len(res.Parts)-1].PartNumber
-			break
-		}
-		res.Parts = append(res.Parts, gofakes3.ListMultipartUploadPartItem{
-			PartNumber:   p.number,
-			LastModified: gofakes3.NewContentTime(p.mtime),
-			ETag:         p.etag(),
-			Size:         p.size,
-		})
 	}
-	return res, nil
+	return nil
 }
 
-func (b *backend) ListMultipartUploads(bucket string, marker *gofakes3.UploadListMarker, prefix gofakes3.Prefix, limit int64) (*gofakes3.ListMultipartUploadsResult, error) {
-	dir, err := b.s.bucketDir(b.account, bucket)
+// ListUploads calls fn for each upload in progress in bucket, ordered by
+// key, then start time, then ID. fn returning fs.SkipAll ends the listing
+// without error. Errors: EINVALID for an invalid account, ENOTFOUND when the
+// bucket does not exist, fn's error.
+func (s *Store) ListUploads(ctx context.Context, account, bucket string,
+	fn func(key, id string, initiated time.Time) error) error {
+	dir, err := s.bucketDir(account, bucket)
 	if err != nil {
-		return nil, s3Error(err, bucket, "")
+		return err
 	}
 	des, err := os.ReadDir(filepath.Join(dir, uploadsDir))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("list uploads: %w", err)
+		return fmt.Errorf("list uploads: %w", err)
 	}
 	type upload struct {
 		id   string
@@ -253,64 +258,20 @@ func (b *backend) ListMultipartUploads(bucket string, marker *gofakes3.UploadLis
 		}
 		return a.id < b.id
 	})
-	res := &gofakes3.ListMultipartUploadsResult{
-		Bucket:     bucket,
-		Delimiter:  prefix.Delimiter,
-		Prefix:     prefix.Prefix,
-		MaxUploads: limit,
-	}
-	if marker != nil {
-		res.KeyMarker, res.UploadIDMarker = marker.Object, marker.UploadID
-	}
-	seen := map[string]bool{}
-	passed := marker == nil || marker.UploadID == ""
-	count := int64(0)
 	for _, u := range ups {
-		key := u.info.Key
-		if marker != nil {
-			if key < marker.Object || (key == marker.Object && marker.UploadID == "") {
-				continue
-			}
-			if key == marker.Object && !passed {
-				if gofakes3.UploadID(u.id) == marker.UploadID {
-					passed = true
-				}
-				continue
-			}
+		if err := fn(u.info.Key, u.id, u.info.Initiated); errors.Is(err, fs.SkipAll) {
+			return nil
+		} else if err != nil {
+			return err
 		}
-		var m gofakes3.PrefixMatch
-		if !prefix.Match(key, &m) {
-			continue
-		}
-		if m.CommonPrefix && seen[m.MatchedPart] {
-			continue
-		}
-		if limit > 0 && count == limit {
-			res.IsTruncated = true
-			break
-		}
-		count++
-		if m.CommonPrefix {
-			seen[m.MatchedPart] = true
-			res.CommonPrefixes = append(res.CommonPrefixes, m.AsCommonPrefix())
-			continue
-		}
-		res.NextKeyMarker, res.NextUploadIDMarker = key, gofakes3.UploadID(u.id)
-		res.Uploads = append(res.Uploads, gofakes3.ListMultipartUploadItem{
-			Key:          key,
-			UploadID:     gofakes3.UploadID(u.id),
-			StorageClass: gofakes3.StorageStandard,
-			Initiated:    gofakes3.NewContentTime(u.info.Initiated),
-		})
 	}
-	if !res.IsTruncated {
-		res.NextKeyMarker, res.NextUploadIDMarker = "", ""
-	}
-	return res, nil
+	return nil
 }
 
-func (b *backend) AbortMultipartUpload(bucket, key string, id gofakes3.UploadID) error {
-	udir, _, err := b.uploadDir(bucket, key, id)
+// AbortUpload deletes upload id of bucket/key and its parts. Errors:
+// ENOTFOUND when the bucket or the upload does not exist.
+func (s *Store) AbortUpload(ctx context.Context, account, bucket, key, id string) error {
+	udir, _, err := s.uploadDir(account, bucket, key, id)
 	if err != nil {
 		return err
 	}
@@ -320,52 +281,62 @@ func (b *backend) AbortMultipartUpload(bucket, key string, id gofakes3.UploadID)
 	return nil
 }
 
-func (b *backend) CompleteMultipartUpload(bucket, key string, id gofakes3.UploadID,
-	input *gofakes3.CompleteMultipartUploadRequest) (gofakes3.VersionID, string, error) {
-	udir, info, err := b.uploadDir(bucket, key, id)
+// CompleteUpload concatenates the parts of upload id that parts names, as
+// (number, quoted or bare ETag) pairs in ascending number order, into the
+// object bucket/key, like WriteObject, with the upload's header and S3's
+// multipart ETag "<md5 of the parts' MD5s>-<count>", which it returns. The
+// upload is gone afterwards. Errors: ENOTFOUND when the bucket or the upload
+// does not exist, EINVALID when parts names no part, names a part that was
+// not uploaded or with another ETag, or is not in ascending order,
+// ECONFLICT as WriteObject.
+func (s *Store) CompleteUpload(ctx context.Context, account, bucket, key, id string, parts iter.Seq2[int, string]) (string, error) {
+	udir, info, err := s.uploadDir(account, bucket, key, id)
 	if err != nil {
-		return "", "", err
-	}
-	if len(input.Parts) == 0 {
-		return "", "", gofakes3.ErrorMessage(gofakes3.ErrMalformedXML, "The XML you provided did not list any parts")
+		return "", err
 	}
 	stored, err := readParts(udir)
-	if err != nil {
-		return "", "", err
+	if isNotFound(err) {
+		return "", noUpload(key, id)
+	} else if err != nil {
+		return "", fmt.Errorf("list parts: %w", err)
 	}
 	byNumber := make(map[int]part, len(stored))
 	for _, p := range stored {
 		byNumber[p.number] = p
 	}
-	use := make([]part, 0, len(input.Parts))
+	var use []part
 	sums := md5.New()
 	var size int64
-	for i, in := range input.Parts {
-		if i > 0 && in.PartNumber <= input.Parts[i-1].PartNumber {
-			return "", "", gofakes3.ErrInvalidPartOrder
+	last := 0
+	for number, etag := range parts {
+		if number <= last {
+			return "", pinfold.Errorf(pinfold.EINVALID, "parts must be listed in ascending order (part %d after %d)", number, last)
 		}
-		p, ok := byNumber[in.PartNumber]
-		if !ok || strings.Trim(in.ETag, `"`) != p.md5 {
-			return "", "", gofakes3.ErrorMessagef(gofakes3.ErrInvalidPart,
-				"One or more of the specified parts could not be found (part %d)", in.PartNumber)
+		last = number
+		p, ok := byNumber[number]
+		if !ok || strings.Trim(etag, `"`) != p.md5 {
+			return "", pinfold.Errorf(pinfold.EINVALID, "One or more of the specified parts could not be found (part %d)", number)
 		}
 		raw, _ := hex.DecodeString(p.md5)
 		sums.Write(raw)
 		size += p.size
 		use = append(use, p)
 	}
+	if len(use) == 0 {
+		return "", pinfold.Errorf(pinfold.EINVALID, "no parts listed")
+	}
 	etag := fmt.Sprintf(`"%s-%d"`, hex.EncodeToString(sums.Sum(nil)), len(use))
 	body := &partsReader{parts: use}
 	defer body.Close()
-	_, _, err = b.s.put(context.Background(), b.account, bucket, key, body,
-		putOptions{size: size, meta: true, header: info.Header, etag: etag})
+	_, _, err = s.put(ctx, account, bucket, key, body,
+		putOptions{size: size, meta: true, header: info.Header, etag: func() string { return etag }})
 	if err != nil {
-		return "", "", s3Error(err, bucket, key)
+		return "", err
 	}
 	if err := os.RemoveAll(udir); err != nil {
-		return "", "", fmt.Errorf("remove completed upload: %w", err)
+		return "", fmt.Errorf("remove completed upload: %w", err)
 	}
-	return "", etag, nil
+	return etag, nil
 }
 
 // partsReader reads parts one after the other, holding one file open at a

@@ -1,16 +1,18 @@
-package blob
+package s3server
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"mime"
 	"net/http"
-	"os"
-	"path/filepath"
+	"path"
 	"strings"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/pinfold/pinfold"
@@ -21,11 +23,11 @@ import (
 // suffix) from the backend to the handler, which moves it into ETag.
 const etagHeader = "X-Pinfold-Etag"
 
-// backend is gofakes3's view of one account's namespace. gofakes3 gives it
-// no context, so its operations run with context.Background(); a client that
-// goes away fails the body read instead.
+// backend is gofakes3's view of one account's namespace of a Backend.
+// gofakes3 gives it no context, so its operations run with
+// context.Background(); a client that goes away fails the body read instead.
 type backend struct {
-	s       *Store
+	b       Backend
 	account string
 }
 
@@ -34,10 +36,20 @@ var (
 	_ gofakes3.MultipartBackend = (*backend)(nil)
 )
 
-// s3Error turns an error of the store into the gofakes3 error that makes
+// notFound is what a missing thing is called when it is not the bucket.
+type notFound int
+
+const (
+	missingKey notFound = iota
+	missingUpload
+)
+
+// s3Error turns an error of the Backend into the gofakes3 error that makes
 // the S3 error response. gofakes3 inspects errors with a type switch, not
-// errors.As, so S3 errors must be returned unwrapped.
-func s3Error(err error, bucket, key string) error {
+// errors.As, so S3 errors must be returned unwrapped. ENOTFOUND is
+// NoSuchBucket when the bucket is missing, else what (NoSuchKey or
+// NoSuchUpload).
+func (b *backend) s3Error(err error, bucket, key string, what notFound) error {
 	if err == nil {
 		return nil
 	}
@@ -45,14 +57,15 @@ func s3Error(err error, bucket, key string) error {
 	if errors.As(err, &ge) {
 		return ge
 	}
-	var m *missing
-	if errors.As(err, &m) {
-		if m.bucket {
+	switch pinfold.ErrorCode(err) {
+	case pinfold.ENOTFOUND:
+		if b.b.HeadBucket(context.Background(), b.account, bucket) != nil {
 			return gofakes3.BucketNotFound(bucket)
 		}
+		if what == missingUpload {
+			return gofakes3.ErrNoSuchUpload
+		}
 		return gofakes3.KeyNotFound(key)
-	}
-	switch pinfold.ErrorCode(err) {
 	case pinfold.EINVALID, pinfold.ECONFLICT:
 		return gofakes3.ErrorMessage(gofakes3.ErrInvalidArgument, pinfold.ErrorMessage(err))
 	}
@@ -60,19 +73,45 @@ func s3Error(err error, bucket, key string) error {
 }
 
 // readError is s3Error for reads and deletes: a key that cannot be stored
-// cannot exist. (bucketDir already reports an invalid bucket name as a
-// missing bucket, and Handler never serves an invalid account.)
-func readError(err error, bucket, key string) error {
+// cannot exist. (The Backend reports an invalid bucket name as a missing
+// bucket, and Handler never serves an invalid account.)
+func (b *backend) readError(err error, bucket, key string) error {
 	if pinfold.ErrorCode(err) == pinfold.EINVALID {
 		return gofakes3.KeyNotFound(key)
 	}
-	return s3Error(err, bucket, key)
+	return b.s3Error(err, bucket, key, missingKey)
 }
 
 // errShortBody is the S3 error for a body shorter or longer than declared.
 func errShortBody(want, got int64) error {
 	return gofakes3.ErrorMessagef(gofakes3.ErrIncompleteBody,
 		"You did not provide the number of bytes specified by the Content-Length HTTP header (%d, got %d)", want, got)
+}
+
+// sizedReader fails with errShortBody when its reader does not end after
+// exactly size bytes.
+type sizedReader struct {
+	r    io.Reader
+	size int64
+	n    int64
+}
+
+func (s *sizedReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	if s.n > s.size || err == io.EOF && s.n != s.size {
+		return n, errShortBody(s.size, s.n)
+	}
+	return n, err
+}
+
+// sized returns r checked to hold size bytes, or r as is for a negative
+// size.
+func sized(r io.Reader, size int64) io.Reader {
+	if size < 0 {
+		return r
+	}
+	return &sizedReader{r: r, size: size}
 }
 
 // keepHeaders returns the request headers worth storing with an object:
@@ -95,158 +134,121 @@ func keepHeaders(meta map[string]string) map[string]string {
 	return out
 }
 
+// contentType returns the recorded Content-Type, or one guessed from the
+// key's extension, or application/octet-stream.
+func contentType(key string, header map[string]string) string {
+	if ct := header["Content-Type"]; ct != "" {
+		return ct
+	}
+	if ct := mime.TypeByExtension(path.Ext(key)); ct != "" {
+		return ct
+	}
+	return "application/octet-stream"
+}
+
 func (b *backend) ListBuckets() ([]gofakes3.BucketInfo, error) {
-	dir, err := b.s.accountDir(b.account)
+	out := []gofakes3.BucketInfo{}
+	err := b.b.ListBuckets(context.Background(), b.account, func(name string, created time.Time) error {
+		out = append(out, gofakes3.BucketInfo{Name: name, CreationDate: gofakes3.NewContentTime(created)})
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	des, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return []gofakes3.BucketInfo{}, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("list buckets: %w", err)
-	}
-	out := []gofakes3.BucketInfo{}
-	for _, de := range des {
-		if !de.IsDir() || !pinfold.ValidBucketName(de.Name()) {
-			continue
-		}
-		bdir := filepath.Join(dir, de.Name())
-		fi, err := os.Stat(filepath.Join(bdir, bucketMarker))
-		if err != nil {
-			if fi, err = os.Stat(bdir); err != nil {
-				continue // removed meanwhile
-			}
-		}
-		out = append(out, gofakes3.BucketInfo{Name: de.Name(), CreationDate: gofakes3.NewContentTime(fi.ModTime())})
 	}
 	return out, nil
 }
 
 func (b *backend) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
-	dir, err := b.s.bucketDir(b.account, name)
-	if err != nil {
-		return nil, s3Error(err, name, "")
-	}
-	var opt walkOptions
+	var pfx, delim, marker string
 	if prefix != nil {
 		if prefix.HasPrefix {
-			opt.prefix = prefix.Prefix
+			pfx = prefix.Prefix
 		}
 		if prefix.HasDelimiter {
-			opt.delim = prefix.Delimiter
+			delim = prefix.Delimiter
 		}
 	}
 	if page.HasMarker {
-		opt.marker = page.Marker
+		marker = page.Marker
 	}
 	list := gofakes3.NewObjectList()
 	owner := &gofakes3.UserInfo{ID: b.account, DisplayName: b.account}
 	var count int64
 	var last string
-	err = walk(context.Background(), dir, opt, func(e entry) error {
+	err := b.b.WalkObjects(context.Background(), b.account, name, pfx, delim, marker, func(key string, info fs.FileInfo, etag string) error {
 		if page.MaxKeys > 0 && count == page.MaxKeys {
 			list.IsTruncated = true
 			list.NextMarker = last
-			return errStop
+			return fs.SkipAll
 		}
 		count++
-		last = e.key
-		if e.commonPrefix {
-			list.AddPrefix(e.key)
+		last = key
+		if info == nil {
+			list.AddPrefix(key)
 			return nil
 		}
 		list.Add(&gofakes3.Content{
-			Key:          e.key,
-			LastModified: gofakes3.NewContentTime(e.info.ModTime()),
-			ETag:         etagOf(e.info, readMeta(dir, e.key, e.info)),
-			Size:         e.info.Size(),
+			Key:          key,
+			LastModified: gofakes3.NewContentTime(info.ModTime()),
+			ETag:         etag,
+			Size:         info.Size(),
 			StorageClass: gofakes3.StorageStandard,
 			Owner:        owner,
 		})
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list bucket: %w", err)
+		return nil, b.s3Error(err, name, "", missingKey)
 	}
 	return list, nil
 }
 
 func (b *backend) CreateBucket(name string) error {
-	err := b.s.CreateBucket(context.Background(), b.account, name)
-	if pinfold.ErrorCode(err) == pinfold.ECONFLICT {
+	err := b.b.CreateBucket(context.Background(), b.account, name)
+	switch pinfold.ErrorCode(err) {
+	case pinfold.ECONFLICT:
 		return gofakes3.ResourceError(gofakes3.ErrBucketAlreadyExists, name)
-	} else if pinfold.ErrorCode(err) == pinfold.EINVALID {
+	case pinfold.EINVALID:
 		return gofakes3.ErrorMessage(gofakes3.ErrInvalidBucketName, pinfold.ErrorMessage(err))
 	}
 	return err
 }
 
 func (b *backend) BucketExists(name string) (bool, error) {
-	_, err := b.s.bucketDir(b.account, name)
-	var m *missing
-	if errors.As(err, &m) {
+	err := b.b.HeadBucket(context.Background(), b.account, name)
+	if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
 		return false, nil
 	}
 	return err == nil, err
 }
 
 func (b *backend) DeleteBucket(name string) error {
-	dir, err := b.s.bucketDir(b.account, name)
-	if err != nil {
-		return s3Error(err, name, "")
-	}
-	empty := true
-	err = walk(context.Background(), dir, walkOptions{}, func(entry) error {
-		empty = false
-		return errStop
-	})
-	if err != nil {
-		return fmt.Errorf("delete bucket: %w", err)
-	}
-	if !empty {
+	err := b.b.DeleteBucket(context.Background(), b.account, name, false)
+	if pinfold.ErrorCode(err) == pinfold.ECONFLICT {
 		return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
 	}
-	return b.removeBucket(dir)
+	return b.s3Error(err, name, "", missingKey)
 }
 
 func (b *backend) ForceDeleteBucket(name string) error {
-	dir, err := b.s.bucketDir(b.account, name)
-	if err != nil {
-		return s3Error(err, name, "")
-	}
-	return b.removeBucket(dir)
+	return b.s3Error(b.b.DeleteBucket(context.Background(), b.account, name, true), name, "", missingKey)
 }
 
-// removeBucket deletes a bucket directory: first renamed out of the way (to
-// a name that is not a bucket name), so that the bucket disappears at once
-// even when its contents take a while.
-func (b *backend) removeBucket(dir string) error {
-	gone := filepath.Join(filepath.Dir(dir), reservedPrefix+"deleting-"+pinfold.NewID())
-	if err := os.Rename(dir, gone); err != nil {
-		return fmt.Errorf("delete bucket: %w", err)
-	}
-	if err := os.RemoveAll(gone); err != nil {
-		return fmt.Errorf("delete bucket: %w", err)
-	}
-	return nil
-}
-
-// object describes an open object for gofakes3.
-func (b *backend) object(bucket, key string, f *os.File, fi fs.FileInfo) *gofakes3.Object {
-	dir, _ := b.s.bucketDir(b.account, bucket)
-	m := readMeta(dir, key, fi)
-	header := map[string]string{}
-	if m != nil {
-		for k, v := range m.Header {
-			header[k] = v
+// object describes an object for gofakes3.
+func (b *backend) object(key string, body io.ReadCloser, fi fs.FileInfo, stored map[string]string) *gofakes3.Object {
+	header := make(map[string]string, len(stored)+2)
+	etag := ""
+	for k, v := range stored {
+		if k == "ETag" {
+			etag = v
+			continue
 		}
+		header[k] = v
 	}
-	header["Content-Type"] = contentType(key, m)
+	header["Content-Type"] = contentType(key, stored)
 	header["Last-Modified"] = fi.ModTime().UTC().Format(http.TimeFormat)
-	etag := etagOf(fi, m)
 	hexPart, _, multi := strings.Cut(strings.Trim(etag, `"`), "-")
-	hash, err := hex.DecodeString(hexPart)
+	sum, err := hex.DecodeString(hexPart)
 	if err != nil || multi {
 		header[etagHeader] = etag
 	}
@@ -254,22 +256,22 @@ func (b *backend) object(bucket, key string, f *os.File, fi fs.FileInfo) *gofake
 		Name:     key,
 		Metadata: header,
 		Size:     fi.Size(),
-		Contents: f,
-		Hash:     hash,
+		Contents: body,
+		Hash:     sum,
 	}
 }
 
 func (b *backend) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
-	f, fi, err := b.s.open(b.account, bucket, key)
+	f, fi, header, err := b.b.OpenObject(context.Background(), b.account, bucket, key)
 	if err != nil {
-		return nil, readError(err, bucket, key)
+		return nil, b.readError(err, bucket, key)
 	}
 	r, err := rng.Range(fi.Size())
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	obj := b.object(bucket, key, f, fi)
+	obj := b.object(key, f, fi, header)
 	if r != nil {
 		if _, err := f.Seek(r.Start, io.SeekStart); err != nil {
 			f.Close()
@@ -285,36 +287,31 @@ func (b *backend) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest
 }
 
 func (b *backend) HeadObject(bucket, key string) (*gofakes3.Object, error) {
-	f, fi, err := b.s.open(b.account, bucket, key)
+	fi, header, err := b.b.StatObject(context.Background(), b.account, bucket, key)
 	if err != nil {
-		return nil, readError(err, bucket, key)
+		return nil, b.readError(err, bucket, key)
 	}
-	f.Close()
-	obj := b.object(bucket, key, nil, fi)
-	obj.Contents = io.NopCloser(strings.NewReader(""))
-	return obj, nil
+	return b.object(key, io.NopCloser(strings.NewReader("")), fi, header), nil
 }
 
 func (b *backend) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
-	return gofakes3.ObjectDeleteResult{}, readError(b.delete(bucket, key), bucket, key)
+	return gofakes3.ObjectDeleteResult{}, b.readError(b.delete(bucket, key), bucket, key)
 }
 
 // delete removes an object; a key that cannot exist is already deleted.
 func (b *backend) delete(bucket, key string) error {
-	if _, err := b.s.bucketDir(b.account, bucket); err != nil {
-		return err
-	}
-	if CheckKey(key) != nil {
+	err := b.b.DeleteObject(context.Background(), b.account, bucket, key)
+	if pinfold.ErrorCode(err) == pinfold.EINVALID {
 		return nil
 	}
-	return b.s.deleteObject(b.account, bucket, key)
+	return err
 }
 
 func (b *backend) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
 	var res gofakes3.MultiDeleteResult
 	for _, key := range keys {
 		if err := b.delete(bucket, key); err != nil {
-			er := gofakes3.ErrorResultFromError(readError(err, bucket, key))
+			er := gofakes3.ErrorResultFromError(b.readError(err, bucket, key))
 			er.Key = key
 			res.Error = append(res.Error, er)
 			continue
@@ -337,36 +334,51 @@ func (b *backend) PutObject(bucket, key string, meta map[string]string, input io
 			return gofakes3.PutObjectResult{}, err
 		}
 	}
-	opt := putOptions{size: size, meta: true, header: keepHeaders(meta)}
-	if h, ok := input.(interface{ Sum([]byte) []byte }); ok {
+	var sum summer
+	body := sized(input, size)
+	if h, ok := input.(summer); ok {
 		// gofakes3 hands over the body in its MD5-hashing reader (for the
 		// ETag of its response): no need to hash it twice.
-		opt.bodyMD5 = func() []byte { return h.Sum(nil) }
+		sum = h
+	} else {
+		h := md5.New()
+		body, sum = io.TeeReader(body, h), h
 	}
-	_, _, err := b.s.put(context.Background(), b.account, bucket, key, input, opt)
-	return gofakes3.PutObjectResult{}, s3Error(err, bucket, key)
+	_, err := b.b.WriteObject(context.Background(), b.account, bucket, key, body, keepHeaders(meta), md5ETag(sum))
+	return gofakes3.PutObjectResult{}, b.s3Error(err, bucket, key, missingKey)
+}
+
+// summer is what md5ETag needs of a hash.
+type summer interface{ Sum([]byte) []byte }
+
+// md5ETag returns the ETag of a simple put, the quoted hex MD5 of its body,
+// once sum has seen all of it.
+func md5ETag(sum summer) func() string {
+	return func() string { return `"` + hex.EncodeToString(sum.Sum(nil)) + `"` }
 }
 
 func (b *backend) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
-	f, fi, err := b.s.open(b.account, srcBucket, srcKey)
+	f, fi, _, err := b.b.OpenObject(context.Background(), b.account, srcBucket, srcKey)
 	if err != nil {
-		return gofakes3.CopyObjectResult{}, readError(err, srcBucket, srcKey)
+		return gofakes3.CopyObjectResult{}, b.readError(err, srcBucket, srcKey)
 	}
 	defer f.Close()
-	info, etag, err := b.s.put(context.Background(), b.account, dstBucket, dstKey, f,
-		putOptions{size: fi.Size(), meta: true, header: keepHeaders(meta)})
+	sum := md5.New()
+	etag := md5ETag(sum)
+	info, err := b.b.WriteObject(context.Background(), b.account, dstBucket, dstKey,
+		io.TeeReader(sized(f, fi.Size()), sum), keepHeaders(meta), etag)
 	if err != nil {
-		return gofakes3.CopyObjectResult{}, s3Error(err, dstBucket, dstKey)
+		return gofakes3.CopyObjectResult{}, b.s3Error(err, dstBucket, dstKey, missingKey)
 	}
-	return gofakes3.CopyObjectResult{ETag: etag, LastModified: gofakes3.NewContentTime(info.ModTime())}, nil
+	return gofakes3.CopyObjectResult{ETag: etag(), LastModified: gofakes3.NewContentTime(info.ModTime())}, nil
 }
 
 // logger adapts slog to gofakes3, keeping only errors (gofakes3 logs every
 // request at INFO).
-type logger struct{ s *Store }
+type logger struct{ h *Handler }
 
 func (l logger) Print(level gofakes3.LogLevel, v ...any) {
-	if level == gofakes3.LogErr && l.s.Logger != nil {
-		l.s.Logger.Error("s3 handler", "err", strings.TrimSpace(fmt.Sprintln(v...)))
+	if level == gofakes3.LogErr && l.h.Logger != nil {
+		l.h.Logger.Error("s3 handler", "err", strings.TrimSpace(fmt.Sprintln(v...)))
 	}
 }

@@ -1,4 +1,4 @@
-package blob
+package s3server
 
 import (
 	"bufio"
@@ -13,19 +13,23 @@ import (
 	"hash/crc32"
 	"hash/crc64"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/johannesboyne/gofakes3"
 )
 
-// gofakes3 decodes only the signed aws-chunked form and ignores checksums.
-// Current SDKs send more: over HTTPS, aws-sdk-go-v2 and boto3 upload with
-// x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER, Content-Encoding:
-// aws-chunked and the CRC32 of the body in a trailer; over HTTP they send the
-// checksum as an x-amz-checksum-crc32 header (and the body's SHA256 in
-// x-amz-content-sha256). decodeBody turns every such request into a plain
+// gofakes3 decodes only the signed aws-chunked form, without checking its
+// signatures, and ignores checksums. Current SDKs send more: over HTTPS,
+// aws-sdk-go-v2 and boto3 upload with x-amz-content-sha256:
+// STREAMING-UNSIGNED-PAYLOAD-TRAILER, Content-Encoding: aws-chunked and the
+// CRC32 of the body in a trailer; over HTTP they send the checksum as an
+// x-amz-checksum-crc32 header (and the body's SHA256 in
+// x-amz-content-sha256); other clients (the AWS SDK for Java, minio-go over
+// HTTP) sign every chunk. decodeBody turns every such request into a plain
 // one before gofakes3 sees it, and verifies what the request declares.
 //
 // aws-chunked (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html):
@@ -33,16 +37,46 @@ import (
 //	<hex size>[;chunk-signature=<sig>]\r\n<data>\r\n   repeated
 //	0[;chunk-signature=<sig>]\r\n
 //	[<trailer name>:<value>\r\n ...]                    trailers, if any
+//	[x-amz-trailer-signature:<sig>\r\n]                 signed trailers
 //	\r\n
+
+// The x-amz-content-sha256 values of aws-chunked bodies whose chunks are
+// signed.
+const (
+	streamingSigned        = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	streamingSignedTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+)
 
 // maxChunkLine bounds a chunk header or trailer line.
 const maxChunkLine = 4096
 
+// errSignature is S3's answer to a chunk or trailer whose signature does
+// not match (403; see statusOf).
+var errSignature = gofakes3.ErrorMessage(codeSignatureDoesNotMatch,
+	"The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+
+// S3 error codes gofakes3 does not know.
+const (
+	codeSignatureDoesNotMatch gofakes3.ErrorCode = "SignatureDoesNotMatch"
+	codeAccessDenied          gofakes3.ErrorCode = "AccessDenied"
+)
+
+// statusOf is gofakes3's ErrorCode.Status, which does not know the codes
+// above.
+func statusOf(code gofakes3.ErrorCode) int {
+	if code == codeSignatureDoesNotMatch || code == codeAccessDenied {
+		return http.StatusForbidden
+	}
+	return code.Status()
+}
+
 // decodeBody replaces an aws-chunked body of r by its decoded payload, with
 // the Content-Length and x-amz-content-sha256 a plain upload would have, and
 // wraps the body so that reading it to the end verifies the digests the
-// request declares (see newVerifier). Errors are gofakes3 errors.
-func decodeBody(r *http.Request) error {
+// request declares (see newVerifier) and, for a body of signed chunks, each
+// chunk's signature with chunks. It returns the decoder of an aws-chunked
+// body, nil for another. Errors are gofakes3 errors.
+func decodeBody(r *http.Request, chunks ChunkVerifier) (*chunkReader, error) {
 	sha := r.Header.Get("X-Amz-Content-Sha256")
 	enc := r.Header.Values("Content-Encoding")
 	chunked := strings.HasPrefix(sha, "STREAMING-") || hasToken(enc, "aws-chunked")
@@ -52,14 +86,20 @@ func decodeBody(r *http.Request) error {
 	if chunked {
 		dl := r.Header.Get("X-Amz-Decoded-Content-Length")
 		if dl == "" {
-			return gofakes3.ErrorMessage(gofakes3.ErrMissingContentLength,
+			return nil, gofakes3.ErrorMessage(gofakes3.ErrMissingContentLength,
 				"aws-chunked uploads must send x-amz-decoded-content-length")
 		}
 		n, err := strconv.ParseInt(dl, 10, 64)
 		if err != nil || n < 0 {
-			return gofakes3.ErrorMessage(gofakes3.ErrInvalidArgument, "invalid x-amz-decoded-content-length")
+			return nil, gofakes3.ErrorMessage(gofakes3.ErrInvalidArgument, "invalid x-amz-decoded-content-length")
 		}
 		dec = &chunkReader{r: bufio.NewReaderSize(r.Body, 64<<10), want: n}
+		if sha == streamingSigned || sha == streamingSignedTrailer {
+			if chunks == nil {
+				return nil, gofakes3.ErrorMessage(codeAccessDenied, "chunk signatures cannot be verified for this request")
+			}
+			dec.sig, dec.signedTrailer, dec.sum = chunks, sha == streamingSignedTrailer, sha256.New()
+		}
 		body, wrapped = dec, true
 		r.ContentLength = n
 		r.Header.Set("Content-Length", strconv.FormatInt(n, 10))
@@ -82,7 +122,7 @@ func decodeBody(r *http.Request) error {
 			io.Closer
 		}{body, r.Body}
 	}
-	return nil
+	return dec, nil
 }
 
 // hasToken reports whether a comma-separated header holds token.
@@ -113,8 +153,12 @@ func malformed(format string, args ...any) error {
 }
 
 // chunkReader decodes an aws-chunked body. It checks that the payload has
-// the declared length and collects the trailers. Chunk signatures are
-// skipped, not verified.
+// the declared length, collects the trailers and, when sig is set, verifies
+// every chunk's signature and the trailers'. A chunk's data is returned
+// before its signature is checked (the signature covers the whole chunk);
+// the check fails the read that follows, at the latest the one that would
+// return io.EOF, so a reader that keeps nothing until io.EOF keeps nothing
+// that was not signed.
 type chunkReader struct {
 	r        *bufio.Reader
 	want     int64 // declared decoded length
@@ -124,6 +168,15 @@ type chunkReader struct {
 	done     bool
 	err      error
 	trailers map[string]string
+
+	// Signed chunks: sig verifies, sum hashes the current chunk's data,
+	// chunkSig is its signature; signedTrailer means the trailers are
+	// signed too. forged records a signature that did not match.
+	sig           ChunkVerifier
+	signedTrailer bool
+	sum           hash.Hash
+	chunkSig      string
+	forged        bool
 }
 
 func (c *chunkReader) Read(p []byte) (int, error) {
@@ -142,6 +195,9 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.left -= int64(n)
 	c.got += int64(n)
+	if c.sum != nil {
+		c.sum.Write(p[:n])
+	}
 	if err == io.EOF {
 		err = malformed("body ended inside a chunk")
 	}
@@ -151,25 +207,50 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// verifyChunk checks the signature of the chunk whose data sum has hashed.
+func (c *chunkReader) verifyChunk() error {
+	if c.sig == nil {
+		return nil
+	}
+	err := c.sig.Verify(c.sum.Sum(nil), c.chunkSig)
+	c.sum.Reset()
+	if err != nil {
+		c.forged = true
+		return errSignature
+	}
+	return nil
+}
+
 // next reads up to the next chunk's data, or to the end of the body.
 func (c *chunkReader) next() error {
 	if c.started {
 		// The CRLF after the previous chunk's data.
 		if line, err := c.line(); err != nil {
-			return err
+			return noEOF(err)
 		} else if line != "" {
 			return malformed("missing CRLF after chunk data")
+		}
+		if err := c.verifyChunk(); err != nil {
+			return err
 		}
 	}
 	c.started = true
 	line, err := c.line()
 	if err != nil {
-		return err
+		return noEOF(err)
 	}
-	sizeHex, _, _ := strings.Cut(line, ";")
+	sizeHex, ext, _ := strings.Cut(line, ";")
 	size, err := strconv.ParseInt(strings.TrimSpace(sizeHex), 16, 64)
 	if err != nil || size < 0 {
 		return malformed("bad chunk size %q", sizeHex)
+	}
+	if c.sig != nil {
+		sig, ok := strings.CutPrefix(ext, "chunk-signature=")
+		if !ok || sig == "" {
+			c.forged = true
+			return errSignature
+		}
+		c.chunkSig = sig
 	}
 	if size > c.want-c.got {
 		return malformed("payload longer than x-amz-decoded-content-length %d", c.want)
@@ -178,7 +259,12 @@ func (c *chunkReader) next() error {
 		c.left = size
 		return nil
 	}
-	// Final chunk: trailers up to an empty line (or the end of the body).
+	// Final chunk, signed as an empty one, then trailers up to an empty
+	// line (or the end of the body).
+	if err := c.verifyChunk(); err != nil {
+		return err
+	}
+	trailerSig := ""
 	for {
 		line, err := c.line()
 		if err == io.EOF {
@@ -193,10 +279,20 @@ func (c *chunkReader) next() error {
 		if !ok {
 			return malformed("bad trailer line")
 		}
+		name, value = strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(value)
+		if name == "x-amz-trailer-signature" {
+			trailerSig = value
+			continue
+		}
 		if c.trailers == nil {
 			c.trailers = map[string]string{}
 		}
-		c.trailers[strings.ToLower(strings.TrimSpace(name))] = strings.TrimSpace(value)
+		c.trailers[name] = value
+	}
+	if c.sig != nil {
+		if err := c.verifyTrailers(trailerSig); err != nil {
+			return err
+		}
 	}
 	if c.got != c.want {
 		return gofakes3.ErrorMessagef(gofakes3.ErrIncompleteBody,
@@ -204,6 +300,39 @@ func (c *chunkReader) next() error {
 	}
 	c.done = true
 	return io.EOF
+}
+
+// verifyTrailers checks the trailers of a body of signed chunks: signed
+// with trailerSig when the request declared signed trailers, absent
+// otherwise.
+func (c *chunkReader) verifyTrailers(trailerSig string) error {
+	if !c.signedTrailer {
+		if len(c.trailers) > 0 || trailerSig != "" {
+			c.forged = true
+			return errSignature // trailers the signature does not cover
+		}
+		return nil
+	}
+	// The canonical trailers: "name:value\n" each, by name.
+	names := slices.Sorted(maps.Keys(c.trailers))
+	h := sha256.New()
+	for _, n := range names {
+		io.WriteString(h, n+":"+c.trailers[n]+"\n")
+	}
+	if trailerSig == "" || c.sig.VerifyTrailer(h.Sum(nil), trailerSig) != nil {
+		c.forged = true
+		return errSignature
+	}
+	return nil
+}
+
+// noEOF turns the clean end of the body that line reports into the error
+// of a body that ended before its final chunk.
+func noEOF(err error) error {
+	if err == io.EOF {
+		return malformed("body ended before the final chunk")
+	}
+	return err
 }
 
 // line reads one CRLF-terminated line without its CRLF. io.EOF means the

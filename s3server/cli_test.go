@@ -1,4 +1,4 @@
-package blob_test
+package s3server_test
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package blob_test
+package s3server_test
 
 import (
 	"bytes"
@@ -18,8 +18,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -28,19 +30,56 @@ import (
 
 	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/blob"
+	"github.com/pinfold/pinfold/s3server"
+	"github.com/pinfold/pinfold/sigv4"
 )
 
-// Access keys of the test server's two accounts.
+// Access keys of the test server's two accounts, and their secret.
 const (
-	keyA = "AKIAAAAAAAAAAAAAAAAA"
-	keyB = "AKIABBBBBBBBBBBBBBBB"
+	keyA   = "AKIAAAAAAAAAAAAAAAAA"
+	keyB   = "AKIABBBBBBBBBBBBBBBB"
+	secret = "secret"
 )
 
 var credentialRe = regexp.MustCompile(`Credential=([^/]+)/`)
 
+var (
+	scopeA = pinfold.Scope{Account: "111111111111", Region: "us-east-1"}
+	scopeB = pinfold.Scope{Account: "222222222222", Region: "us-east-1"}
+)
+
+// newStore returns a blob.Store in a temporary directory with bucket
+// "exports" in scopeA's namespace.
+func newStore(t *testing.T) *blob.Store {
+	t.Helper()
+	s := blob.NewStore(t.TempDir())
+	if err := s.CreateBucket(context.Background(), scopeA.Account, "exports"); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
+	return s
+}
+
+// get reads an object in-process.
+func get(t *testing.T, s *blob.Store, scope pinfold.Scope, bucket, key string) string {
+	t.Helper()
+	rc, err := s.GetObject(context.Background(), scope, bucket, key)
+	if err != nil {
+		t.Fatalf("GetObject(%s/%s): %v", bucket, key, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("read %s/%s: %v", bucket, key, err)
+	}
+	return string(b)
+}
+
 // serve starts a server that plays the part of pinfold's front end: it picks
-// the account from the request's access key (without verifying the
-// signature) and hands the request to the store's handler.
+// the account from the request's access key and hands the request to an
+// s3server.Handler over s. It verifies the signature only to obtain the
+// verifier of the chunk signatures, as pinfold does (requests signed with
+// the wrong secret, or not at all, reach the handler without one: these
+// tests are about the handler, and api's tests about authentication).
 func serve(t *testing.T, s *blob.Store, tls bool) *httptest.Server {
 	srv, _ := serveCounting(t, s, tls)
 	return srv
@@ -50,6 +89,11 @@ func serve(t *testing.T, s *blob.Store, tls bool) *httptest.Server {
 func serveCounting(t *testing.T, s *blob.Store, tls bool) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	accounts := map[string]string{keyA: scopeA.Account, keyB: scopeB.Account}
+	verifier := sigv4.NewVerifier(func(id string) (sigv4.Credential, bool) {
+		account, ok := accounts[id]
+		return sigv4.Credential{AccessKeyID: id, SecretAccessKey: secret, Account: account}, ok
+	})
+	s3h := s3server.New(s)
 	var chunked atomic.Int64
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") {
@@ -64,7 +108,11 @@ func serveCounting(t *testing.T, s *blob.Store, tls bool) (*httptest.Server, *at
 			http.Error(w, "unknown access key", http.StatusForbidden)
 			return
 		}
-		s.Handler(account).ServeHTTP(w, r)
+		var chunks s3server.ChunkVerifier
+		if id, err := verifier.Verify(r, ""); err == nil && id.Chunks() != nil {
+			chunks = id.Chunks()
+		}
+		s3h.Serve(w, r, account, chunks)
 	})
 	var srv *httptest.Server
 	if tls {
@@ -81,7 +129,7 @@ func serveCounting(t *testing.T, s *blob.Store, tls bool) (*httptest.Server, *at
 func client(srv *httptest.Server, accessKey string) *s3.Client {
 	return s3.New(s3.Options{
 		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, "secret", ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secret, ""),
 		HTTPClient:   srv.Client(),
 		BaseEndpoint: aws.String(srv.URL),
 		UsePathStyle: true,
@@ -495,10 +543,7 @@ func TestUploadBodies(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
 	srv := serve(t, s, false)
-	sig := strings.Repeat("a", 64)
 	payload := "hello, chunked world"
-	signed := fmt.Sprintf("%x;chunk-signature=%s\r\n%s\r\n%x;chunk-signature=%s\r\n%s\r\n0;chunk-signature=%s\r\n\r\n",
-		7, sig, payload[:7], len(payload)-7, sig, payload[7:], sig)
 	unsignedTrailer := func(sum string) string {
 		return fmt.Sprintf("%x\r\n%s\r\n0\r\nx-amz-checksum-crc32:%s\r\n\r\n", len(payload), payload, sum)
 	}
@@ -523,11 +568,6 @@ func TestUploadBodies(t *testing.T) {
 		{"payload sha256", map[string]string{"X-Amz-Content-Sha256": sha256Hex(payload)}, payload, 200, ""},
 		{"bad payload sha256", map[string]string{"X-Amz-Content-Sha256": sha256Hex("other")}, payload, 400, "BadDigest"},
 		{"unsigned payload", map[string]string{"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"}, payload, 200, ""},
-		{"signed chunks", map[string]string{
-			"X-Amz-Content-Sha256":         "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
-			"Content-Encoding":             "aws-chunked",
-			"X-Amz-Decoded-Content-Length": fmt.Sprint(len(payload)),
-		}, signed, 200, ""},
 		{"unsigned trailer", chunkedHeader("STREAMING-UNSIGNED-PAYLOAD-TRAILER"), unsignedTrailer(crc32B64(payload)), 200, ""},
 		{"bad trailer", chunkedHeader("STREAMING-UNSIGNED-PAYLOAD-TRAILER"), unsignedTrailer(crc32B64("other")), 400, "BadDigest"},
 		{"missing trailer", chunkedHeader("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
@@ -589,8 +629,161 @@ func TestHandlerRejectsBadAccount(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
 	rec := httptest.NewRecorder()
-	s.Handler("../etc").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	s3server.New(s).Serve(rec, httptest.NewRequest(http.MethodGet, "/", nil), "../etc", nil)
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "<Code>AccessDenied</Code>") {
 		t.Errorf("got %d %s, want 403 AccessDenied", rec.Code, rec.Body)
+	}
+}
+
+// signedChunkedPut sends payload to path as aws-chunked in chunks of chunk
+// bytes, signed as the AWS SDK for Java and minio-go sign them
+// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), with aws-sdk-go-v2's signers: the
+// request with v4.Signer, each chunk with v4.StreamSigner, whose string to
+// sign is the chunk's with no headers. tamper may change the encoded body
+// before it is sent.
+func signedChunkedPut(t *testing.T, srv *httptest.Server, path string, payload []byte, chunk int, tamper func([]byte) []byte) (int, string) {
+	t.Helper()
+	ctx := context.Background()
+	creds := aws.Credentials{AccessKeyID: keyA, SecretAccessKey: secret}
+	now := time.Now().UTC()
+	var encoded []byte
+	// The encoded length depends only on the chunk sizes and the fixed
+	// signature length, so the request is signed before its chunks.
+	sizes := []int{}
+	for n := len(payload); n > 0; n -= min(chunk, n) {
+		sizes = append(sizes, min(chunk, n))
+	}
+	sizes = append(sizes, 0)
+	length := 0
+	for _, n := range sizes {
+		length += len(fmt.Sprintf("%x;chunk-signature=", n)) + 64 + 2 + n + 2
+	}
+	req, err := http.NewRequest(http.MethodPut, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(length)
+	req.Header.Set("Content-Encoding", "aws-chunked")
+	req.Header.Set("X-Amz-Decoded-Content-Length", fmt.Sprint(len(payload)))
+	req.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "s3", "us-east-1", now); err != nil {
+		t.Fatal(err)
+	}
+	_, seedHex, _ := strings.Cut(req.Header.Get("Authorization"), "Signature=")
+	seed, err := hex.DecodeString(seedHex)
+	if err != nil {
+		t.Fatalf("seed signature %q: %v", seedHex, err)
+	}
+	chunks := v4.NewStreamSigner(creds, "s3", "us-east-1", seed)
+	off := 0
+	for _, n := range sizes {
+		sig, err := chunks.GetSignature(ctx, nil, payload[off:off+n], now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		encoded = fmt.Appendf(encoded, "%x;chunk-signature=%x\r\n", n, sig)
+		encoded = append(append(encoded, payload[off:off+n]...), "\r\n"...)
+		off += n
+	}
+	if len(encoded) != length {
+		t.Fatalf("encoded %d bytes, announced %d", len(encoded), length)
+	}
+	if tamper != nil {
+		encoded = tamper(encoded)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(encoded))
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestSignedChunks uploads bodies of signed chunks, as S3 verifies them: a
+// chunk whose signature does not match fails the upload with 403
+// SignatureDoesNotMatch and nothing is stored.
+func TestSignedChunks(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	srv := serve(t, s, false)
+	payload := bytes.Repeat([]byte("pinfold signed chunk\n"), 5000) // about 100 KB: two 64 KiB chunks
+	const chunk = 64 << 10
+	flip := func(at int) func([]byte) []byte {
+		return func(b []byte) []byte {
+			i := bytes.Index(b, []byte("\r\n")) + 2 + at // a byte of the first chunk's data
+			b[i] ^= 1
+			return b
+		}
+	}
+	tests := []struct {
+		name       string
+		tamper     func([]byte) []byte
+		wantStatus int
+		wantCode   string
+	}{
+		{"signed chunks", nil, 200, ""},
+		{"data flipped", flip(100), 403, "SignatureDoesNotMatch"},
+		{"last data byte flipped", flip(chunk - 1), 403, "SignatureDoesNotMatch"},
+		{"final chunk tampered", func(b []byte) []byte {
+			i := bytes.LastIndex(b, []byte("chunk-signature=")) + len("chunk-signature=")
+			b[i] ^= 1
+			return b
+		}, 403, "SignatureDoesNotMatch"},
+		{"chunk signature swapped", func(b []byte) []byte {
+			// The second chunk signed as the first: the chain catches it.
+			first := bytes.Index(b, []byte("chunk-signature=")) + len("chunk-signature=")
+			second := bytes.Index(b[first:], []byte("chunk-signature=")) + first + len("chunk-signature=")
+			copy(b[second:second+64], b[first:first+64])
+			return b
+		}, 403, "SignatureDoesNotMatch"},
+	}
+	for _, tt := range tests {
+		key := "signed/" + strings.ReplaceAll(tt.name, " ", "-")
+		status, body := signedChunkedPut(t, srv, "/exports/"+key, payload, chunk, tt.tamper)
+		if status != tt.wantStatus || tt.wantCode != "" && !strings.Contains(body, "<Code>"+tt.wantCode+"</Code>") {
+			t.Errorf("%s: got %d %s, want %d %s", tt.name, status, body, tt.wantStatus, tt.wantCode)
+			continue
+		}
+		rc, err := s.GetObject(context.Background(), scopeA, "exports", key)
+		if tt.wantStatus != 200 {
+			if pinfold.ErrorCode(err) != pinfold.ENOTFOUND {
+				t.Errorf("%s: rejected upload stored an object (%v)", tt.name, err)
+				rc.Close()
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: GetObject: %v", tt.name, err)
+		}
+		got, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(got, payload) {
+			t.Errorf("%s: stored %d bytes, want %d identical bytes", tt.name, len(got), len(payload))
+		}
+	}
+
+	// UploadPart takes signed chunks too; a tampered part is not stored.
+	c := client(srv, keyA)
+	ctx := context.Background()
+	cu, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("exports"), Key: aws.String("signed/multi")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	partPath := "/exports/signed/multi?partNumber=1&uploadId=" + aws.ToString(cu.UploadId)
+	if status, body := signedChunkedPut(t, srv, partPath, payload, chunk, flip(7)); status != 403 || !strings.Contains(body, "SignatureDoesNotMatch") {
+		t.Errorf("UploadPart with a tampered chunk: got %d %s, want 403 SignatureDoesNotMatch", status, body)
+	}
+	lp, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("exports"), Key: aws.String("signed/multi"), UploadId: cu.UploadId})
+	if err != nil || len(lp.Parts) != 0 {
+		t.Errorf("parts after a tampered UploadPart: %+v, %v", lp.Parts, err)
+	}
+	if status, body := signedChunkedPut(t, srv, partPath, payload, chunk, nil); status != 200 {
+		t.Errorf("UploadPart with signed chunks: got %d %s", status, body)
+	}
+	lp, err = c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("exports"), Key: aws.String("signed/multi"), UploadId: cu.UploadId})
+	if err != nil || len(lp.Parts) != 1 || aws.ToInt64(lp.Parts[0].Size) != int64(len(payload)) {
+		t.Errorf("parts after a signed UploadPart: %+v, %v", lp.Parts, err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/blob"
+	"github.com/pinfold/pinfold/s3server"
 	"github.com/pinfold/pinfold/sigv4"
 	"github.com/pinfold/pinfold/wire"
 )
@@ -334,7 +335,8 @@ func TestVerifyExport(t *testing.T) {
 	}
 	put("run/2/job/0.gz", 0, 10)
 	put("run/2/job/1.gz", 9, 20)
-	srv := httptest.NewServer(store.Handler(account))
+	s3h := s3server.New(store)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s3h.Serve(w, r, account, nil) }))
 	defer srv.Close()
 
 	got, err := verifyExport(ctx, newSigner(), srv.URL, "bench", "run/1/", "app1", 50, nil)

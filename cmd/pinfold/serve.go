@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/pinfold/pinfold/blob"
 	"github.com/pinfold/pinfold/jobs"
 	"github.com/pinfold/pinfold/s3"
+	"github.com/pinfold/pinfold/s3server"
 	"github.com/pinfold/pinfold/sigv4"
 	"github.com/pinfold/pinfold/sqlite"
 )
@@ -152,7 +154,8 @@ type node struct {
 	OnJobEvent func(jobs.Event)
 
 	Store  *sqlite.Store
-	Blobs  *blob.Store // the built-in S3 endpoint, always served
+	Blobs  *blob.Store       // the built-in S3 endpoint's objects
+	S3Web  *s3server.Handler // the built-in S3 endpoint, always served
 	Runner *jobs.Runner[*sql.Tx]
 	Server *api.Server
 
@@ -171,7 +174,8 @@ func (n *node) Open(ctx context.Context) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	n.Blobs = blob.NewStore(filepath.Join(n.DataDir, "s3"))
-	n.Blobs.Logger = n.Logger
+	n.S3Web = s3server.New(n.Blobs)
+	n.S3Web.Logger = n.Logger
 
 	// Job files go to the built-in endpoint unless an external one is set.
 	var jobBlobs pinfold.BlobStore = n.Blobs
@@ -213,7 +217,7 @@ func (n *node) Open(ctx context.Context) error {
 		Jobs:   n.Runner,
 		Auth:   &sigv4.Verifier{Lookup: func(id string) (sigv4.Credential, bool) { c, ok := n.Credentials[id]; return c, ok }},
 		Logger: n.Logger,
-		S3:     n.Blobs.Handler,
+		S3:     serveS3(n.S3Web),
 	}
 	h.Init()
 	n.Server = &api.Server{Addr: n.Listen, Handler: h}
@@ -221,6 +225,18 @@ func (n *node) Open(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	return nil
+}
+
+// serveS3 hands a verified request of the built-in S3 endpoint to h, with
+// the verifier of its chunk signatures.
+func serveS3(h *s3server.Handler) func(http.ResponseWriter, *http.Request, sigv4.Identity) {
+	return func(w http.ResponseWriter, r *http.Request, id sigv4.Identity) {
+		var chunks s3server.ChunkVerifier
+		if c := id.Chunks(); c != nil {
+			chunks = c
+		}
+		h.Serve(w, r, id.Account, chunks)
+	}
 }
 
 // Close stops the node: HTTP first (in-flight requests finish), then the
