@@ -320,8 +320,9 @@ func (h *Handler) servePinpoint(rec *recorder, r *http.Request) {
 }
 
 // serveS3 authenticates a request for the embedded S3 endpoint and hands it
-// to the account's handler. The body is streamed, not hashed here: the
-// x-amz-content-sha256 header carries what the client signed.
+// to S3 with the signer's identity. The body is streamed, not hashed here:
+// the x-amz-content-sha256 header carries what the client signed, and the
+// identity's Chunks verify the signatures of an aws-chunked body.
 func (h *Handler) serveS3(rec *recorder, r *http.Request) {
 	ident, err := h.verify(rec.req, "")
 	if err != nil {
