@@ -153,11 +153,11 @@ type node struct {
 	// OnJobEvent, when set, sees every change the job runner makes (tests).
 	OnJobEvent func(jobs.Event)
 
-	Store  *sqlite.Store
-	Blobs  *blob.Store       // the built-in S3 endpoint's objects
-	S3Web  *s3server.Handler // the built-in S3 endpoint, always served
-	Runner *jobs.Runner[*sql.Tx]
-	Server *api.Server
+	Store     *sqlite.Store
+	Blobs     *blob.Store       // the built-in S3 endpoint's objects
+	S3Handler *s3server.Handler // the built-in S3 endpoint, always served
+	Runner    *jobs.Runner[*sql.Tx]
+	Server    *api.Server
 
 	riverDB *sql.DB
 }
@@ -174,8 +174,8 @@ func (n *node) Open(ctx context.Context) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	n.Blobs = blob.NewStore(filepath.Join(n.DataDir, "s3"))
-	n.S3Web = s3server.New(n.Blobs)
-	n.S3Web.Logger = n.Logger
+	n.S3Handler = s3server.New(n.Blobs)
+	n.S3Handler.Logger = n.Logger
 
 	// Job files go to the built-in endpoint unless an external one is set.
 	var jobBlobs pinfold.BlobStore = n.Blobs
@@ -217,7 +217,7 @@ func (n *node) Open(ctx context.Context) error {
 		Jobs:   n.Runner,
 		Auth:   &sigv4.Verifier{Lookup: func(id string) (sigv4.Credential, bool) { c, ok := n.Credentials[id]; return c, ok }},
 		Logger: n.Logger,
-		S3:     serveS3(n.S3Web),
+		S3:     serveS3(n.S3Handler),
 	}
 	h.Init()
 	n.Server = &api.Server{Addr: n.Listen, Handler: h}
