@@ -43,6 +43,9 @@ const (
 
 var credentialRe = regexp.MustCompile(`Credential=([^/]+)/`)
 
+// blob.Store is the Backend pinfold serves.
+var _ s3server.Backend = (*blob.Store)(nil)
+
 var (
 	scopeA = pinfold.Scope{Account: "111111111111", Region: "us-east-1"}
 	scopeB = pinfold.Scope{Account: "222222222222", Region: "us-east-1"}
