@@ -101,6 +101,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/startstop"
 )
 
 // Store is what the runner needs from pinfold's store: the jobs, the
@@ -230,10 +231,7 @@ type Runner[TTx any] struct {
 
 	admitMu sync.Mutex // serialises admission against MaxConcurrentJobs
 
-	mu       sync.Mutex // guards the fields below
-	started  bool
-	stopLoop context.CancelFunc
-	loopDone chan struct{}
+	svc startstop.Base // Start and Stop; its goroutine runs the periodic Recover
 }
 
 // New returns a Runner working on driver's database, with cfg's zero fields
@@ -316,42 +314,47 @@ func (r *Runner[TTx]) Config() Config { return r.cfg }
 // process (when Config.Exclusive), starts River's workers, enqueues the work
 // of every unfinished job (Recover) and then repeats Recover every
 // Config.RecoverInterval until Stop. ctx bounds the start-up only. Calling
-// Start on a started Runner does nothing.
+// Start on a started Runner does nothing; a Runner whose Start failed may
+// be started again.
 func (r *Runner[TTx]) Start(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.started {
+	// River's work and the Recover loop live until Stop, not until ctx ends.
+	runCtx, ok, stopped := r.svc.StartInit(ctx)
+	if !ok {
 		return nil
 	}
-	migrator, err := rivermigrate.New(r.driver, &rivermigrate.Config{Logger: r.cfg.Logger.With("component", "rivermigrate")})
-	if err != nil {
+	if err := r.start(ctx, runCtx); err != nil {
+		stopped()
 		return fmt.Errorf("start job runner: %w", err)
 	}
+	go r.recoverLoop(runCtx, stopped)
+	return nil
+}
+
+func (r *Runner[TTx]) start(ctx, runCtx context.Context) error {
+	migrator, err := rivermigrate.New(r.driver, &rivermigrate.Config{Logger: r.cfg.Logger.With("component", "rivermigrate")})
+	if err != nil {
+		return err
+	}
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("start job runner: migrate river: %w", err)
+		return fmt.Errorf("migrate river: %w", err)
 	}
 	if r.cfg.Exclusive {
 		if err := r.reclaim(ctx); err != nil {
-			return fmt.Errorf("start job runner: %w", err)
+			return err
 		}
 	}
-	// River's work lives until Stop, not until ctx ends.
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	if err := r.client.Start(runCtx); err != nil {
-		cancel()
-		return fmt.Errorf("start job runner: %w", err)
+		return err
 	}
 	if err := r.Recover(ctx); err != nil {
 		// Not fatal: the periodic Recover tries again.
 		r.cfg.Logger.ErrorContext(ctx, "recover jobs", "error", err)
 	}
-	r.started, r.stopLoop, r.loopDone = true, cancel, make(chan struct{})
-	go r.recoverLoop(runCtx, r.loopDone)
 	return nil
 }
 
-func (r *Runner[TTx]) recoverLoop(ctx context.Context, done chan<- struct{}) {
-	defer close(done)
+func (r *Runner[TTx]) recoverLoop(ctx context.Context, stopped func()) {
+	defer stopped()
 	t := time.NewTicker(r.cfg.RecoverInterval)
 	defer t.Stop()
 	for {
@@ -370,19 +373,19 @@ func (r *Runner[TTx]) recoverLoop(ctx context.Context, done chan<- struct{}) {
 // River makes them available again without counting an attempt, and their
 // objects are not written (PutObject stores whole objects or nothing). It
 // waits for the workers to return unless ctx ends first, in which case it
-// returns ctx's error. Calling Stop on a stopped Runner does nothing.
+// returns ctx's error and a later Stop tries again. Calling Stop on a
+// stopped Runner does nothing.
 func (r *Runner[TTx]) Stop(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.started {
+	ok, loopDone, finish := r.svc.StopInit()
+	if !ok {
 		return nil
 	}
-	r.stopLoop()
-	<-r.loopDone
+	<-loopDone
 	if err := r.client.StopAndCancel(ctx); err != nil {
+		finish(false)
 		return fmt.Errorf("stop job runner: %w", err)
 	}
-	r.started = false
+	finish(true)
 	return nil
 }
 
