@@ -120,6 +120,11 @@ func (r *Runner[TTx]) update(ctx context.Context, jobID string, piece int, fn fu
 		}
 	}
 	if j.Status != before {
+		if j.Status.Finished() {
+			_, _, _, processed, failures := j.Counters()
+			r.cfg.Logger.InfoContext(ctx, "job finished", "job_id", j.ID, "type", j.Type, "status", j.Status,
+				"processed", processed, "failures", failures)
+		}
 		r.emit(j.ID, j.Status, nil)
 	}
 	return j, nil
