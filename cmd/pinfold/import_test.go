@@ -340,3 +340,63 @@ func TestKillMidImport(t *testing.T) {
 	lines := readExport(t, s3c, "imp", "out/")
 	exactlyOnce(t, lines, files*rows)
 }
+
+// TestImportAccounting checks through the SDK that an import's counters
+// match what it stored: a CSV whose bad record (an unterminated quote over
+// 1 MiB) sits among good rows completes with every good row, and a JSON .gz
+// cut off at 70% fails, naming the truncation, counting the rows it stored.
+func TestImportAccounting(t *testing.T) {
+	ev := newJobEvents()
+	n := testNode(t, ev.attach)
+	ctx := context.Background()
+	c := client(n, "test", "us-east-1")
+	s3c := s3Client(n)
+	s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String("acct")})
+	s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String("acct-out")})
+	countStored := func(appID string) int {
+		t.Helper()
+		out, err := c.CreateExportJob(ctx, &pinpoint.CreateExportJobInput{ApplicationId: &appID,
+			ExportJobRequest: &types.ExportJobRequest{RoleArn: aws.String(testRole), S3UrlPrefix: aws.String("s3://acct-out/" + appID + "/")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j := waitJob(t, ev, c, appID, aws.ToString(out.ExportJobResponse.Id)); j.JobStatus != types.JobStatusCompleted {
+			t.Fatalf("export: %s", j.JobStatus)
+		}
+		return len(readExport(t, s3c, "acct-out", appID+"/"))
+	}
+
+	var csv bytes.Buffer
+	csv.WriteString("Id,Address,ChannelType\n")
+	for i := range 25_100 {
+		if i == 25_000 {
+			csv.WriteString(`bad,"` + strings.Repeat("x", 1<<20+100) + "\n")
+		}
+		fmt.Fprintf(&csv, "c%d,user%d@example.com,EMAIL\n", i, i)
+	}
+	putObject(t, s3c, "acct", "bad-record.csv", csv.Bytes())
+	appA := newApp(t, c)
+	done := importJob(t, ev, c, appA, &types.ImportJobRequest{Format: types.FormatCsv, S3Url: aws.String("s3://acct/bad-record.csv")})
+	if done.JobStatus != types.JobStatusCompleted || aws.ToInt32(done.TotalProcessed) != 25_100 || aws.ToInt32(done.TotalFailures) != 1 {
+		t.Errorf("CSV import: %s processed %d failures %d %v", done.JobStatus, aws.ToInt32(done.TotalProcessed), aws.ToInt32(done.TotalFailures), done.Failures)
+	}
+	if got := countStored(appA); got != 25_100 {
+		t.Errorf("CSV import stored %d endpoints, want 25,100", got)
+	}
+
+	var rows bytes.Buffer
+	for i := range 40_000 {
+		fmt.Fprintf(&rows, `{"Id":"j%d","ChannelType":"EMAIL","Address":"user%d@example.com","Attributes":{"n":["%x"]}}`+"\n", i, i, i*2654435761)
+	}
+	z := gz(rows.Bytes())
+	putObject(t, s3c, "acct", "cut.json.gz", z[:len(z)*7/10])
+	appB := newApp(t, c)
+	done = importJob(t, ev, c, appB, &types.ImportJobRequest{Format: types.FormatJson, S3Url: aws.String("s3://acct/cut.json.gz")})
+	stored := countStored(appB)
+	if done.JobStatus != types.JobStatusFailed || int(aws.ToInt32(done.TotalProcessed)) != stored || stored == 0 || aws.ToInt32(done.TotalFailures) != 1 {
+		t.Errorf("truncated import: %s processed %d (stored %d) failures %d", done.JobStatus, aws.ToInt32(done.TotalProcessed), stored, aws.ToInt32(done.TotalFailures))
+	}
+	if len(done.Failures) != 1 || !strings.Contains(done.Failures[0], "s3://acct/cut.json.gz: the object is truncated") {
+		t.Errorf("Failures = %v, want one naming the truncation", done.Failures)
+	}
+}
