@@ -836,8 +836,9 @@ type importSource struct {
 }
 
 // trimAt is how many bytes before the current record trim lets pile up
-// before it drops them.
-const trimAt = 1 << 20
+// before it drops them: about one read of the buffer, so that what is kept
+// stays near the buffer's size plus the current record.
+const trimAt = importBufferSize
 
 func (s *importSource) Read(p []byte) (int, error) {
 	if s.limit >= 0 {
