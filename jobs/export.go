@@ -1,204 +1,36 @@
 package jobs
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"time"
+	"io"
+	"strconv"
+	"strings"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/riverqueue/river"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/wire"
 )
 
-// jobArgs are the arguments of a drive job (KindJob).
-type jobArgs struct {
-	JobID string `json:"job_id"`
+// ObjectKey returns the key of a piece's object: keyPrefix (the key part of
+// the job's S3UrlPrefix) with a trailing "/" ensured unless empty, then
+// {jobID}/{index}.gz. It is deterministic, so a retried piece overwrites its
+// own object.
+func ObjectKey(keyPrefix, jobID string, index int) string {
+	if keyPrefix != "" && !strings.HasSuffix(keyPrefix, "/") {
+		keyPrefix += "/"
+	}
+	return keyPrefix + jobID + "/" + strconv.Itoa(index) + ".gz"
 }
 
-// Kind implements river.JobArgs.
-func (jobArgs) Kind() string { return KindJob }
-
-// InsertOpts implements river.JobArgsWithInsertOpts.
-func (jobArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueJob, UniqueOpts: uniqueOpts()}
-}
-
-// driveWorker drives one pinfold export job from wherever it stands.
-type driveWorker[TTx any] struct {
-	river.WorkerDefaults[jobArgs]
-	r *Runner[TTx]
-}
-
-func (w *driveWorker[TTx]) Timeout(*river.Job[jobArgs]) time.Duration {
-	return w.r.cfg.PlanTimeout
-}
-
-func (w *driveWorker[TTx]) NextRetry(job *river.Job[jobArgs]) time.Time {
-	return w.r.nextRetry(job.Attempt)
-}
-
-func (w *driveWorker[TTx]) Work(ctx context.Context, job *river.Job[jobArgs]) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("drive export job %s: panic: %v", job.Args.JobID, p)
-		}
-	}()
-	err = w.r.drive(ctx, job.Args.JobID)
-	if err != nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
-		// Stopping: hand River the bare cancellation so it makes the job
-		// available again without counting the attempt.
-		return ctx.Err()
-	}
-	return err
-}
-
-// errNoChange aborts an UpdateJob whose job is not in the state the caller
-// expects, so that nothing is written.
-var errNoChange = errors.New("job not in the expected state")
-
-// update applies fn to the stored job in one JobStore.UpdateJob. fn returns
-// false when the job is not in the state it expects; then nothing is
-// written. update returns the job as stored afterwards and emits the events:
-// first the piece with index piece (when piece >= 0), then the status change.
-func (r *Runner[TTx]) update(ctx context.Context, jobID string, piece int, fn func(*pinfold.Job) bool) (*pinfold.Job, error) {
-	var before pinfold.JobStatus
-	j, err := r.cfg.Store.UpdateJob(ctx, jobID, func(j *pinfold.Job) error {
-		before = j.Status
-		if !fn(j) {
-			return errNoChange
-		}
-		return nil
-	})
-	if errors.Is(err, errNoChange) {
-		j, err = r.cfg.Store.LoadJob(ctx, jobID)
-		if err != nil {
-			return nil, fmt.Errorf("load export job: %w", err)
-		}
-		return j, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("update export job: %w", err)
-	}
-	if piece >= 0 {
-		if p := findPiece(j, piece); p != nil {
-			cp := *p
-			r.emit(j.ID, j.Status, &cp)
-		}
-	}
-	if j.Status != before {
-		r.emit(j.ID, j.Status, nil)
-	}
-	return j, nil
-}
-
-// drive moves the job forward as far as it can go from this worker: to
-// PROCESSING with its piece jobs enqueued, or to a final status. Each step
-// is an UpdateJob that checks the status it expects, so running drive twice,
-// or after a crash at any point, repeats no work.
-func (r *Runner[TTx]) drive(ctx context.Context, jobID string) error {
-	j, err := r.cfg.Store.LoadJob(ctx, jobID)
-	if err != nil {
-		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
-			// The job (or its app) was deleted: nothing left to do.
-			return river.JobCancel(fmt.Errorf("load export job %s: %w", jobID, err))
-		}
-		return fmt.Errorf("load export job: %w", err)
-	}
-	if !validJob(j) {
-		return river.JobCancel(fmt.Errorf("job %s has no export or import definition", jobID))
-	}
-	for {
-		var next *pinfold.Job
-		switch j.Status {
-		case pinfold.JobCompleted, pinfold.JobFailed:
-			return nil
-		case pinfold.JobCreated:
-			next, err = r.update(ctx, j.ID, -1, func(j *pinfold.Job) bool {
-				if j.Status != pinfold.JobCreated {
-					return false
-				}
-				j.Status = pinfold.JobPreparingForInitialization
-				return true
-			})
-		case pinfold.JobPreparingForInitialization, pinfold.JobPending:
-			var admitted bool
-			admitted, next, err = r.admit(ctx, j.ID)
-			if err == nil && !admitted {
-				return river.JobSnooze(r.cfg.PendingRecheck)
-			}
-		case pinfold.JobInitializing:
-			next, err = r.plan(ctx, j)
-		case pinfold.JobProcessing, pinfold.JobFailing:
-			var enqueued int
-			enqueued, err = r.enqueuePieces(ctx, j)
-			if err != nil || enqueued > 0 {
-				// The piece workers settle the job.
-				return err
-			}
-			// Every piece is final: settle (normally done already by
-			// the worker of the last piece).
-			now := r.cfg.Now()
-			next, err = r.update(ctx, j.ID, -1, func(j *pinfold.Job) bool {
-				before := j.Status
-				settle(j, now)
-				return j.Status != before
-			})
-			if err == nil && next.Status == j.Status {
-				return nil // pieces still pending after all
-			}
-		case pinfold.JobCompleting:
-			next, err = r.complete(ctx, j.ID)
-		default:
-			return river.JobCancel(fmt.Errorf("export job %s has unknown status %q", j.ID, j.Status))
-		}
-		if err != nil {
-			return err
-		}
-		j = next
-	}
-}
-
-// admit moves a PREPARING_FOR_INITIALIZATION or PENDING_JOB job to
-// INITIALIZING when fewer than MaxConcurrentJobs jobs are active, and to
-// PENDING_JOB otherwise. Admission is serialised within this process, so
-// the limit is exact with one process; with several nodes on one database,
-// simultaneous admissions on different nodes may exceed it by up to the
-// number of nodes minus one.
-func (r *Runner[TTx]) admit(ctx context.Context, jobID string) (bool, *pinfold.Job, error) {
-	r.admitMu.Lock()
-	defer r.admitMu.Unlock()
-	n, err := r.cfg.Store.CountJobs(ctx, pinfold.JobInitializing, pinfold.JobProcessing,
-		pinfold.JobCompleting, pinfold.JobFailing)
-	if err != nil {
-		return false, nil, fmt.Errorf("count active export jobs: %w", err)
-	}
-	if n >= r.cfg.MaxConcurrentJobs {
-		j, err := r.update(ctx, jobID, -1, func(j *pinfold.Job) bool {
-			if j.Status != pinfold.JobPreparingForInitialization {
-				return false
-			}
-			j.Status = pinfold.JobPending
-			return true
-		})
-		return false, j, err
-	}
-	j, err := r.update(ctx, jobID, -1, func(j *pinfold.Job) bool {
-		if j.Status != pinfold.JobPreparingForInitialization && j.Status != pinfold.JobPending {
-			return false
-		}
-		j.Status = pinfold.JobInitializing
-		return true
-	})
-	return true, j, err
-}
-
-// plan takes the snapshot and stores the pieces, moving the job to
+// planExport takes the snapshot and stores the pieces, moving the job to
 // PROCESSING, or to COMPLETING when the app has no endpoints.
-func (r *Runner[TTx]) plan(ctx context.Context, j *pinfold.Job) (*pinfold.Job, error) {
-	if j.Type == pinfold.JobImport {
-		return r.planImport(ctx, j)
-	}
+func (r *Runner[TTx]) planExport(ctx context.Context, j *pinfold.Job) (*pinfold.Job, error) {
 	snapshot, pieces, err := r.cfg.Store.PlanPieces(ctx, j.Scope, j.AppID, r.cfg.PieceSize)
 	if err != nil {
 		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
@@ -229,85 +61,223 @@ func (r *Runner[TTx]) plan(ctx context.Context, j *pinfold.Job) (*pinfold.Job, e
 	})
 }
 
-// enqueuePieces inserts a piece job for every PENDING piece (River skips
-// the ones already waiting or running) and returns how many pieces are
-// PENDING.
-func (r *Runner[TTx]) enqueuePieces(ctx context.Context, j *pinfold.Job) (int, error) {
-	var params []river.InsertManyParams
-	for _, p := range j.Pieces {
-		if p.Status == pinfold.PiecePending {
-			params = append(params, river.InsertManyParams{Args: pieceArgs{JobID: j.ID, Index: p.Index}})
-		}
-	}
-	const batch = 500
-	for start := 0; start < len(params); start += batch {
-		if _, err := r.client.InsertMany(ctx, params[start:min(start+batch, len(params))]); err != nil {
-			return 0, fmt.Errorf("enqueue export pieces: %w", err)
-		}
-	}
-	return len(params), nil
-}
-
-// validJob reports whether j has the definition its type needs.
-func validJob(j *pinfold.Job) bool {
-	return (j.Type == pinfold.JobExport && j.Export != nil) || (j.Type == pinfold.JobImport && j.Import != nil)
-}
-
-// complete moves a COMPLETING job to COMPLETED, after finishing an import's
-// segment.
-func (r *Runner[TTx]) complete(ctx context.Context, jobID string) (*pinfold.Job, error) {
-	j, err := r.cfg.Store.LoadJob(ctx, jobID)
+// runExportPiece writes one PENDING piece of an export and records the
+// outcome; see runPiece for what it returns.
+func (r *Runner[TTx]) runExportPiece(ctx context.Context, j *pinfold.Job, p *pinfold.JobPiece, lastAttempt bool) error {
+	bucket, keyPrefix, err := pinfold.ParseS3URL(j.Export.S3URLPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("load job: %w", err)
+		return r.failPiece(ctx, j.ID, p.Index, fmt.Sprintf("%s: %s", j.Export.S3URLPrefix, reason(err, r.cfg.PieceTimeout)))
 	}
-	if j.Type == pinfold.JobImport && j.Status == pinfold.JobCompleting {
-		if err := r.finishImportSegment(ctx, j); err != nil {
-			return nil, err
-		}
+	key := ObjectKey(keyPrefix, j.ID, p.Index)
+
+	n, err := r.writePieceSafely(ctx, j, *p, bucket, key)
+	if err != nil && errors.As(err, new(*segmentError)) {
+		return r.failPiece(ctx, j.ID, p.Index, fmt.Sprintf("segment %s: %s", j.Export.SegmentID, reason(err, r.cfg.PieceTimeout)))
 	}
-	now := r.cfg.Now()
-	return r.update(ctx, jobID, -1, func(j *pinfold.Job) bool {
-		if j.Status != pinfold.JobCompleting {
-			return false
+	if err == nil {
+		now := r.cfg.Now()
+		next, err := r.update(ctx, j.ID, p.Index, func(j *pinfold.Job) bool {
+			q := findPiece(j, p.Index)
+			if q == nil || q.Status != pinfold.PiecePending {
+				return false
+			}
+			q.Status, q.Processed, q.Failed = pinfold.PieceDone, n, 0
+			settle(j, now)
+			return true
+		})
+		if err != nil {
+			return err
 		}
-		j.Status, j.CompletedAt = pinfold.JobCompleted, now
-		return true
-	})
+		if next.Status == pinfold.JobCompleting {
+			_, err = r.complete(ctx, j.ID)
+		}
+		return err
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// The Runner is stopping (or River cancelled the job): River
+		// makes it available again; nothing was stored.
+		return ctx.Err()
+	}
+	code := pinfold.ErrorCode(err)
+	permanent := code == pinfold.ENOTFOUND || code == pinfold.EFORBIDDEN
+	if !permanent && !lastAttempt {
+		return err
+	}
+	r.cfg.Logger.WarnContext(ctx, "export piece failed", "job_id", j.ID, "piece", p.Index,
+		"bucket", bucket, "key", key, "error", err)
+	return r.failPiece(ctx, j.ID, p.Index, fmt.Sprintf("s3://%s/%s: %s", bucket, key, reason(err, r.cfg.PieceTimeout)))
 }
 
-// settle derives a PROCESSING or FAILING job's status from its pieces:
-// FAILING while some are pending after one failed, FAILED (final) when all
-// are final and one failed, COMPLETING when all are DONE. Other statuses are
-// left alone.
-func settle(j *pinfold.Job, now time.Time) {
-	if j.Status != pinfold.JobProcessing && j.Status != pinfold.JobFailing {
-		return
-	}
-	pending, failed := false, false
-	for _, p := range j.Pieces {
-		switch p.Status {
-		case pinfold.PiecePending:
-			pending = true
-		case pinfold.PieceFailed:
-			failed = true
+// writePieceSafely is writePiece with a panic turned into an error, so that
+// a panic on the last attempt still marks the piece FAILED.
+func (r *Runner[TTx]) writePieceSafely(ctx context.Context, j *pinfold.Job, p pinfold.JobPiece, bucket, key string) (n int64, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			n, err = 0, fmt.Errorf("write export piece: panic: %v", v)
 		}
+	}()
+	return r.writePiece(ctx, j, p, bucket, key)
+}
+
+// writeError marks an error of the pipe side of writePiece, as opposed to
+// one of the endpoint scan.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// errPutReturned closes the pipe's read side once PutObject has returned.
+var errPutReturned = errors.New("object upload returned before reading the whole body")
+
+// writePiece streams the piece's endpoints, one export line each, through
+// gzip into bucket/key and returns the number of lines written. Nothing is
+// held in memory beyond the buffers of gzip and the pipe. On error the
+// object is not stored (PutObject stores whole objects or none).
+func (r *Runner[TTx]) writePiece(ctx context.Context, j *pinfold.Job, p pinfold.JobPiece, bucket, key string) (int64, error) {
+	keep, err := r.segmentFilter(ctx, j)
+	if err != nil {
+		return 0, err
 	}
+	pr, pw := io.Pipe()
+	var n int64
+	scanDone := make(chan error, 1)
+	go func() {
+		err := r.encodePiece(ctx, j.AppID, p, keep, pw, &n)
+		pw.CloseWithError(err) // nil: the reader sees io.EOF
+		scanDone <- err
+	}()
+	putErr := r.cfg.Blobs.PutObject(ctx, j.Scope, bucket, key, pr)
+	pr.CloseWithError(errPutReturned) // unblock the encoder if the upload stopped reading
+	scanErr := <-scanDone
+
+	var we *writeError
 	switch {
-	case pending && failed:
-		j.Status = pinfold.JobFailing
-	case pending:
-	case failed:
-		j.Status, j.CompletedAt = pinfold.JobFailed, now
-	default:
-		j.Status = pinfold.JobCompleting
+	case scanErr != nil && !errors.As(scanErr, &we):
+		return 0, &stageError{"read endpoints", scanErr}
+	case putErr != nil:
+		return 0, &stageError{"put object", putErr}
+	case scanErr != nil:
+		return 0, &stageError{"put object", scanErr}
 	}
+	return n, nil
 }
 
-func findPiece(j *pinfold.Job, index int) *pinfold.JobPiece {
-	for i := range j.Pieces {
-		if j.Pieces[i].Index == index {
-			return &j.Pieces[i]
+// stageError is a piece failure with the stage it happened in, for the
+// log; the job's Failures show the cause alone.
+type stageError struct {
+	stage string
+	err   error
+}
+
+func (e *stageError) Error() string { return e.stage + ": " + e.err.Error() }
+func (e *stageError) Unwrap() error { return e.err }
+
+// segmentError is a failure to load or compile the job's segment: permanent,
+// since retrying will not make the segment appear.
+type segmentError struct{ err error }
+
+func (e *segmentError) Error() string { return e.err.Error() }
+func (e *segmentError) Unwrap() error { return e.err }
+
+// segmentFilter returns, for an export of a segment, the test each stored
+// line must pass: decode it and match it against the segment's definition
+// at the job's version, evaluated as of the job's creation (for Recency).
+// It returns nil for an export of the whole app.
+func (r *Runner[TTx]) segmentFilter(ctx context.Context, j *pinfold.Job) (func(doc []byte) (bool, error), error) {
+	if j.Export.SegmentID == "" {
+		return nil, nil
+	}
+	resolve := pinfold.StoreResolver{Store: r.cfg.Store, Scope: j.Scope, AppID: j.AppID}
+	seg, err := resolve.ResolveSegment(ctx, j.Export.SegmentID, j.SegmentVersion)
+	if err != nil {
+		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
+			return nil, &segmentError{pinfold.Errorf(pinfold.ENOTFOUND, "segment %s version %d no longer exists", j.Export.SegmentID, j.SegmentVersion)}
 		}
+		return nil, err
+	}
+	match, err := pinfold.CompileSegment(ctx, seg, resolve, j.CreatedAt)
+	if err != nil {
+		if code := pinfold.ErrorCode(err); code == pinfold.ENOTFOUND || code == pinfold.EINVALID {
+			return nil, &segmentError{err}
+		}
+		return nil, err
+	}
+	// A necessary condition checked on the stored bytes first: an endpoint
+	// in an INCLUSIVE attribute dimension has one of its values, so its
+	// line contains that value as the codec writes strings. Lines without
+	// any are not decoded (most of the cost of a segment export).
+	var required [][][]byte
+	if seg.Type != pinfold.SegmentImport {
+		for _, set := range seg.Def.RequiredValues() {
+			enc := make([][]byte, len(set))
+			for i, v := range set {
+				enc[i] = wire.AppendJSONString(nil, v)
+			}
+			required = append(required, enc)
+		}
+	}
+	var codec wire.Codec
+	return func(doc []byte) (bool, error) {
+		for _, set := range required {
+			if !containsAny(doc, set) {
+				return false, nil
+			}
+		}
+		var e pinfold.Endpoint
+		if err := codec.DecodeEndpoint(doc, &e); err != nil {
+			return false, err
+		}
+		return match(&e), nil
+	}, nil
+}
+
+func containsAny(doc []byte, values [][]byte) bool {
+	for _, v := range values {
+		if bytes.Contains(doc, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// encodePiece writes the gzip member of the piece's lines (those keep
+// accepts, all when keep is nil) to w and counts them in *n. Write errors
+// come back as *writeError.
+func (r *Runner[TTx]) encodePiece(ctx context.Context, appID string, p pinfold.JobPiece, keep func([]byte) (bool, error), w io.Writer, n *int64) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("encode export piece: panic: %v", v)
+		}
+	}()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	zw, err := gzip.NewWriterLevel(bw, gzip.BestSpeed)
+	if err != nil {
+		return fmt.Errorf("new gzip writer: %w", err)
+	}
+	newline := []byte{'\n'}
+	err = r.cfg.Store.ScanEndpoints(ctx, appID, p.From, p.To, func(doc []byte) error {
+		if keep != nil {
+			if ok, err := keep(doc); err != nil || !ok {
+				return err
+			}
+		}
+		if _, err := zw.Write(doc); err != nil {
+			return &writeError{err}
+		}
+		if _, err := zw.Write(newline); err != nil {
+			return &writeError{err}
+		}
+		*n++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return &writeError{err}
+	}
+	if err := bw.Flush(); err != nil {
+		return &writeError{err}
 	}
 	return nil
 }

@@ -568,3 +568,38 @@ func TestExportPieceTimeout(t *testing.T) {
 		t.Errorf("failures %q, want [%q]", j.Failures, want)
 	}
 }
+
+// TestStopBeforeStartAndRestart checks the rest of the start/stop pattern:
+// Stop before Start does nothing, and a stopped Runner starts again and
+// runs jobs.
+func TestStopBeforeStartAndRestart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ev := newEvents()
+	r, err := jobs.New(riversqlite.New(e.river), jobs.Config{Store: e.store, Blobs: e.blobs, Logger: testLogger(t),
+		OnEvent: ev.on, FetchPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := r.Stop(ctx); err != nil {
+		t.Fatalf("Stop before Start: %v", err)
+	}
+	for i := range 2 {
+		if err := r.Start(ctx); err != nil {
+			t.Fatalf("Start %d: %v", i+1, err)
+		}
+		if i == 0 {
+			if err := r.Stop(ctx); err != nil {
+				t.Fatalf("Stop: %v", err)
+			}
+		}
+	}
+	t.Cleanup(func() { r.Stop(context.Background()) })
+	appID := createApp(t, e.store)
+	addEndpoints(t, e.store, appID, 0, 10, 1)
+	j := submit(t, r, appID, "s3://"+testBucket+"/restarted/")
+	if j = ev.waitFinished(t, e.store, j.ID); j.Status != pinfold.JobCompleted {
+		t.Fatalf("status %s, failures %q", j.Status, j.Failures)
+	}
+}

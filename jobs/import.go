@@ -136,22 +136,31 @@ func (res *importResult) fail(object string, line int, reason string) {
 }
 
 // runImportPiece imports one object and records the outcome: DONE with the
-// rows imported and failed, or FAILED when no row could be imported.
+// rows imported and failed, or FAILED when no row could be imported, or
+// when the object could not be read to its end. A FAILED piece still counts
+// the rows it stored as processed, so the job's counters match the store.
 func (r *Runner[TTx]) runImportPiece(ctx context.Context, j *pinfold.Job, p *pinfold.JobPiece, lastAttempt bool) error {
 	bucket, _, _ := pinfold.ParseS3URL(j.Import.S3URL)
 	object := "s3://" + bucket + "/" + p.Key
 	res, err := r.importObject(ctx, j, bucket, p.Key, object)
+	fatal := ""
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return ctx.Err()
 		}
 		code := pinfold.ErrorCode(err)
-		if code != pinfold.ENOTFOUND && code != pinfold.EFORBIDDEN && !lastAttempt {
-			return err
+		permanent := code == pinfold.ENOTFOUND || code == pinfold.EFORBIDDEN || errors.As(err, new(*objectError))
+		if !permanent && !lastAttempt {
+			return err // River tries again; the rows stored are upserted again
 		}
-		r.cfg.Logger.WarnContext(ctx, "import piece failed", "job_id", j.ID, "piece", p.Index, "object", object, "error", err)
-		return r.failPiece(ctx, j.ID, p.Index, fmt.Sprintf("%s: %s", object, reason(err, r.cfg.PieceTimeout)))
+		r.cfg.Logger.WarnContext(ctx, "import piece failed", "job_id", j.ID, "piece", p.Index, "object", object,
+			"imported", res.imported, "error", err)
+		fatal = fmt.Sprintf("%s: %s", object, reason(err, r.cfg.PieceTimeout))
+		res.failed++ // the part of the object that could not be read
 	}
+	// The attempt's context may have timed out; recording must not.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	now := r.cfg.Now()
 	next, err := r.update(ctx, j.ID, p.Index, func(j *pinfold.Job) bool {
 		q := findPiece(j, p.Index)
@@ -160,8 +169,11 @@ func (r *Runner[TTx]) runImportPiece(ctx context.Context, j *pinfold.Job, p *pin
 		}
 		q.Processed, q.Failed, q.Count = res.imported, res.failed, res.imported+res.failed
 		q.Status = pinfold.PieceDone
-		if res.imported == 0 && res.failed > 0 {
+		if fatal != "" || res.imported == 0 && res.failed > 0 {
 			q.Status = pinfold.PieceFailed
+		}
+		if fatal != "" {
+			j.AddFailure(fatal)
 		}
 		for _, f := range res.failures {
 			j.AddFailure(f)
@@ -178,25 +190,55 @@ func (r *Runner[TTx]) runImportPiece(ctx context.Context, j *pinfold.Job, p *pin
 	return err
 }
 
-// importObject streams one object into the store.
-func (r *Runner[TTx]) importObject(ctx context.Context, j *pinfold.Job, bucket, key, object string) (*importResult, error) {
-	body, err := r.cfg.Blobs.GetObject(ctx, j.Scope, bucket, key)
-	if err != nil {
-		return nil, err
+// objectError is a fault of the object itself, found by reading it whole
+// without a read error: a gzip stream cut short or corrupt. Retrying reads
+// the same bytes, so it is permanent.
+type objectError struct{ err error }
+
+func (e *objectError) Error() string { return e.err.Error() }
+func (e *objectError) Unwrap() error { return e.err }
+
+// bodyReader records the error of an object's body other than io.EOF, to
+// tell a failed download (transient) from a bad object (objectError).
+type bodyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		b.err = err
 	}
-	defer body.Close()
+	return n, err
+}
+
+// importObject streams one object into the store. It always returns the
+// result so far: with an error, the rows read before it are stored and
+// counted (a read error flushes the batch first), so that the piece can
+// record what it stored.
+func (r *Runner[TTx]) importObject(ctx context.Context, j *pinfold.Job, bucket, key, object string) (*importResult, error) {
+	res := &importResult{}
+	obj, err := r.cfg.Blobs.GetObject(ctx, j.Scope, bucket, key)
+	if err != nil {
+		return res, err
+	}
+	defer obj.Close()
+	body := &bodyReader{r: obj}
 	br := bufio.NewReaderSize(body, 256<<10)
 	var in io.Reader = br
+	compressed := false
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("read gzip: %w", err)
+			return res, fmt.Errorf("read gzip: %w", err)
 		}
 		defer zr.Close()
-		in = zr
+		in, compressed = zr, true
 	}
-	imp := importer{store: r.cfg.Store, size: r.cfg.ImportBatch, now: r.cfg.Now, j: j, object: object, res: &importResult{}}
+	imp := importer{store: r.cfg.Store, size: r.cfg.ImportBatch, now: r.cfg.Now, j: j, object: object, res: res}
 	rd := wire.NewImportReader(j.Import.Format, in)
+	rows := 0 // rows read, good or bad
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {
@@ -204,30 +246,41 @@ func (r *Runner[TTx]) importObject(ctx context.Context, j *pinfold.Job, bucket, 
 		}
 		var rowErr *wire.RowError
 		if errors.As(err, &rowErr) {
-			imp.res.fail(object, rowErr.Line, rowErr.Reason)
+			rows++
+			res.fail(object, rowErr.Line, rowErr.Reason)
 			continue
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return res, ctx.Err()
+			}
+			// Store the rows read before the error: they are whole.
+			if ferr := imp.flush(ctx); ferr != nil {
+				return res, ferr
 			}
 			var ae *pinfold.Error
-			if errors.As(err, &ae) {
+			switch {
+			case errors.As(err, &ae):
 				// A problem of the file as a whole (its header): every row
 				// of it fails, counted as one.
-				imp.res.fail(object, 0, ae.Message)
-				return imp.res, nil
+				res.fail(object, 0, ae.Message)
+				return res, nil
+			case body.err == nil && compressed && errors.Is(err, io.ErrUnexpectedEOF):
+				return res, &objectError{fmt.Errorf("the object is truncated: its gzip stream ends after %d rows", rows)}
+			case body.err == nil && compressed:
+				return res, &objectError{fmt.Errorf("corrupt gzip stream after %d rows: %w", rows, err)}
 			}
-			return nil, fmt.Errorf("read %s: %w", object, err)
+			return res, fmt.Errorf("read %s: %w", object, err)
 		}
+		rows++
 		if err := imp.add(ctx, rec); err != nil {
-			return nil, err
+			return res, err
 		}
 	}
 	if err := imp.flush(ctx); err != nil {
-		return nil, err
+		return res, err
 	}
-	return imp.res, nil
+	return res, nil
 }
 
 // importer batches rows into store transactions.
@@ -289,10 +342,10 @@ func (im *importer) flush(ctx context.Context) error {
 	}
 	defer func() { im.batch, im.lines = im.batch[:0], im.lines[:0] }()
 	ok, err := im.write(ctx, im.batch, im.lines, im.now())
+	im.res.imported += int64(len(ok)) // stored, even when a later half failed
 	if err != nil {
 		return err
 	}
-	im.res.imported += int64(len(ok))
 	if im.j.SegmentID != "" && len(ok) > 0 {
 		if err := im.store.AddSegmentMembers(ctx, im.j.Scope, im.j.AppID, im.j.SegmentID, ok); err != nil {
 			return fmt.Errorf("add segment members: %w", err)
@@ -303,7 +356,8 @@ func (im *importer) flush(ctx context.Context) error {
 
 // write upserts rows (read at lines) in one transaction, or, if the store
 // refuses them, each half alone, recursively; a single refused row is a
-// failed row. It returns the IDs of the rows written.
+// failed row. It returns the IDs of the rows written, with the store's
+// error when one stopped it.
 func (im *importer) write(ctx context.Context, rows []pinfold.EndpointUpdate, lines []int, now time.Time) ([]string, error) {
 	j := im.j
 	err := im.store.UpsertEndpoints(ctx, j.Scope, j.AppID, rows, now)
@@ -323,13 +377,10 @@ func (im *importer) write(ctx context.Context, rows []pinfold.EndpointUpdate, li
 	half := len(rows) / 2
 	first, err := im.write(ctx, rows[:half], lines[:half], now)
 	if err != nil {
-		return nil, err
+		return first, err
 	}
 	second, err := im.write(ctx, rows[half:], lines[half:], now)
-	if err != nil {
-		return nil, err
-	}
-	return append(first, second...), nil
+	return append(first, second...), err
 }
 
 // flushUsers adds the endpoints of the user-only rows to the segment. A

@@ -19,7 +19,10 @@
 //     duplicated drive job repeats nothing: it reuses the stored snapshot and
 //     pieces and only enqueues piece jobs for PENDING pieces.
 //   - pinfold_piece (queue pinfold_piece, Config.Workers
-//     goroutines): writes one piece. EndpointSource.ScanEndpoints streams the
+//     goroutines): does one piece. An export piece (export.go) is a range of
+//     store positions written to one object; an import piece (import.go) is
+//     one object read into the store. For an export,
+//     EndpointSource.ScanEndpoints streams the
 //     stored export lines (the store is built with wire.Codec, so the stored
 //     bytes are the line) through gzip (klauspost/compress, BestSpeed, one
 //     member per object) and an io.Pipe into BlobStore.PutObject, so a piece is
@@ -59,7 +62,7 @@
 // already have one. A drive job for a job in PROCESSING re-enqueues the piece
 // jobs of its PENDING pieces, so lost piece jobs are found again too.
 //
-// A process killed mid-export leaves River jobs in state running. River's own
+// A process killed mid-job leaves River jobs in state running. River's own
 // rescuer only takes them back after RescueStuckJobsAfter, which must exceed
 // the longest job timeout. When Config.Exclusive is set (always for SQLite:
 // OpenSQLite opens River's database with an exclusive lock, so no other
@@ -98,6 +101,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/startstop"
 )
 
 // Store is what the runner needs from pinfold's store: the jobs, the
@@ -144,7 +148,8 @@ const planWorkers = 2
 type Config struct {
 	// Store holds the jobs and the endpoints. Required.
 	Store Store
-	// Blobs is where export objects are written. Required.
+	// Blobs is where exports write their objects and imports read
+	// theirs. Required.
 	Blobs pinfold.BlobStore
 	// Logger receives the runner's logs and River's. Default slog.Default().
 	Logger *slog.Logger
@@ -179,10 +184,8 @@ type Config struct {
 	// ImportBatch is how many import rows are written per store
 	// transaction. Default 10,000. Large batches are what make imports
 	// fast: their inserts, in ID order, land several to an index page, so
-	// far fewer pages are written per row (BenchmarkImport of 1,000,000
-	// endpoints: 17,800/s at 2,000, 23,700/s at 10,000). The cost is that
-	// other writes wait for a batch: about a third of a second here,
-	// estimated from the writer's 30-40 µs per row.
+	// far fewer pages are written per row. The cost is that other writes
+	// wait for a whole batch (see docs/benchmarks.md for both figures).
 	ImportBatch int
 	// MaxImportBytes caps the bytes one import job reads (as stored, so
 	// compressed objects count compressed). Default 1 GiB, Pinpoint's quota.
@@ -206,7 +209,7 @@ type Config struct {
 	// OnEvent, when set, is called synchronously on the worker goroutine
 	// after each change the runner makes to a job: a status change, or a
 	// piece that became DONE or FAILED. Tests use it to wait for progress
-	// and to interleave work with an export; it should return quickly.
+	// and to interleave work with a job; it should return quickly.
 	OnEvent func(Event)
 }
 
@@ -219,7 +222,7 @@ type Event struct {
 	Piece *pinfold.JobPiece
 }
 
-// Runner runs export jobs on River. TTx is the River driver's transaction
+// Runner runs export and import jobs on River. TTx is the River driver's transaction
 // type (*sql.Tx for riversqlite, pgx.Tx for riverpgxv5).
 type Runner[TTx any] struct {
 	cfg    Config
@@ -228,10 +231,7 @@ type Runner[TTx any] struct {
 
 	admitMu sync.Mutex // serialises admission against MaxConcurrentJobs
 
-	mu       sync.Mutex // guards the fields below
-	started  bool
-	stopLoop context.CancelFunc
-	loopDone chan struct{}
+	svc startstop.Base // Start and Stop; its goroutine runs the periodic Recover
 }
 
 // New returns a Runner working on driver's database, with cfg's zero fields
@@ -314,42 +314,47 @@ func (r *Runner[TTx]) Config() Config { return r.cfg }
 // process (when Config.Exclusive), starts River's workers, enqueues the work
 // of every unfinished job (Recover) and then repeats Recover every
 // Config.RecoverInterval until Stop. ctx bounds the start-up only. Calling
-// Start on a started Runner does nothing.
+// Start on a started Runner does nothing; a Runner whose Start failed may
+// be started again.
 func (r *Runner[TTx]) Start(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.started {
+	// River's work and the Recover loop live until Stop, not until ctx ends.
+	runCtx, ok, stopped := r.svc.StartInit(ctx)
+	if !ok {
 		return nil
 	}
-	migrator, err := rivermigrate.New(r.driver, &rivermigrate.Config{Logger: r.cfg.Logger.With("component", "rivermigrate")})
-	if err != nil {
+	if err := r.start(ctx, runCtx); err != nil {
+		stopped()
 		return fmt.Errorf("start job runner: %w", err)
 	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("start job runner: migrate river: %w", err)
-	}
-	if r.cfg.Exclusive {
-		if err := r.reclaim(ctx); err != nil {
-			return fmt.Errorf("start job runner: %w", err)
-		}
-	}
-	// River's work lives until Stop, not until ctx ends.
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	if err := r.client.Start(runCtx); err != nil {
-		cancel()
-		return fmt.Errorf("start job runner: %w", err)
-	}
-	if err := r.Recover(ctx); err != nil {
-		// Not fatal: the periodic Recover tries again.
-		r.cfg.Logger.ErrorContext(ctx, "recover export jobs", "error", err)
-	}
-	r.started, r.stopLoop, r.loopDone = true, cancel, make(chan struct{})
-	go r.recoverLoop(runCtx, r.loopDone)
+	go r.recoverLoop(runCtx, stopped)
 	return nil
 }
 
-func (r *Runner[TTx]) recoverLoop(ctx context.Context, done chan<- struct{}) {
-	defer close(done)
+func (r *Runner[TTx]) start(ctx, runCtx context.Context) error {
+	migrator, err := rivermigrate.New(r.driver, &rivermigrate.Config{Logger: r.cfg.Logger.With("component", "rivermigrate")})
+	if err != nil {
+		return err
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	if r.cfg.Exclusive {
+		if err := r.reclaim(ctx); err != nil {
+			return err
+		}
+	}
+	if err := r.client.Start(runCtx); err != nil {
+		return err
+	}
+	if err := r.Recover(ctx); err != nil {
+		// Not fatal: the periodic Recover tries again.
+		r.cfg.Logger.ErrorContext(ctx, "recover jobs", "error", err)
+	}
+	return nil
+}
+
+func (r *Runner[TTx]) recoverLoop(ctx context.Context, stopped func()) {
+	defer stopped()
 	t := time.NewTicker(r.cfg.RecoverInterval)
 	defer t.Stop()
 	for {
@@ -358,7 +363,7 @@ func (r *Runner[TTx]) recoverLoop(ctx context.Context, done chan<- struct{}) {
 			return
 		case <-t.C:
 			if err := r.Recover(ctx); err != nil && ctx.Err() == nil {
-				r.cfg.Logger.ErrorContext(ctx, "recover export jobs", "error", err)
+				r.cfg.Logger.ErrorContext(ctx, "recover jobs", "error", err)
 			}
 		}
 	}
@@ -368,19 +373,19 @@ func (r *Runner[TTx]) recoverLoop(ctx context.Context, done chan<- struct{}) {
 // River makes them available again without counting an attempt, and their
 // objects are not written (PutObject stores whole objects or nothing). It
 // waits for the workers to return unless ctx ends first, in which case it
-// returns ctx's error. Calling Stop on a stopped Runner does nothing.
+// returns ctx's error and a later Stop tries again. Calling Stop on a
+// stopped Runner does nothing.
 func (r *Runner[TTx]) Stop(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.started {
+	ok, loopDone, finish := r.svc.StopInit()
+	if !ok {
 		return nil
 	}
-	r.stopLoop()
-	<-r.loopDone
+	<-loopDone
 	if err := r.client.StopAndCancel(ctx); err != nil {
+		finish(false)
 		return fmt.Errorf("stop job runner: %w", err)
 	}
-	r.started = false
+	finish(true)
 	return nil
 }
 

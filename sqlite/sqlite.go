@@ -79,6 +79,7 @@ import (
 	"time"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/startstop"
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -182,8 +183,8 @@ type Store struct {
 	apps     appCache      // apps read by the point reads
 	forget   []string      // apps the write transaction changes (wtx.forgetApp); guarded by wlock
 	cdb      *sql.DB       // the checkpointer's connection
-	ckptWake chan struct{} // wakes the checkpointer; closed to stop it
-	ckptDone chan struct{} // closed when the checkpointer has stopped
+	ckptWake chan struct{}  // wakes the checkpointer
+	ckpt     startstop.Base // starts and stops the checkpointer
 
 	// decodeFormat decodes stored lines of older formats for
 	// upgradeFormat; nil means wire.DecodeEndpointFormat (tests set it).
@@ -327,17 +328,25 @@ func (s *Store) startCheckpointer(ctx context.Context, common, syncMode string) 
 		if err := s.cdb.PingContext(ctx); err != nil {
 			return fmt.Errorf("open sqlite checkpointer: %w", err)
 		}
-		s.ckptWake, s.ckptDone = make(chan struct{}, 1), make(chan struct{})
-		go s.checkpointer(s.cdb, s.ckptWake, s.ckptDone)
+		s.ckptWake = make(chan struct{}, 1)
+		if ctx, ok, stopped := s.ckpt.StartInit(ctx); ok {
+			go s.checkpointer(ctx, s.cdb, s.ckptWake, stopped)
+		}
 	}
 	return nil
 }
 
-// checkpointer runs a passive checkpoint each time it is woken, until wake
-// is closed. Wakes that come while it works are merged into one.
-func (s *Store) checkpointer(db *sql.DB, wake <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
-	for range wake {
+// checkpointer runs a passive checkpoint each time it is woken, until ctx
+// ends (Close stops it), and then calls stopped. Wakes that come while it
+// works are merged into one.
+func (s *Store) checkpointer(ctx context.Context, db *sql.DB, wake <-chan struct{}, stopped func()) {
+	defer stopped()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		}
 		var busy, log, done int
 		err := db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
 		if err != nil && s.Logger != nil {
@@ -369,11 +378,8 @@ func (s *Store) Close() error {
 		s.wlock <- struct{}{}
 		defer func() { <-s.wlock }()
 	}
-	if s.ckptWake != nil {
-		close(s.ckptWake)
-		<-s.ckptDone
-		s.ckptWake, s.ckptDone = nil, nil
-	}
+	s.ckpt.Stop() // waits for a checkpoint in progress
+	s.ckptWake = nil
 	if s.cdb != nil {
 		errs = append(errs, s.cdb.Close())
 		s.cdb = nil

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/csv"
@@ -93,17 +94,21 @@ func DerivedEndpointID(address string) string {
 // trimmed); Metrics and Location coordinates are numbers as
 // strconv.ParseFloat reads them, finite. A row of empty cells is skipped
 // like a blank line. An unknown column makes the whole file unusable rather
-// than drop its data silently. After a quoting error encoding/csv goes on
-// with the next line, so a broken multi-line field can give further row
-// errors, and an unterminated quote takes in the rest of the file as one
-// bad row.
+// than drop its data silently.
+//
+// A CSV record that cannot be read (malformed quoting, or longer than about
+// MaxImportLine: an unterminated quote, usually) is one bad row, the line it
+// starts on, and reading goes on at the next line: the lines a broken quoted
+// field took in are read again, each as a record of its own line (a record
+// among them that does not end on its line is a bad row too), so that no row
+// after a broken quote is lost or swallowed uncounted. Each byte of the file
+// is parsed at most about twice.
 type ImportReader struct {
 	format  string
-	src     *capReader
+	src     *importSource
 	br      *bufio.Reader
 	err     error // sticky: io.EOF or a fatal error
 	started bool
-	bom     int64 // length of the byte order mark skipped
 
 	// JSON
 	line int
@@ -117,8 +122,16 @@ type ImportReader struct {
 	nStr   int        // columns read into *string
 	nAttr  int        // attribute columns
 	nMet   int        // metric columns
-	// recStart is the offset in the file of the record being read.
-	recStart int64
+	// Offsets are in the file, lines counted from 1. The CSV reader's
+	// input starts at offset csvBase, which is on line lineBase+1.
+	csvBase  int64
+	lineBase int
+	recStart int64 // offset of the record being read
+	recLine  int   // the line recStart is on
+	// recoverEnd ends the lines read again after a bad record: a record
+	// starting before it must end on its own line.
+	recoverEnd  int64
+	lineLimited bool // the cap of the record being read is its line's end
 }
 
 // NewImportReader returns a reader of the rows of r, a file in format
@@ -128,16 +141,15 @@ type ImportReader struct {
 // one row (malformed JSON or CSV quoting, a value of the wrong type such as
 // a Metrics or Location.Latitude that is no number, invalid UTF-8, a JSON
 // line longer than MaxImportLine, a CSV row with another number of fields
-// than the header) is a *RowError: count it and call Next again. Any other
-// error is fatal and Next keeps returning it: an EINVALID *pinfold.Error
-// for a format other than CSV or JSON, a CSV header that cannot be used (an
-// unknown or empty column name, invalid UTF-8, malformed quoting, a column
-// other than Attributes.* or User.UserAttributes.* given twice) or a CSV
-// record longer than about MaxImportLine (most likely an unterminated
-// quote, which would take in the rest of the file); the error of r,
-// wrapped, when reading fails.
+// than the header, a CSV record longer than about MaxImportLine) is a
+// *RowError: count it and call Next again. Any other error is fatal and
+// Next keeps returning it: an EINVALID *pinfold.Error for a format other
+// than CSV or JSON or a CSV header that cannot be used (an unknown or empty
+// column name, invalid UTF-8, malformed quoting, a column other than
+// Attributes.* or User.UserAttributes.* given twice, a header longer than
+// about MaxImportLine); the error of r, wrapped, when reading fails.
 func NewImportReader(format string, r io.Reader) *ImportReader {
-	src := &capReader{r: r, limit: -1}
+	src := &importSource{r: r, limit: -1, keep: format == pinfold.FormatCSV}
 	return &ImportReader{format: format, src: src, br: bufio.NewReaderSize(src, importBufferSize)}
 }
 
@@ -181,16 +193,21 @@ func (ir *ImportReader) start() error {
 		return fmt.Errorf("read import file: %w", err)
 	}
 	if string(b) == "\uFEFF" {
-		ir.bom = 3
+		ir.csvBase = 3
 		_, _ = ir.br.Discard(3)
 	}
 	if ir.format == pinfold.FormatCSV {
-		ir.csv = csv.NewReader(ir.br) // uses br as it is: it is big enough
-		ir.csv.FieldsPerRecord = -1
-		ir.csv.ReuseRecord = true
+		ir.newCSV()
 		return ir.readHeader()
 	}
 	return nil
+}
+
+// newCSV starts a CSV reader on br, at file offset csvBase.
+func (ir *ImportReader) newCSV() {
+	ir.csv = csv.NewReader(ir.br) // uses br as it is: it is big enough
+	ir.csv.FieldsPerRecord = -1
+	ir.csv.ReuseRecord = true
 }
 
 // isBlank reports whether line holds only JSON whitespace.
@@ -397,6 +414,7 @@ func (ir *ImportReader) readHeader() error {
 		}
 		return ir.csvFatal(err, "CSV header")
 	}
+	ir.recordRead(header)
 	type attrKey struct {
 		user bool
 		name string
@@ -462,14 +480,44 @@ func (ir *ImportReader) readHeader() error {
 	return nil
 }
 
-// errRecordTooLong is what capReader returns past its limit.
+// errRecordTooLong is what importSource returns past its limit.
 var errRecordTooLong = errors.New("record too long")
 
 // armCap lets the CSV reader read about MaxImportLine bytes past the end
-// of the last record, no more.
+// of the last record, no more; or, for a record starting before
+// recoverEnd, up to the end of its line.
 func (ir *ImportReader) armCap() {
-	ir.recStart = ir.bom + ir.csv.InputOffset()
+	ir.recStart = ir.csvBase + ir.csv.InputOffset()
+	ir.src.trim(ir.recStart)
 	ir.src.limit = ir.recStart + MaxImportLine + 2
+	ir.lineLimited = false
+	if ir.recStart < ir.recoverEnd {
+		// The end of the first line that is not empty (encoding/csv
+		// skips empty lines).
+		b := ir.src.kept(ir.recStart)
+		off := 0
+		for {
+			i := bytes.IndexByte(b[off:], '\n')
+			if i < 0 {
+				return
+			}
+			off += i + 1
+			if i > 1 || i == 1 && b[off-2] != '\r' {
+				break
+			}
+		}
+		ir.src.limit = ir.recStart + int64(off)
+		ir.lineLimited = true
+	}
+}
+
+// recordRead notes where the record just read ends: the next starts on
+// the line after.
+func (ir *ImportReader) recordRead(rec []string) {
+	last := len(rec) - 1
+	line, _ := ir.csv.FieldPos(last)
+	// A quoted field holds one '\n' per line end it spans.
+	ir.recLine = ir.lineBase + line + strings.Count(rec[last], "\n") + 1
 }
 
 // csvFatal turns an error of encoding/csv that ends the file into the
@@ -503,19 +551,87 @@ func (ir *ImportReader) nextCSV() (ImportRecord, error) {
 				return ImportRecord{}, err
 			}
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				// encoding/csv has consumed the rest of the line the error
-				// is on and goes on with the next.
-				return ImportRecord{}, &RowError{Line: pe.StartLine, Reason: parseErrorReason(pe)}
+			if !errors.As(err, &pe) && !errors.Is(err, errRecordTooLong) {
+				return ImportRecord{}, ir.csvFatal(err, "CSV record")
 			}
-			return ImportRecord{}, ir.csvFatal(err, "CSV record")
+			return ImportRecord{}, ir.skipBadRecord(pe)
 		}
+		ir.recordRead(rec)
 		line, _ := ir.csv.FieldPos(0)
-		out, skip, err := ir.csvRow(rec, line)
+		out, skip, err := ir.csvRow(rec, ir.lineBase+line)
 		if err != nil || !skip {
 			return out, err
 		}
 	}
+}
+
+// skipBadRecord makes the record that failed to parse (with pe, or past
+// its cap when pe is nil) a bad row of the line it starts on, and sets the
+// reader to go on at the next line. When the record took in more than its
+// first line, the CSV reader starts again there, and the lines it had taken
+// in are read again one by one (recoverEnd).
+func (ir *ImportReader) skipBadRecord(pe *csv.ParseError) error {
+	kept := ir.src.kept(ir.recStart) // from recStart to what was read
+	line := ir.recLine
+	if pe != nil {
+		line = ir.lineBase + pe.StartLine
+	} else {
+		// The record starts on the first line that is not empty, as
+		// encoding/csv skips empty lines.
+		for b := kept; len(b) > 0 && (b[0] == '\n' || len(b) > 1 && b[0] == '\r' && b[1] == '\n'); line++ {
+			b = b[bytes.IndexByte(b, '\n')+1:]
+		}
+	}
+	var reason string
+	switch {
+	case pe != nil:
+		at := *pe // with the lines of the file
+		at.StartLine, at.Line = line, ir.lineBase+pe.Line
+		reason = parseErrorReason(&at)
+	case ir.lineLimited:
+		reason = `malformed CSV: extraneous or missing " in quoted-field`
+	default:
+		reason = "record longer than " + strconv.Itoa(MaxImportLine) + " bytes (an unterminated quoted field?)"
+	}
+	rowErr := &RowError{Line: line, Reason: reason}
+
+	// next is the offset of the line after the bad record's first.
+	next := int64(-1)
+	off := 0
+	for l := ir.recLine; l <= line; l++ {
+		i := bytes.IndexByte(kept[off:], '\n')
+		if i < 0 {
+			break
+		}
+		off += i + 1
+		if l == line {
+			next = ir.recStart + int64(off)
+		}
+	}
+	consumed := ir.csvBase + ir.csv.InputOffset()
+	if pe != nil && next == consumed {
+		// encoding/csv stopped at the end of the bad line: go on with it.
+		// (Not after errRecordTooLong: encoding/csv counted a line for
+		// the read that failed.)
+		ir.recLine = line + 1
+		return rowErr
+	}
+	ir.src.limit = -1
+	if next < 0 {
+		// The bad line goes on past what was read: skip the rest of it.
+		var err error
+		if next, err = ir.src.skipLine(); err != nil && err != io.EOF {
+			ir.err = fmt.Errorf("read import file: %w", err)
+			return ir.err
+		}
+	} else {
+		ir.src.rewind(next)
+	}
+	ir.recoverEnd = max(ir.recoverEnd, consumed)
+	ir.br.Reset(ir.src)
+	ir.newCSV()
+	ir.csvBase, ir.lineBase, ir.recLine = next, line, line+1
+	return rowErr
 }
 
 // csvRow turns a record into an ImportRecord; skip reports a record of
@@ -703,18 +819,30 @@ func notANumber(line int, title, v string) error {
 	return &RowError{Line: line, Reason: fmt.Sprintf("column %q: %q is not a number", clip(title), clip(v))}
 }
 
-// capReader passes reads through until limit bytes have been read in all
-// (no limit when negative), then fails with errRecordTooLong: it bounds the
-// memory encoding/csv uses for one record.
-type capReader struct {
+// importSource passes reads of r through, counting offsets in the file.
+// Past limit (no limit when negative) it fails with errRecordTooLong: that
+// bounds the memory encoding/csv uses for one record. When keep is set it
+// also keeps the bytes read from the start of the current record on
+// (trim), so that the reader can go back to a line already read (rewind).
+type importSource struct {
 	r     io.Reader
-	n     int64 // bytes read so far
 	limit int64
+	keep  bool
+	pos   int64  // offset of the next byte Read returns
+	end   int64  // bytes read from r
+	from  int64  // offset of buf[0]
+	buf   []byte // bytes [from, end) when keep is set
+	err   error  // r's error, returned once the bytes before it are
 }
 
-func (c *capReader) Read(p []byte) (int, error) {
-	if c.limit >= 0 {
-		room := c.limit - c.n
+// trimAt is how many bytes before the current record trim lets pile up
+// before it drops them: about one read of the buffer, so that what is kept
+// stays near the buffer's size plus the current record.
+const trimAt = importBufferSize
+
+func (s *importSource) Read(p []byte) (int, error) {
+	if s.limit >= 0 {
+		room := s.limit - s.pos
 		if room <= 0 {
 			return 0, errRecordTooLong
 		}
@@ -722,7 +850,54 @@ func (c *capReader) Read(p []byte) (int, error) {
 			p = p[:room]
 		}
 	}
-	n, err := c.r.Read(p)
-	c.n += int64(n)
+	if s.pos < s.end {
+		n := copy(p, s.buf[s.pos-s.from:])
+		s.pos += int64(n)
+		return n, nil
+	}
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	if s.keep {
+		s.buf = append(s.buf, p[:n]...)
+	}
+	s.pos += int64(n)
+	s.end = s.pos
+	s.err = err
 	return n, err
+}
+
+// kept returns the bytes kept from offset off on.
+func (s *importSource) kept(off int64) []byte { return s.buf[off-s.from:] }
+
+// trim drops the kept bytes before off once there are many.
+func (s *importSource) trim(off int64) {
+	if d := off - s.from; s.keep && d >= trimAt {
+		s.buf = s.buf[:copy(s.buf, s.buf[d:])]
+		s.from = off
+	}
+}
+
+// rewind makes Read go on at off, a kept offset.
+func (s *importSource) rewind(off int64) { s.pos = off }
+
+// skipLine drops the bytes up to the end of the line at end and returns
+// the offset after it; at the end of the file it returns r's error.
+func (s *importSource) skipLine() (int64, error) {
+	s.pos, s.buf, s.from = s.end, s.buf[:0], s.end
+	chunk := make([]byte, importBufferSize)
+	for s.err == nil {
+		n, err := s.r.Read(chunk)
+		s.end += int64(n)
+		s.err = err
+		if i := bytes.IndexByte(chunk[:n], '\n'); i >= 0 {
+			s.from = s.end - int64(n) + int64(i) + 1
+			s.pos = s.from
+			s.buf = append(s.buf, chunk[i+1:n]...)
+			return s.pos, nil
+		}
+	}
+	s.pos, s.from = s.end, s.end
+	return s.pos, s.err
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint"
 	"github.com/aws/smithy-go"
 
+	"github.com/pinfold/pinfold/jobs"
 	"github.com/pinfold/pinfold/sigv4"
 )
 
@@ -100,4 +102,52 @@ func rawRequest(t *testing.T, n *node, method, path string, body []byte, sign bo
 	}
 	t.Cleanup(func() { resp.Body.Close() })
 	return resp
+}
+
+// jobEvents collects a node's job events, for tests to wait on instead of
+// polling. Attach it with testNode(t, ev.attach).
+type jobEvents struct {
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on every event
+	all     []jobs.Event
+}
+
+func newJobEvents() *jobEvents { return &jobEvents{changed: make(chan struct{})} }
+
+// attach makes ev see n's job events, after any hook already set.
+func (ev *jobEvents) attach(n *node) {
+	prev := n.OnJobEvent
+	n.OnJobEvent = func(e jobs.Event) {
+		if prev != nil {
+			prev(e)
+		}
+		ev.mu.Lock()
+		ev.all = append(ev.all, e)
+		close(ev.changed)
+		ev.changed = make(chan struct{})
+		ev.mu.Unlock()
+	}
+}
+
+// waitFinished waits until the job reaches a final status.
+func (ev *jobEvents) waitFinished(t *testing.T, jobID string) {
+	t.Helper()
+	deadline := time.NewTimer(2 * time.Minute) // a safety net, not an assertion
+	defer deadline.Stop()
+	for seen := 0; ; {
+		ev.mu.Lock()
+		for ; seen < len(ev.all); seen++ {
+			if e := ev.all[seen]; e.JobID == jobID && e.Piece == nil && e.Status.Finished() {
+				ev.mu.Unlock()
+				return
+			}
+		}
+		ch := ev.changed
+		ev.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("job %s not final after 2 minutes", jobID)
+		}
+	}
 }

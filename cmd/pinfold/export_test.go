@@ -10,11 +10,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,23 +57,27 @@ func seed(t *testing.T, c *pinpoint.Client, appID string, from, count int) {
 	}
 }
 
-// waitJob polls GetExportJob until the job is final and returns it.
-func waitJob(t *testing.T, c *pinpoint.Client, appID, jobID string) *types.ExportJobResponse {
+// waitJob waits for the runner's event of the job's end and returns the
+// job as GetExportJob reports it.
+func waitJob(t *testing.T, ev *jobEvents, c *pinpoint.Client, appID, jobID string) *types.ExportJobResponse {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		out, err := c.GetExportJob(context.Background(), &pinpoint.GetExportJobInput{ApplicationId: &appID, JobId: &jobID})
-		if err != nil {
-			t.Fatalf("GetExportJob: %v", err)
-		}
-		j := out.ExportJobResponse
-		if s := string(j.JobStatus); s == "COMPLETED" || s == "FAILED" {
-			return j
-		}
-		time.Sleep(20 * time.Millisecond)
+	ev.waitFinished(t, jobID)
+	return getExportJob(t, c, appID, jobID)
+}
+
+// getExportJob returns the job as GetExportJob reports it, which must be
+// final.
+func getExportJob(t *testing.T, c *pinpoint.Client, appID, jobID string) *types.ExportJobResponse {
+	t.Helper()
+	out, err := c.GetExportJob(context.Background(), &pinpoint.GetExportJobInput{ApplicationId: &appID, JobId: &jobID})
+	if err != nil {
+		t.Fatalf("GetExportJob: %v", err)
 	}
-	t.Fatalf("job %s not final after 2 minutes", jobID)
-	return nil
+	j := out.ExportJobResponse
+	if s := j.JobStatus; s != types.JobStatusCompleted && s != types.JobStatusFailed {
+		t.Fatalf("job %s is %s after its end", jobID, s)
+	}
+	return j
 }
 
 // readExport downloads every .gz object under prefix and returns the lines,
@@ -149,7 +151,8 @@ func exactlyOnce(t *testing.T, lines []string, count int) {
 }
 
 func TestExportToBuiltinS3(t *testing.T) {
-	n := testNode(t)
+	ev := newJobEvents()
+	n := testNode(t, ev.attach)
 	ctx := context.Background()
 	c := client(n, "test", "us-east-1")
 	s3c := s3Client(n)
@@ -168,7 +171,7 @@ func TestExportToBuiltinS3(t *testing.T) {
 	if aws.ToString(job.Type) != "EXPORT" || job.JobStatus != types.JobStatusCreated || !hexID.MatchString(aws.ToString(job.Id)) {
 		t.Errorf("created job = %+v", job)
 	}
-	done := waitJob(t, c, appID, aws.ToString(job.Id))
+	done := waitJob(t, ev, c, appID, aws.ToString(job.Id))
 	if done.JobStatus != types.JobStatusCompleted {
 		t.Fatalf("job = %s, failures %v", done.JobStatus, done.Failures)
 	}
@@ -208,7 +211,8 @@ func TestExportToBuiltinS3(t *testing.T) {
 }
 
 func TestExportValidationAndMissingBucket(t *testing.T) {
-	n := testNode(t)
+	ev := newJobEvents()
+	n := testNode(t, ev.attach)
 	ctx := context.Background()
 	c := client(n, "test", "us-east-1")
 	appID := newApp(t, c)
@@ -232,7 +236,7 @@ func TestExportValidationAndMissingBucket(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateExportJob: %v", err)
 	}
-	done := waitJob(t, c, appID, aws.ToString(out.ExportJobResponse.Id))
+	done := waitJob(t, ev, c, appID, aws.ToString(out.ExportJobResponse.Id))
 	if done.JobStatus != types.JobStatusFailed || aws.ToInt32(done.FailedPieces) != 1 || aws.ToInt32(done.TotalFailures) != 10 {
 		t.Fatalf("job = %s failed pieces %d failures %d", done.JobStatus, aws.ToInt32(done.FailedPieces), aws.ToInt32(done.TotalFailures))
 	}
@@ -246,9 +250,10 @@ func TestExportValidationAndMissingBucket(t *testing.T) {
 func TestExportToVersitygw(t *testing.T) {
 	gw := s3test.StartVersitygw(t)
 	gw.CreateBucket(t, "external")
+	ev := newJobEvents()
 	n := testNode(t, func(n *node) {
 		n.S3 = S3Flags{Endpoint: gw.Endpoint, Region: "us-east-1", PathStyle: true, AccessKey: gw.AccessKey, SecretKey: gw.SecretKey}
-	})
+	}, ev.attach)
 	c := client(n, "test", "us-east-1")
 	appID := newApp(t, c)
 	seed(t, c, appID, 0, 1500)
@@ -257,7 +262,7 @@ func TestExportToVersitygw(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateExportJob: %v", err)
 	}
-	done := waitJob(t, c, appID, aws.ToString(out.ExportJobResponse.Id))
+	done := waitJob(t, ev, c, appID, aws.ToString(out.ExportJobResponse.Id))
 	if done.JobStatus != types.JobStatusCompleted || aws.ToInt32(done.TotalProcessed) != 1500 {
 		t.Fatalf("job = %s processed %d failures %v", done.JobStatus, aws.ToInt32(done.TotalProcessed), done.Failures)
 	}
@@ -268,7 +273,8 @@ func TestExportToVersitygw(t *testing.T) {
 // events and checks the order Pinpoint's names imply.
 func TestStatusesAndProgress(t *testing.T) {
 	events := make(chan jobs.Event, 1000)
-	n := testNode(t, func(n *node) { n.OnJobEvent = func(e jobs.Event) { events <- e } })
+	ev := newJobEvents()
+	n := testNode(t, func(n *node) { n.OnJobEvent = func(e jobs.Event) { events <- e } }, ev.attach)
 	ctx := context.Background()
 	c := client(n, "test", "us-east-1")
 	s3Client(n).CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String("exports")})
@@ -300,36 +306,26 @@ func TestStatusesAndProgress(t *testing.T) {
 	if pieces != 3 {
 		t.Errorf("%d pieces finished, want 3", pieces)
 	}
-	waitJob(t, c, appID, aws.ToString(out.ExportJobResponse.Id))
+	waitJob(t, ev, c, appID, aws.ToString(out.ExportJobResponse.Id))
 }
 
 // TestKillMidExport runs the real binary, kills it with SIGKILL while an
 // export is in progress, restarts it on the same data dir, and checks that
-// the job resumes by itself and writes every endpoint exactly once.
+// the job resumes by itself and writes every endpoint exactly once. The
+// kill comes when the node starts writing the second piece (holdProxy), so
+// the first is done and the job cannot have finished.
 func TestKillMidExport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "pinfold")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	dataDir := t.TempDir()
-	port := freePort(t)
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:"+port, "--data-dir", dataDir,
-			"--credentials", "test:test:000000000000", "--jobs-piece-size", "2000", "--jobs-workers", "1")
-		logf, _ := os.Create(filepath.Join(dataDir, "..", "server-"+fmt.Sprint(time.Now().UnixNano())+".log"))
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		waitHealthy(t, "http://127.0.0.1:"+port)
-		return cmd
-	}
-	cmd := start()
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	url := "http://127.0.0.1:" + port
+	url := "http://127.0.0.1:" + freePort(t)
+	proxy := startHoldProxy(t, url, func(r *http.Request) bool { return isKey(r, http.MethodPut, "exports", "k/") })
+	args := []string{"--listen", strings.TrimPrefix(url, "http://"), "--data-dir", dataDir,
+		"--credentials", "test:test:000000000000", "--jobs-piece-size", "2000", "--jobs-workers", "1",
+		"--s3-endpoint", proxy.URL, "--s3-access-key", "test", "--s3-secret-key", "test"}
+	node := startChild(t, bin, args...)
 	c := pinpoint.New(pinpoint.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 		BaseEndpoint: aws.String(url), RetryMaxAttempts: 1})
 	s3c := awss3.New(awss3.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
@@ -347,35 +343,30 @@ func TestKillMidExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	jobID := aws.ToString(out.ExportJobResponse.Id)
-	// Kill as soon as the first piece is done and the job is not finished.
-	killed := false
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
-		g, err := c.GetExportJob(ctx, &pinpoint.GetExportJobInput{ApplicationId: &appID, JobId: &jobID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		j := g.ExportJobResponse
-		if j.JobStatus == types.JobStatusCompleted {
-			break
-		}
-		if aws.ToInt32(j.CompletedPieces) >= 1 {
-			cmd.Process.Signal(syscall.SIGKILL)
-			cmd.Wait()
-			killed = true
-			t.Logf("killed at %d/%d pieces", aws.ToInt32(j.CompletedPieces), aws.ToInt32(j.TotalPieces))
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-proxy.held:
+	case <-time.After(2 * time.Minute): // a safety net, not an assertion
+		t.Fatal("the node never started the export's second piece")
 	}
-	if !killed {
-		t.Fatal("the export finished before it could be killed; raise total")
-	}
-	cmd = start()
-	done := waitJob(t, c, appID, jobID)
+	node.kill()
+
+	node = startChild(t, bin, args...)
+	node.waitJobFinished(t, jobID)
+	done := getExportJob(t, c, appID, jobID)
 	if done.JobStatus != types.JobStatusCompleted || aws.ToInt32(done.TotalProcessed) != total {
 		t.Fatalf("after restart: %s processed %d failures %v", done.JobStatus, aws.ToInt32(done.TotalProcessed), done.Failures)
 	}
 	exactlyOnce(t, readExport(t, s3c, "exports", "k/"), total)
+}
+
+// buildBinary builds pinfold into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "pinfold")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 func freePort(t *testing.T) string {
@@ -387,18 +378,4 @@ func freePort(t *testing.T) string {
 	defer l.Close()
 	_, port, _ := strings.Cut(l.Addr().String(), ":")
 	return port
-}
-
-func waitHealthy(t *testing.T, url string) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		resp, err := http.Get(url + "/_pinfold/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-	}
-	t.Fatalf("server at %s not healthy after 30s", url)
 }

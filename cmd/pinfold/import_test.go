@@ -8,10 +8,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"os/exec"
-	"path/filepath"
+	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -37,23 +35,30 @@ func gz(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// waitImport polls GetImportJob until the job is final.
-func waitImport(t *testing.T, c *pinpoint.Client, appID, jobID string) *types.ImportJobResponse {
+// waitImport waits for the runner's event of the job's end and returns the
+// job as GetImportJob reports it.
+func waitImport(t *testing.T, ev *jobEvents, c *pinpoint.Client, appID, jobID string) *types.ImportJobResponse {
 	t.Helper()
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		out, err := c.GetImportJob(context.Background(), &pinpoint.GetImportJobInput{ApplicationId: &appID, JobId: &jobID})
-		if err != nil {
-			t.Fatalf("GetImportJob: %v", err)
-		}
-		if s := out.ImportJobResponse.JobStatus; s == types.JobStatusCompleted || s == types.JobStatusFailed {
-			return out.ImportJobResponse
-		}
-	}
-	t.Fatalf("import %s not final after 2 minutes", jobID)
-	return nil
+	ev.waitFinished(t, jobID)
+	return getImportJob(t, c, appID, jobID)
 }
 
-func importJob(t *testing.T, c *pinpoint.Client, appID string, req *types.ImportJobRequest) *types.ImportJobResponse {
+// getImportJob returns the job as GetImportJob reports it, which must be
+// final.
+func getImportJob(t *testing.T, c *pinpoint.Client, appID, jobID string) *types.ImportJobResponse {
+	t.Helper()
+	out, err := c.GetImportJob(context.Background(), &pinpoint.GetImportJobInput{ApplicationId: &appID, JobId: &jobID})
+	if err != nil {
+		t.Fatalf("GetImportJob: %v", err)
+	}
+	j := out.ImportJobResponse
+	if s := j.JobStatus; s != types.JobStatusCompleted && s != types.JobStatusFailed {
+		t.Fatalf("import %s is %s after its end", jobID, s)
+	}
+	return j
+}
+
+func importJob(t *testing.T, ev *jobEvents, c *pinpoint.Client, appID string, req *types.ImportJobRequest) *types.ImportJobResponse {
 	t.Helper()
 	if req.RoleArn == nil {
 		req.RoleArn = aws.String(testRole)
@@ -65,7 +70,7 @@ func importJob(t *testing.T, c *pinpoint.Client, appID string, req *types.Import
 	if aws.ToString(out.ImportJobResponse.Type) != "IMPORT" || out.ImportJobResponse.JobStatus != types.JobStatusCreated {
 		t.Errorf("created import = %+v", out.ImportJobResponse)
 	}
-	return waitImport(t, c, appID, aws.ToString(out.ImportJobResponse.Id))
+	return waitImport(t, ev, c, appID, aws.ToString(out.ImportJobResponse.Id))
 }
 
 func derivedID(address string) string {
@@ -74,7 +79,8 @@ func derivedID(address string) string {
 }
 
 func TestImportJSONWithSegment(t *testing.T) {
-	n := testNode(t)
+	ev := newJobEvents()
+	n := testNode(t, ev.attach)
 	ctx := context.Background()
 	c := client(n, "test", "us-east-1")
 	s3c := s3Client(n)
@@ -96,7 +102,7 @@ func TestImportJSONWithSegment(t *testing.T) {
 			"{\"Id\":\"bad5\",\"ChannelType\":\"SMS\",\"Address\":\"\xff\"}\n"+
 			`{"Id":"good","ChannelType":"SMS","Address":"+15550111"}`+"\n"))
 
-	done := importJob(t, c, appID, &types.ImportJobRequest{Format: types.FormatJson, S3Url: aws.String("s3://imports/in/"),
+	done := importJob(t, ev, c, appID, &types.ImportJobRequest{Format: types.FormatJson, S3Url: aws.String("s3://imports/in/"),
 		DefineSegment: aws.Bool(true), SegmentName: aws.String("imported"), ExternalId: aws.String("ext-1")})
 	if done.JobStatus != types.JobStatusCompleted {
 		t.Fatalf("import = %s failures %v", done.JobStatus, done.Failures)
@@ -133,7 +139,7 @@ func TestImportJSONWithSegment(t *testing.T) {
 		t.Errorf("import segment = %+v, import %+v", s, s.ImportDefinition)
 	}
 	s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String("seg")})
-	if ids := exportIDs(t, n, c, appID, segID, 0); len(ids) != 303 {
+	if ids := exportIDs(t, n, ev, c, appID, segID, 0); len(ids) != 303 {
 		t.Errorf("export of the import segment has %d endpoints, want 303", len(ids))
 	}
 	list, err := c.GetSegmentImportJobs(ctx, &pinpoint.GetSegmentImportJobsInput{ApplicationId: &appID, SegmentId: &segID})
@@ -143,7 +149,8 @@ func TestImportJSONWithSegment(t *testing.T) {
 }
 
 func TestImportCSV(t *testing.T) {
-	n := testNode(t)
+	ev := newJobEvents()
+	n := testNode(t, ev.attach)
 	ctx := context.Background()
 	c := client(n, "test", "us-east-1")
 	s3c := s3Client(n)
@@ -155,7 +162,7 @@ func TestImportCSV(t *testing.T) {
 		"c3,c@example.com,EMAIL,,north,,,,,,\n" +
 		"c4,\"broken,EMAIL\n"
 	putObject(t, s3c, "imports", "one.csv", []byte(csv))
-	done := importJob(t, c, appID, &types.ImportJobRequest{Format: types.FormatCsv, S3Url: aws.String("s3://imports/one.csv")})
+	done := importJob(t, ev, c, appID, &types.ImportJobRequest{Format: types.FormatCsv, S3Url: aws.String("s3://imports/one.csv")})
 	if aws.ToInt32(done.TotalProcessed) != 2 || aws.ToInt32(done.TotalFailures) < 2 {
 		t.Errorf("counters: processed %d failures %d %v", aws.ToInt32(done.TotalProcessed), aws.ToInt32(done.TotalFailures), done.Failures)
 	}
@@ -181,7 +188,7 @@ func TestImportCSV(t *testing.T) {
 
 	// An unknown column fails the file.
 	putObject(t, s3c, "imports", "unknown.csv", []byte("Id,Address,ChannelType,Colour\nx,y,SMS,red\n"))
-	done = importJob(t, c, appID, &types.ImportJobRequest{Format: types.FormatCsv, S3Url: aws.String("s3://imports/unknown.csv")})
+	done = importJob(t, ev, c, appID, &types.ImportJobRequest{Format: types.FormatCsv, S3Url: aws.String("s3://imports/unknown.csv")})
 	if done.JobStatus != types.JobStatusFailed || len(done.Failures) == 0 || !strings.Contains(done.Failures[0], "Colour") {
 		t.Errorf("unknown column: %s %v", done.JobStatus, done.Failures)
 	}
@@ -196,7 +203,7 @@ func TestImportCSV(t *testing.T) {
 		apiErr(t, err, "BadRequestException")
 	}
 	// A missing bucket fails the job.
-	done = importJob(t, c, appID, &types.ImportJobRequest{Format: types.FormatCsv, S3Url: aws.String("s3://no-such-bucket/x.csv")})
+	done = importJob(t, ev, c, appID, &types.ImportJobRequest{Format: types.FormatCsv, S3Url: aws.String("s3://no-such-bucket/x.csv")})
 	if done.JobStatus != types.JobStatusFailed || len(done.Failures) == 0 || !strings.Contains(done.Failures[0], "no-such-bucket") {
 		t.Errorf("missing bucket: %s %v", done.JobStatus, done.Failures)
 	}
@@ -206,7 +213,8 @@ func TestImportCSV(t *testing.T) {
 // exports again: the two exports hold the same endpoints field for field,
 // apart from ApplicationId and CreationDate.
 func TestImportRoundTrip(t *testing.T) {
-	n := testNode(t)
+	ev := newJobEvents()
+	n := testNode(t, ev.attach)
 	ctx := context.Background()
 	c := client(n, "test", "us-east-1")
 	s3c := s3Client(n)
@@ -221,7 +229,7 @@ func TestImportRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if j := waitJob(t, c, appID, aws.ToString(out.ExportJobResponse.Id)); j.JobStatus != types.JobStatusCompleted {
+		if j := waitJob(t, ev, c, appID, aws.ToString(out.ExportJobResponse.Id)); j.JobStatus != types.JobStatusCompleted {
 			t.Fatalf("export: %s", j.JobStatus)
 		}
 		got := map[string]map[string]any{}
@@ -235,7 +243,7 @@ func TestImportRoundTrip(t *testing.T) {
 		return got
 	}
 	first := export(appA, "first/")
-	done := importJob(t, c, appB, &types.ImportJobRequest{Format: types.FormatJson, S3Url: aws.String("s3://rtrip/first/")})
+	done := importJob(t, ev, c, appB, &types.ImportJobRequest{Format: types.FormatJson, S3Url: aws.String("s3://rtrip/first/")})
 	if done.JobStatus != types.JobStatusCompleted || aws.ToInt32(done.TotalProcessed) != 2204 {
 		t.Fatalf("import: %s processed %d failures %v", done.JobStatus, aws.ToInt32(done.TotalProcessed), done.Failures)
 	}
@@ -254,7 +262,7 @@ func TestImportRoundTrip(t *testing.T) {
 	// A hand-written file in Pinpoint's exact export format.
 	line := `{"ChannelType":"GCM","Address":"tok-1","EndpointStatus":"ACTIVE","OptOut":"NONE","RequestId":"r-1","Location":{"Latitude":47.6,"Longitude":-122.3,"PostalCode":"98101","City":"Seattle","Region":"WA","Country":"US"},"Demographic":{"Make":"Google","Model":"Pixel","ModelVersion":"8","Timezone":"America/Los_Angeles","AppVersion":"1.2","Platform":"android","PlatformVersion":"14"},"EffectiveDate":"2018-05-08T22:16:44.812Z","Attributes":{"Plan":["gold"]},"Metrics":{"visits":75.0},"User":{"UserId":"u-1","UserAttributes":{"Tier":["a"]}},"ApplicationId":"8a82a1002f984def87d9bbf74604edc0","Id":"pp-1","CreationDate":"2018-05-08T22:16:44.812Z"}`
 	putObject(t, s3c, "rtrip", "pinpoint/0e3a/0.gz", gz([]byte(line+"\n")))
-	done = importJob(t, c, appB, &types.ImportJobRequest{Format: types.FormatJson, S3Url: aws.String("s3://rtrip/pinpoint/")})
+	done = importJob(t, ev, c, appB, &types.ImportJobRequest{Format: types.FormatJson, S3Url: aws.String("s3://rtrip/pinpoint/")})
 	if done.JobStatus != types.JobStatusCompleted || aws.ToInt32(done.TotalProcessed) != 1 {
 		t.Fatalf("Pinpoint file import: %s %v", done.JobStatus, done.Failures)
 	}
@@ -271,27 +279,19 @@ func TestImportRoundTrip(t *testing.T) {
 
 // TestKillMidImport kills the real binary during an import and checks that
 // after a restart the job completes with every row imported exactly once.
+// The kill comes when the node starts reading the second file (holdProxy),
+// so the first is done and the job cannot have finished.
 func TestKillMidImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "pinfold")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	dataDir, port := t.TempDir(), freePort(t)
-	url := "http://127.0.0.1:" + port
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:"+port, "--data-dir", dataDir,
-			"--credentials", "test:test:000000000000", "--jobs-workers", "1")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		waitHealthy(t, url)
-		return cmd
-	}
-	cmd := start()
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	bin := buildBinary(t)
+	url := "http://127.0.0.1:" + freePort(t)
+	proxy := startHoldProxy(t, url, func(r *http.Request) bool { return isKey(r, http.MethodGet, "imp", "kill/") })
+	args := []string{"--listen", strings.TrimPrefix(url, "http://"), "--data-dir", t.TempDir(),
+		"--credentials", "test:test:000000000000", "--jobs-workers", "1",
+		"--s3-endpoint", proxy.URL, "--s3-access-key", "test", "--s3-secret-key", "test"}
+	node := startChild(t, bin, args...)
 	ctx := context.Background()
 	c := pinpoint.New(pinpoint.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 		BaseEndpoint: aws.String(url), RetryMaxAttempts: 1})
@@ -313,28 +313,16 @@ func TestKillMidImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	jobID := aws.ToString(out.ImportJobResponse.Id)
-	killed := false
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		g, err := c.GetImportJob(ctx, &pinpoint.GetImportJobInput{ApplicationId: &appID, JobId: &jobID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g.ImportJobResponse.JobStatus == types.JobStatusCompleted {
-			break
-		}
-		if aws.ToInt32(g.ImportJobResponse.CompletedPieces) >= 1 {
-			cmd.Process.Signal(syscall.SIGKILL)
-			cmd.Wait()
-			killed = true
-			t.Logf("killed at %d/%d pieces", aws.ToInt32(g.ImportJobResponse.CompletedPieces), aws.ToInt32(g.ImportJobResponse.TotalPieces))
-			break
-		}
+	select {
+	case <-proxy.held:
+	case <-time.After(2 * time.Minute): // a safety net, not an assertion
+		t.Fatal("the node never started reading the import's second file")
 	}
-	if !killed {
-		t.Fatal("the import finished before it could be killed")
-	}
-	cmd = start()
-	done := waitImport(t, c, appID, jobID)
+	node.kill()
+
+	node = startChild(t, bin, args...)
+	node.waitJobFinished(t, jobID)
+	done := getImportJob(t, c, appID, jobID)
 	if done.JobStatus != types.JobStatusCompleted || aws.ToInt32(done.TotalProcessed) != files*rows || aws.ToInt32(done.TotalFailures) != 0 {
 		t.Fatalf("after restart: %s processed %d failures %d", done.JobStatus, aws.ToInt32(done.TotalProcessed), aws.ToInt32(done.TotalFailures))
 	}
@@ -344,9 +332,71 @@ func TestKillMidImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j := waitJob(t, c, appID, aws.ToString(ex.ExportJobResponse.Id)); j.JobStatus != types.JobStatusCompleted {
+	exportID := aws.ToString(ex.ExportJobResponse.Id)
+	node.waitJobFinished(t, exportID)
+	if j := getExportJob(t, c, appID, exportID); j.JobStatus != types.JobStatusCompleted {
 		t.Fatal(j.JobStatus)
 	}
 	lines := readExport(t, s3c, "imp", "out/")
 	exactlyOnce(t, lines, files*rows)
+}
+
+// TestImportAccounting checks through the SDK that an import's counters
+// match what it stored: a CSV whose bad record (an unterminated quote over
+// 1 MiB) sits among good rows completes with every good row, and a JSON .gz
+// cut off at 70% fails, naming the truncation, counting the rows it stored.
+func TestImportAccounting(t *testing.T) {
+	ev := newJobEvents()
+	n := testNode(t, ev.attach)
+	ctx := context.Background()
+	c := client(n, "test", "us-east-1")
+	s3c := s3Client(n)
+	s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String("acct")})
+	s3c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String("acct-out")})
+	countStored := func(appID string) int {
+		t.Helper()
+		out, err := c.CreateExportJob(ctx, &pinpoint.CreateExportJobInput{ApplicationId: &appID,
+			ExportJobRequest: &types.ExportJobRequest{RoleArn: aws.String(testRole), S3UrlPrefix: aws.String("s3://acct-out/" + appID + "/")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j := waitJob(t, ev, c, appID, aws.ToString(out.ExportJobResponse.Id)); j.JobStatus != types.JobStatusCompleted {
+			t.Fatalf("export: %s", j.JobStatus)
+		}
+		return len(readExport(t, s3c, "acct-out", appID+"/"))
+	}
+
+	var csv bytes.Buffer
+	csv.WriteString("Id,Address,ChannelType\n")
+	for i := range 25_100 {
+		if i == 25_000 {
+			csv.WriteString(`bad,"` + strings.Repeat("x", 1<<20+100) + "\n")
+		}
+		fmt.Fprintf(&csv, "c%d,user%d@example.com,EMAIL\n", i, i)
+	}
+	putObject(t, s3c, "acct", "bad-record.csv", csv.Bytes())
+	appA := newApp(t, c)
+	done := importJob(t, ev, c, appA, &types.ImportJobRequest{Format: types.FormatCsv, S3Url: aws.String("s3://acct/bad-record.csv")})
+	if done.JobStatus != types.JobStatusCompleted || aws.ToInt32(done.TotalProcessed) != 25_100 || aws.ToInt32(done.TotalFailures) != 1 {
+		t.Errorf("CSV import: %s processed %d failures %d %v", done.JobStatus, aws.ToInt32(done.TotalProcessed), aws.ToInt32(done.TotalFailures), done.Failures)
+	}
+	if got := countStored(appA); got != 25_100 {
+		t.Errorf("CSV import stored %d endpoints, want 25,100", got)
+	}
+
+	var rows bytes.Buffer
+	for i := range 40_000 {
+		fmt.Fprintf(&rows, `{"Id":"j%d","ChannelType":"EMAIL","Address":"user%d@example.com","Attributes":{"n":["%x"]}}`+"\n", i, i, i*2654435761)
+	}
+	z := gz(rows.Bytes())
+	putObject(t, s3c, "acct", "cut.json.gz", z[:len(z)*7/10])
+	appB := newApp(t, c)
+	done = importJob(t, ev, c, appB, &types.ImportJobRequest{Format: types.FormatJson, S3Url: aws.String("s3://acct/cut.json.gz")})
+	stored := countStored(appB)
+	if done.JobStatus != types.JobStatusFailed || int(aws.ToInt32(done.TotalProcessed)) != stored || stored == 0 || aws.ToInt32(done.TotalFailures) != 1 {
+		t.Errorf("truncated import: %s processed %d (stored %d) failures %d", done.JobStatus, aws.ToInt32(done.TotalProcessed), stored, aws.ToInt32(done.TotalFailures))
+	}
+	if len(done.Failures) != 1 || !strings.Contains(done.Failures[0], "s3://acct/cut.json.gz: the object is truncated") {
+		t.Errorf("Failures = %v, want one naming the truncation", done.Failures)
+	}
 }

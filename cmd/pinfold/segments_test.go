@@ -43,7 +43,8 @@ func segmentFixture() []types.EndpointBatchItem {
 // endpoint set: each segment is created through the API and exported, and
 // the export must hold exactly the expected endpoints.
 func TestSegmentExports(t *testing.T) {
-	n := testNode(t)
+	ev := newJobEvents()
+	n := testNode(t, ev.attach)
 	ctx := context.Background()
 	c := client(n, "test", "us-east-1")
 	s3c := s3Client(n)
@@ -99,7 +100,7 @@ func TestSegmentExports(t *testing.T) {
 			req := tc.req
 			req.Name = aws.String(tc.name)
 			segID := createSegment(t, c, appID, &req)
-			got := exportIDs(t, n, c, appID, segID, 0)
+			got := exportIDs(t, n, ev, c, appID, segID, 0)
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("exported %v, want %v", got, tc.want)
 			}
@@ -118,7 +119,7 @@ func createSegment(t *testing.T, c *pinpoint.Client, appID string, req *types.Wr
 
 // exportIDs exports the segment (at version, 0 for the latest) to the
 // built-in S3 and returns the sorted IDs in the export.
-func exportIDs(t *testing.T, n *node, c *pinpoint.Client, appID, segID string, version int32) []string {
+func exportIDs(t *testing.T, n *node, ev *jobEvents, c *pinpoint.Client, appID, segID string, version int32) []string {
 	t.Helper()
 	req := &types.ExportJobRequest{RoleArn: aws.String(testRole), S3UrlPrefix: aws.String("s3://seg/" + segID + "/"), SegmentId: &segID}
 	if version > 0 {
@@ -129,7 +130,7 @@ func exportIDs(t *testing.T, n *node, c *pinpoint.Client, appID, segID string, v
 	if err != nil {
 		t.Fatalf("CreateExportJob: %v", err)
 	}
-	done := waitJob(t, c, appID, aws.ToString(out.ExportJobResponse.Id))
+	done := waitJob(t, ev, c, appID, aws.ToString(out.ExportJobResponse.Id))
 	if done.JobStatus != types.JobStatusCompleted {
 		t.Fatalf("export = %s, failures %v", done.JobStatus, done.Failures)
 	}
@@ -161,7 +162,8 @@ func cutS3(u string) (bucket, key string, ok bool) {
 }
 
 func TestSegmentVersionsAndErrors(t *testing.T) {
-	n := testNode(t)
+	ev := newJobEvents()
+	n := testNode(t, ev.attach)
 	ctx := context.Background()
 	c := client(n, "test", "us-east-1")
 	s3Client(n).CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String("seg")})
@@ -202,10 +204,10 @@ func TestSegmentVersionsAndErrors(t *testing.T) {
 	}
 
 	// Exports use the version asked for, or the latest.
-	if got := exportIDs(t, n, c, appID, segID, 1); !slices.Equal(got, []string{"b"}) {
+	if got := exportIDs(t, n, ev, c, appID, segID, 1); !slices.Equal(got, []string{"b"}) {
 		t.Errorf("export of version 1 = %v, want [b]", got)
 	}
-	if got := exportIDs(t, n, c, appID, segID, 0); !slices.Equal(got, []string{"a", "c"}) {
+	if got := exportIDs(t, n, ev, c, appID, segID, 0); !slices.Equal(got, []string{"a", "c"}) {
 		t.Errorf("export of latest = %v, want [a c]", got)
 	}
 	jobs, err := c.GetSegmentExportJobs(ctx, &pinpoint.GetSegmentExportJobsInput{ApplicationId: &appID, SegmentId: &segID})
