@@ -179,10 +179,10 @@ type Store struct {
 	points  chan *pointConn      // its connections, each held by one point read at a time
 	npoints int                  // connections Open put in points
 
-	commits  int           // write transactions committed; guarded by wlock
-	apps     appCache      // apps read by the point reads
-	forget   []string      // apps the write transaction changes (wtx.forgetApp); guarded by wlock
-	cdb      *sql.DB       // the checkpointer's connection
+	commits  int            // write transactions committed; guarded by wlock
+	apps     appCache       // apps read by the point reads
+	forget   []string       // apps the write transaction changes (wtx.forgetApp); guarded by wlock
+	cdb      *sql.DB        // the checkpointer's connection
 	ckptWake chan struct{}  // wakes the checkpointer
 	ckpt     startstop.Base // starts and stops the checkpointer
 
