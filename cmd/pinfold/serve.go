@@ -86,6 +86,7 @@ func (c *ServeCmd) Run() error {
 	if c.Jobs.Workers <= 0 {
 		c.Jobs.Workers = runtime.GOMAXPROCS(0)
 	}
+	reserveProcs(c.Jobs.Workers, os.Getenv)
 	logger.Info("go runtime", "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", os.Getenv("GOGC"),
 		"memory_limit", debug.SetMemoryLimit(-1), "memory_limit_from", memWhy, "job_workers", c.Jobs.Workers)
 	creds, err := loadCredentials(c.Credentials, c.CredentialsFile, c.Listen)
@@ -137,6 +138,26 @@ func (c *ServeCmd) Run() error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return n.Close(shutdownCtx)
+}
+
+// reserveProcs adds one P (GOMAXPROCS) per job worker to the runtime's
+// default, unless the GOMAXPROCS environment variable is set.
+//
+// Job pieces are CPU-bound and run on background-priority threads
+// (jobs.inBackground). While every P runs a piece, a request woken by the
+// network waits for sysmon's poll, up to 10 ms, and runtime.Gosched in the
+// pieces does not help (docs/decisions.md, 17). With a P per worker beyond
+// the default, a request always finds an idle P, and the kernel runs its
+// normal-priority thread before the pieces' niced ones. The default the
+// runtime computed at start (the CPUs, or the container's CPU quota) is the
+// base, so the number follows the machine and the configured work; the
+// price is that a change of the CPU quota while pinfold runs is not followed
+// (the runtime stops updating GOMAXPROCS once a program sets it).
+func reserveProcs(workers int, getenv func(string) string) {
+	if getenv("GOMAXPROCS") != "" || workers <= 0 {
+		return
+	}
+	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + workers)
 }
 
 // node is one running pinfold: store, object storage, job runner and HTTP
