@@ -146,7 +146,10 @@ func (h *Handler) Init() {
 	})
 	// Everything else: Pinpoint's NotFoundException, not ServeMux's text.
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		rec := w.(*recorder)
+		rec := h.recorderOf(w)
+		if rec == nil {
+			return
+		}
 		rec.op = "NotFound"
 		rec.err = pinfold.Errorf(pinfold.ENOTFOUND, "No operation matches %s %s", r.Method, r.URL.EscapedPath())
 	})
@@ -156,7 +159,10 @@ func (h *Handler) Init() {
 // on a known path become MethodNotAllowedException, not ServeMux's text.
 func (h *Handler) handle(pattern string, ops map[string]route) {
 	h.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := w.(*recorder)
+		rec := h.recorderOf(w)
+		if rec == nil {
+			return
+		}
 		rt, ok := ops[r.Method]
 		if !ok {
 			rec.op = "MethodNotAllowed"
@@ -168,8 +174,34 @@ func (h *Handler) handle(pattern string, ops map[string]route) {
 	}))
 }
 
+// recorderOf returns the recorder ServeHTTP put under w, looking through
+// writers that wrap it and say so with Unwrap (as http.ResponseController
+// expects). The routes only run under ServeHTTP, which authenticated the
+// request and read its body; should one be reached any other way, it
+// answers InternalServerErrorException and returns nil rather than panic.
+func (h *Handler) recorderOf(w http.ResponseWriter) *recorder {
+	for ww := w; ; {
+		switch x := ww.(type) {
+		case *recorder:
+			return x
+		case interface{ Unwrap() http.ResponseWriter }:
+			ww = x.Unwrap()
+		default:
+			id := w.Header().Get("x-amzn-RequestId")
+			if id == "" {
+				id = pinfold.NewRequestID()
+				w.Header().Set("x-amzn-RequestId", id)
+			}
+			writeError(w, h.Logger, id, errors.New("api: route served outside Handler.ServeHTTP"))
+			return nil
+		}
+	}
+}
+
 // recorder carries a request's outcome from the routed handler back to
-// ServeHTTP, which writes errors and logs.
+// ServeHTTP, which writes errors and logs. It passes io.ReaderFrom through
+// (net/http's ReadFrom sends an object file with sendfile) and unwraps for
+// http.ResponseController (Flush, deadlines).
 type recorder struct {
 	http.ResponseWriter
 	req    *request
@@ -177,6 +209,8 @@ type recorder struct {
 	err    error
 	status int
 }
+
+var _ io.ReaderFrom = (*recorder)(nil)
 
 func (rec *recorder) WriteHeader(code int) {
 	if rec.status == 0 {
@@ -191,6 +225,21 @@ func (rec *recorder) Write(b []byte) (int, error) {
 	}
 	return rec.ResponseWriter.Write(b)
 }
+
+// ReadFrom copies src to the response with the underlying writer's
+// ReadFrom when it has one.
+func (rec *recorder) ReadFrom(src io.Reader) (int64, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	if rf, ok := rec.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(rec.ResponseWriter, src)
+}
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
 // ServeHTTP authenticates the request, dispatches it by signing service and
 // path, writes any error as the service's envelope, and logs one line.

@@ -28,7 +28,11 @@ var exceptions = map[string]exception{
 	pinfold.EINTERNAL:  {http.StatusInternalServerError, "InternalServerErrorException"},
 }
 
-// errMethodNotAllowed is returned for a known path with a method it lacks.
+// msgInternal is the message of an internal error whose details are only
+// for the log.
+const msgInternal = "Internal server error"
+
+// methodNotAllowedError is returned for a known path with a method it lacks.
 type methodNotAllowedError struct{}
 
 func (methodNotAllowedError) Error() string { return "method not allowed" }
@@ -66,7 +70,13 @@ func writeError(w http.ResponseWriter, log *slog.Logger, requestID string, err e
 		if code == pinfold.EINTERNAL {
 			log.Error("internal error", "request_id", requestID, "err", err)
 		}
-		e := exceptions[code]
+		e, ok := exceptions[code]
+		if !ok {
+			// A code outside the table is a programming error: report
+			// it as internal rather than write status 0.
+			log.Error("internal error", "request_id", requestID, "err", err)
+			e, msg = exceptions[pinfold.EINTERNAL], msgInternal
+		}
 		status, name = e.status, e.name
 	}
 	body, _ := json.Marshal(struct {
