@@ -237,7 +237,7 @@ func decodeEndpoint(r *reader, e *pinfold.Endpoint) error {
 		case "EffectiveDate":
 			e.EffectiveDate, err = r.str()
 		case "Attributes":
-			e.Attributes, err = decodeAttributes(r)
+			e.Attributes, err = decodeAttributes(r, "Attributes")
 		case "Metrics":
 			e.Metrics, err = decodeMetrics(r)
 		case "User":
@@ -267,7 +267,7 @@ func decodeUser(r *reader) (*pinfold.User, error) {
 		case "UserId":
 			u.UserID, err = r.str()
 		case "UserAttributes":
-			u.UserAttributes, err = decodeAttributes(r)
+			u.UserAttributes, err = decodeAttributes(r, "User.UserAttributes")
 		}
 		return err
 	})

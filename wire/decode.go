@@ -32,12 +32,15 @@ func DecodeCreateApplication(body []byte) (name string, tags map[string]string, 
 // DecodeEndpointRequest decodes an EndpointRequest body (UpdateEndpoint)
 // into the update of endpoint endpointID. Members the body does not name,
 // or names with null, are left nil. It does not validate the update (see
-// pinfold.EndpointUpdate.Validate). Errors are EINVALID *pinfold.Error for
-// a malformed body or a member of the wrong type.
+// pinfold.EndpointUpdate.Validate) beyond the quotas it enforces as it reads
+// (see checkAttributeName). Errors are EINVALID *pinfold.Error for a
+// malformed body, a member of the wrong type, or the first attribute over
+// a quota.
 func DecodeEndpointRequest(body []byte, endpointID string) (pinfold.EndpointUpdate, error) {
 	u := pinfold.EndpointUpdate{ID: endpointID}
 	r, err := newReader(body, true)
 	if err == nil {
+		r.quota = true
 		r.share(0, len(r.data))
 		err = decodeEndpointUpdate(&r, &u, false)
 	}
@@ -52,10 +55,13 @@ func DecodeEndpointRequest(body []byte, endpointID string) (pinfold.EndpointUpda
 
 // DecodeEndpointBatch decodes an EndpointBatchRequest body
 // (UpdateEndpointsBatch) into one update per item of Item, in order; null
-// items are skipped. It does not validate the updates. Errors are EINVALID
-// *pinfold.Error: "Missing Item", more than pinfold.MaxBatchItems items, a
-// malformed body, or a member of the wrong type, named by its path
-// (Item[3].Metrics.score).
+// items are skipped. It does not validate the updates beyond the quotas
+// DecodeEndpointRequest enforces. Errors are EINVALID *pinfold.Error:
+// "Missing Item", more than pinfold.MaxBatchItems items, a malformed body,
+// a member of the wrong type, named by its path (Item[3].Metrics.score), or
+// the first attribute over a quota, prefixed with its item as the api
+// prefixes pinfold.EndpointUpdate.Validate's errors ("Item[3]: ..."), except
+// that too many names is the store's message as it is.
 func DecodeEndpointBatch(body []byte) ([]pinfold.EndpointUpdate, error) {
 	items, err := decodeBatch(body)
 	if err != nil {
@@ -74,6 +80,7 @@ func decodeBatch(body []byte) (items []pinfold.EndpointUpdate, err error) {
 	if err != nil {
 		return nil, err
 	}
+	r.quota = true
 	if err := r.openObject(); err != nil {
 		return nil, err
 	}
@@ -140,6 +147,12 @@ func decodeBatchItems(r *reader) ([]pinfold.EndpointUpdate, error) {
 		r.pos = start
 		items = append(items, pinfold.EndpointUpdate{})
 		if err := decodeEndpointUpdate(r, &items[len(items)-1], true); err != nil {
+			if pe, ok := err.(*pinfold.Error); ok && pe.Message != msgAttrQuota {
+				// A quota error Validate would give, numbered as the api
+				// numbers Validate's; the store's quota error has no
+				// number.
+				return nil, pinfold.Errorf(pe.Code, "Item[%d]: %s", len(items)-1, pe.Message)
+			}
 			return nil, atIndex(err, i)
 		}
 	}
@@ -148,13 +161,14 @@ func decodeBatchItems(r *reader) ([]pinfold.EndpointUpdate, error) {
 // decodeEndpointUpdate reads an EndpointRequest, or with withID an
 // EndpointBatchItem, into u.
 func decodeEndpointUpdate(r *reader, u *pinfold.EndpointUpdate, withID bool) error {
+	r.names = 0
 	return r.members([]string{"Address", "Attributes", "ChannelType", "Demographic", "EffectiveDate",
 		"EndpointStatus", "Location", "Metrics", "OptOut", "RequestId", "User", "Id"}, func(name string) (err error) {
 		switch name {
 		case "Address":
 			u.Address, err = r.strPtr()
 		case "Attributes":
-			u.Attributes, err = decodeAttributes(r)
+			u.Attributes, err = decodeAttributes(r, "Attributes")
 		case "ChannelType":
 			u.ChannelType, err = r.strPtr()
 		case "Demographic":
@@ -249,7 +263,7 @@ func decodeUserUpdate(r *reader) (*pinfold.UserUpdate, error) {
 		case "UserId":
 			u.UserID, err = r.strPtr()
 		case "UserAttributes":
-			u.UserAttributes, err = decodeAttributes(r)
+			u.UserAttributes, err = decodeAttributes(r, "User.UserAttributes")
 		}
 		return err
 	})
@@ -261,11 +275,22 @@ func decodeUserUpdate(r *reader) (*pinfold.UserUpdate, error) {
 
 // decodeAttributes reads a MapOfListOf__string: nil for {}, a null value
 // leaves its key out, null list elements are skipped, and an empty list is
-// kept as a key with no values.
-func decodeAttributes(r *reader) (map[string][]string, error) {
+// kept as a key with no values. field names the map in quota errors
+// (Attributes, User.UserAttributes).
+func decodeAttributes(r *reader, field string) (map[string][]string, error) {
 	var m map[string][]string
 	err := r.entries(func(name string) error {
-		list, err := r.stringList()
+		var list []string
+		var err error
+		if r.quota {
+			_, dup := m[name]
+			if err := r.checkAttributeName(field, name, dup); err != nil {
+				return err
+			}
+			list, err = r.attributeValues(field, name)
+		} else {
+			list, err = r.stringList()
+		}
 		if err != nil {
 			return err
 		}
@@ -314,6 +339,12 @@ func (r *reader) stringList() ([]string, error) {
 func decodeMetrics(r *reader) (map[string]float64, error) {
 	var m map[string]float64
 	err := r.entries(func(name string) error {
+		if r.quota {
+			_, dup := m[name]
+			if err := r.checkAttributeName("Metrics", name, dup); err != nil {
+				return err
+			}
+		}
 		f, err := r.float()
 		if err != nil {
 			return err

@@ -39,6 +39,12 @@ type reader struct {
 	lists   []string
 	strPtrs []string
 	floats  []float64
+
+	// quota makes the endpoint decoders enforce Pinpoint's endpoint quotas
+	// as they read (request bodies; see quota.go). names counts the
+	// attribute and metric names of the endpoint being read.
+	quota bool
+	names int
 }
 
 // maxShared is the largest value share copies whole; bigger ones (beyond

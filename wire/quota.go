@@ -1,0 +1,105 @@
+package wire
+
+import (
+	"unicode/utf8"
+
+	"github.com/pinfold/pinfold"
+)
+
+// Quotas enforced while reading a request body.
+//
+// An UpdateEndpoint body of 7 MB can name hundreds of thousands of
+// attributes, and decoding all of them before pinfold.EndpointUpdate.Validate
+// or the store refuses the request costs many times the body in heap. The
+// request decoders therefore check each attribute and metric as they read
+// it and stop at the first one over a quota, with the message Validate or
+// the store gives for it, so that what a request decodes stays within a
+// small multiple of its body (see the api package's memory budget):
+//
+//   - names per endpoint, over Attributes, Metrics and User.UserAttributes
+//     together: pinfold.MaxAttributeNamesInApp, the store's message (for
+//     a batch too, without the item's number, as the store gives it). An app
+//     has at most that many names, so an endpoint with more cannot be
+//     stored; a name given with an empty list (a removal) counts too, since
+//     an app cannot have more names than that to remove;
+//   - a name's length: Validate's messages;
+//   - values per attribute (pinfold.MaxAttributeValues) and a value's length
+//     (pinfold.MaxAttributeValueLen): Validate's messages. Values beyond the
+//     quota are read only to be counted, for the message.
+//
+// Validate still checks everything; these checks only come first.
+
+// msgAttrQuota is the store's message for an app over
+// pinfold.MaxAttributeNamesInApp names.
+const msgAttrQuota = "Exceeded maximum number of custom attribute names per application: 250"
+
+// checkAttributeName counts name, a key of the map field (dup when the map
+// already has it), against the endpoint's quota of names and checks its
+// length.
+func (r *reader) checkAttributeName(field, name string, dup bool) error {
+	if !dup {
+		r.names++
+		if r.names > pinfold.MaxAttributeNamesInApp {
+			return pinfold.Errorf(pinfold.EINVALID, msgAttrQuota)
+		}
+	}
+	if name == "" {
+		return pinfold.Errorf(pinfold.EINVALID, "%s has an empty attribute name", field)
+	}
+	if utf8.RuneCountInString(name) > pinfold.MaxAttributeNameLen {
+		return pinfold.Errorf(pinfold.EINVALID, "%s name %q is longer than %d characters", field, name, pinfold.MaxAttributeNameLen)
+	}
+	return nil
+}
+
+// attributeValues reads the values of attribute name of map field as
+// stringList does, refusing a value longer than pinfold.MaxAttributeValueLen
+// characters and more than pinfold.MaxAttributeValues values.
+func (r *reader) attributeValues(field, name string) ([]string, error) {
+	if err := r.openArray(); err != nil {
+		return nil, err
+	}
+	r.strs = r.strs[:0]
+	n := 0 // values, kept or only counted
+	for i := 0; ; i++ {
+		more, err := r.element(i == 0)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		c, err := r.peek()
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case c == 'n':
+			if err := r.literal("null"); err != nil {
+				return nil, err
+			}
+			continue
+		case c != '"':
+			return nil, atIndex(typeError("a string"), i)
+		}
+		n++
+		if n > pinfold.MaxAttributeValues {
+			if err := r.skipString(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		b, off, err := r.rawString()
+		if err != nil {
+			return nil, err
+		}
+		if utf8.RuneCount(b) > pinfold.MaxAttributeValueLen {
+			return nil, pinfold.Errorf(pinfold.EINVALID, "A value of %s.%s is longer than %d characters", field, name, pinfold.MaxAttributeValueLen)
+		}
+		r.strs = append(r.strs, r.toString(b, off))
+	}
+	if n > pinfold.MaxAttributeValues {
+		return nil, pinfold.Errorf(pinfold.EINVALID, "%s.%s has %d values: at most %d are allowed", field, name, n, pinfold.MaxAttributeValues)
+	}
+	return r.list(), nil
+}
