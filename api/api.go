@@ -18,12 +18,32 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/sigv4"
 )
 
 // MaxBodyBytes is Pinpoint's request payload quota (7 MB).
 const MaxBodyBytes = 7 * 1000 * 1000
+
+// Defaults of the Handler's memory budget (see Handler.MemoryBudget).
+const (
+	DefaultMemoryBudget = 64 << 20
+	DefaultAdmitTimeout = 10 * time.Second
+)
+
+// Charges of a Pinpoint request against the memory budget, per byte of its
+// body: the body itself and the most its decoded form keeps live. The
+// request decoders of package wire keep at most about 7 times the body
+// (UpdateEndpointsBatch and TagResource at their worst, with the endpoint
+// quotas enforced while decoding); a segment definition can keep far more
+// (an empty SegmentGroup is 3 bytes of JSON and an 80-byte struct, in a
+// list that grows by doubling).
+const (
+	bodyCharge    = 8
+	segmentCharge = 64
+)
 
 // JobSubmitter stores a new job and queues it for the workers.
 type JobSubmitter interface {
@@ -44,7 +64,27 @@ type Handler struct {
 	// Ready reports whether the node is ready (health check); nil means ready.
 	Ready func() bool
 
-	mux *http.ServeMux
+	// MemoryBudget bounds, in bytes, the memory that Pinpoint requests in
+	// flight may hold in their bodies and what is decoded from them. Each
+	// request is charged its body's length (Content-Length) times a factor
+	// that covers the body and its decoded form at their worst: 8, or 64
+	// for CreateSegment and UpdateSegment. A request whose charge does not
+	// fit waits, in arrival order, until it does; one that waits longer
+	// than AdmitTimeout gets TooManyRequestsException (429), and one whose
+	// charge is more than the whole budget PayloadTooLargeException (413).
+	// A body of unknown length is read up to the largest that fits the
+	// budget and charged that much. Requests without a body, unsigned ones,
+	// and those for the embedded S3 endpoint (which streams) are not
+	// charged. Zero means DefaultMemoryBudget.
+	MemoryBudget int64
+	// AdmitTimeout is how long a request waits for the memory budget; zero
+	// means DefaultAdmitTimeout.
+	AdmitTimeout time.Duration
+
+	mux    *http.ServeMux
+	budget *semaphore.Weighted
+	// admitted, when set (tests), is called with each charge admitted.
+	admitted func(charge int64)
 }
 
 // request is what a handler gets besides the ResponseWriter.
@@ -76,6 +116,13 @@ func (h *Handler) Init() {
 	if h.Now == nil {
 		h.Now = time.Now
 	}
+	if h.MemoryBudget <= 0 {
+		h.MemoryBudget = DefaultMemoryBudget
+	}
+	if h.AdmitTimeout <= 0 {
+		h.AdmitTimeout = DefaultAdmitTimeout
+	}
+	h.budget = semaphore.NewWeighted(h.MemoryBudget)
 	h.mux = http.NewServeMux()
 	h.handle("/v1/apps", map[string]route{
 		"POST": {"CreateApp", h.createApp},
@@ -320,16 +367,16 @@ func (h *Handler) verify(r *request, payloadHash string) (sigv4.Identity, error)
 	return h.Auth.VerifyParsed(r.Request, r.sig, r.signed, payloadHash)
 }
 
-// readBody reads r's body, up to MaxBodyBytes. A GET has none, and
+// readBody reads r's body, up to limit bytes. A GET has none, and
 // io.ReadAll would allocate for it anyway; a body of announced length (an
 // UpdateEndpointsBatch is about 75 KB) is read into one buffer of that size
 // rather than a growing one.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == http.NoBody {
 		return nil, nil
 	}
-	rd := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	if n := r.ContentLength; n > 0 && n <= MaxBodyBytes {
+	rd := http.MaxBytesReader(w, r.Body, limit)
+	if n := r.ContentLength; n > 0 && n <= limit {
 		body := make([]byte, n)
 		if _, err := io.ReadFull(rd, body); err != nil {
 			return nil, err
@@ -339,14 +386,62 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return io.ReadAll(rd)
 }
 
+// admit waits until the memory budget has room for r's body (see
+// Handler.MemoryBudget) and returns the charge to release when the request
+// is done and the most bytes of body to read. Errors are ETOOLARGE and
+// ETHROTTLED *pinfold.Error.
+func (h *Handler) admit(r *http.Request) (charge, limit int64, err error) {
+	if r.Body == http.NoBody || r.ContentLength == 0 {
+		return 0, 0, nil
+	}
+	factor := int64(bodyCharge)
+	if strings.Contains(r.URL.Path, "/segments") && (r.Method == http.MethodPost || r.Method == http.MethodPut) {
+		factor = segmentCharge
+	}
+	limit = min(MaxBodyBytes, h.MemoryBudget/factor)
+	n := r.ContentLength
+	if n < 0 { // unknown: charge the most that may be read
+		n = limit
+	}
+	if n > limit {
+		return 0, 0, pinfold.Errorf(pinfold.ETOOLARGE, "Request payload exceeds the limit of %d bytes", limit)
+	}
+	charge = n * factor
+	if !h.budget.TryAcquire(charge) {
+		ctx, cancel := context.WithTimeout(r.Context(), h.AdmitTimeout)
+		err := h.budget.Acquire(ctx, charge)
+		cancel()
+		if err != nil {
+			return 0, 0, pinfold.Errorf(pinfold.ETHROTTLED, "Too many requests")
+		}
+	}
+	if h.admitted != nil {
+		h.admitted(charge)
+	}
+	return charge, limit, nil
+}
+
 func (h *Handler) servePinpoint(rec *recorder, r *http.Request) {
 	req := rec.req
+	if req.sigErr != nil || !req.signed {
+		// Refused whatever the body: do not spend the budget reading it.
+		_, rec.err = h.verify(req, "")
+		return
+	}
+	charge, limit, err := h.admit(r)
+	if err != nil {
+		rec.err = err
+		return
+	}
+	if charge > 0 {
+		defer h.budget.Release(charge)
+	}
 	// Read the (capped) body first: the signature covers its hash.
-	body, err := readBody(rec, r)
+	body, err := readBody(rec, r, limit)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			rec.err = pinfold.Errorf(pinfold.ETOOLARGE, "Request payload exceeds the limit of %d bytes", MaxBodyBytes)
+			rec.err = pinfold.Errorf(pinfold.ETOOLARGE, "Request payload exceeds the limit of %d bytes", limit)
 		} else {
 			rec.err = pinfold.Errorf(pinfold.EINVALID, "Could not read the request body")
 		}
