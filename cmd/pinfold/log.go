@@ -2,16 +2,18 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"log/slog"
 	"sync"
 	"time"
 )
 
-// logWriter buffers log output and flushes it every interval and on Close.
-// One log line per request would otherwise cost a write system call per
-// request (about a tenth of the CPU of a GetApp); the price is that a crash
-// loses at most the last interval of log lines, never a write.
+// logWriter buffers log output and flushes it every interval, on Close, and
+// after every record at Warn or above (see newLogger). One log line per
+// request would otherwise cost a write system call per request; the price
+// is that a crash loses at most the last interval of Info and Debug lines,
+// never a warning or an error and never part of a write.
 type logWriter struct {
 	mu   sync.Mutex
 	w    *bufio.Writer
@@ -61,13 +63,43 @@ func (lw *logWriter) Close() error {
 	return nil
 }
 
-// newLogger returns the structured logger of a node, writing to w.
+// newLogger returns the structured logger of a node, writing to w. When w
+// is a *logWriter, every record at Warn or above is flushed at once, so the
+// lines that explain a crash are out before it.
 func newLogger(w io.Writer, format, level string) *slog.Logger {
 	var lv slog.Level
 	lv.UnmarshalText([]byte(level))
 	opts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		h = slog.NewTextHandler(w, opts)
+	} else {
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	if lw, ok := w.(*logWriter); ok {
+		h = flushHandler{Handler: h, lw: lw}
+	}
+	return slog.New(h)
+}
+
+// flushHandler flushes lw after handling a record at Warn or above.
+type flushHandler struct {
+	slog.Handler
+	lw *logWriter
+}
+
+func (h flushHandler) Handle(ctx context.Context, r slog.Record) error {
+	err := h.Handler.Handle(ctx, r)
+	if r.Level >= slog.LevelWarn {
+		h.lw.flush()
+	}
+	return err
+}
+
+func (h flushHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return flushHandler{Handler: h.Handler.WithAttrs(attrs), lw: h.lw}
+}
+
+func (h flushHandler) WithGroup(name string) slog.Handler {
+	return flushHandler{Handler: h.Handler.WithGroup(name), lw: h.lw}
 }
