@@ -31,6 +31,7 @@ const MaxBodyBytes = 7 * 1000 * 1000
 const (
 	DefaultMemoryBudget = 64 << 20
 	DefaultAdmitTimeout = 10 * time.Second
+	DefaultBodyTimeout  = 30 * time.Second
 )
 
 // Charges of a Pinpoint request against the memory budget, per byte of its
@@ -80,6 +81,10 @@ type Handler struct {
 	// AdmitTimeout is how long a request waits for the memory budget; zero
 	// means DefaultAdmitTimeout.
 	AdmitTimeout time.Duration
+	// BodyTimeout is how long a charged request may take to send its body
+	// once admitted, so that a slow client cannot hold the budget; zero
+	// means DefaultBodyTimeout.
+	BodyTimeout time.Duration
 
 	mux    *http.ServeMux
 	budget *semaphore.Weighted
@@ -121,6 +126,9 @@ func (h *Handler) Init() {
 	}
 	if h.AdmitTimeout <= 0 {
 		h.AdmitTimeout = DefaultAdmitTimeout
+	}
+	if h.BodyTimeout <= 0 {
+		h.BodyTimeout = DefaultBodyTimeout
 	}
 	h.budget = semaphore.NewWeighted(h.MemoryBudget)
 	h.mux = http.NewServeMux()
@@ -433,11 +441,25 @@ func (h *Handler) servePinpoint(rec *recorder, r *http.Request) {
 		rec.err = err
 		return
 	}
+	var rc *http.ResponseController
 	if charge > 0 {
 		defer h.budget.Release(charge)
+		// A connection deadline is wall-clock time, not h.Now's. Writers
+		// without deadlines (tests calling ServeHTTP) read without one.
+		rc = http.NewResponseController(rec)
+		if rc.SetReadDeadline(time.Now().Add(h.BodyTimeout)) != nil {
+			rc = nil
+		}
 	}
 	// Read the (capped) body first: the signature covers its hash.
 	body, err := readBody(rec, r, limit)
+	if rc != nil && err == nil {
+		// Clear it at once: net/http's read for the connection's next
+		// request, started at the body's end, would cancel the request's
+		// context when it expired. After a failed read it stays: net/http
+		// then gives up reading the rest and closes the connection.
+		rc.SetReadDeadline(time.Time{})
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {

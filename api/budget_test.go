@@ -1,12 +1,14 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"runtime/metrics"
@@ -278,5 +280,47 @@ func TestBodyOfUnknownLength(t *testing.T) {
 	defer mu.Unlock()
 	if len(charges) != 1 || charges[0] != bodyCharge*MaxBodyBytes {
 		t.Errorf("charges = %v, want [%d]", charges, bodyCharge*MaxBodyBytes)
+	}
+}
+
+// TestSlowBodyReleasesBudget checks that a client that announces a body and
+// does not send it loses its charge after BodyTimeout, with a clean error.
+func TestSlowBodyReleasesBudget(t *testing.T) {
+	t.Parallel()
+	h := testHandler(t, func(h *Handler) {
+		h.MemoryBudget = 1 << 20
+		h.BodyTimeout = time.Nanosecond // expires as soon as the body is read
+	})
+	s := testServer(t, h)
+
+	// 100 KB announced (most of the budget once charged), 10 sent.
+	body := []byte(`{"Name":"x"` + strings.Repeat(" ", 100_000) + `}`)
+	req := signedRequest(t, "POST", s.URL(), "/v1/apps", "mobiletargeting", body)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var wire bytes.Buffer
+	if err := req.Write(&wire); err != nil {
+		t.Fatal(err)
+	}
+	head := bytes.Index(wire.Bytes(), []byte("\r\n\r\n")) + 4
+	if _, err := conn.Write(wire.Bytes()[:head+10]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if e := readEnvelope(t, resp.StatusCode, resp.Header, got); e.Status != 400 || e.Type != "BadRequestException" {
+		t.Errorf("slow body: %+v, want 400 BadRequestException", e)
+	}
+
+	// The charge was released before the response was written.
+	if !h.budget.TryAcquire(h.MemoryBudget) {
+		t.Error("the slow request's charge was not released")
 	}
 }
