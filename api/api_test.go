@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -299,5 +300,41 @@ func TestRecorderPassesWriterInterfaces(t *testing.T) {
 	h.ServeHTTP(fw, signedRequest(t, "GET", "http://127.0.0.1", "/bucket/flush", "s3", nil))
 	if !fw.Flushed || fw.Body.String() != "flushed" {
 		t.Errorf("flush through the recorder: flushed %v, body %q", fw.Flushed, fw.Body.String())
+	}
+}
+
+// TestAttributeNameQuota checks that an endpoint over the app's quota of
+// attribute names is refused while decoding with the message the store
+// gives when a batch of endpoints within it puts the app over it.
+func TestAttributeNameQuota(t *testing.T) {
+	t.Parallel()
+	s := testServer(t, testHandler(t))
+	c := sdkClient(s)
+	ctx := context.Background()
+	appID := createApp(t, c)
+	attrs := func(prefix string, n int) map[string][]string {
+		m := map[string][]string{}
+		for i := range n {
+			m[fmt.Sprintf("%s%d", prefix, i)] = []string{"v"}
+		}
+		return m
+	}
+	item := func(id string, a map[string][]string) types.EndpointBatchItem {
+		return types.EndpointBatchItem{Id: aws.String(id), ChannelType: types.ChannelTypeSms, Address: aws.String("+15550100"), Attributes: a}
+	}
+	// In the store: two endpoints of 200 names each.
+	_, storeErr := c.UpdateEndpointsBatch(ctx, &pinpoint.UpdateEndpointsBatchInput{ApplicationId: &appID,
+		EndpointBatchRequest: &types.EndpointBatchRequest{Item: []types.EndpointBatchItem{item("a", attrs("a", 200)), item("b", attrs("b", 200))}}})
+	// While decoding: one endpoint of 251 names, alone or in a batch.
+	_, updateErr := c.UpdateEndpoint(ctx, &pinpoint.UpdateEndpointInput{ApplicationId: &appID, EndpointId: aws.String("c"),
+		EndpointRequest: &types.EndpointRequest{ChannelType: types.ChannelTypeSms, Address: aws.String("+15550100"), Attributes: attrs("c", 251)}})
+	_, batchErr := c.UpdateEndpointsBatch(ctx, &pinpoint.UpdateEndpointsBatchInput{ApplicationId: &appID,
+		EndpointBatchRequest: &types.EndpointBatchRequest{Item: []types.EndpointBatchItem{item("d", nil), item("e", attrs("e", 251))}}})
+	for _, err := range []error{storeErr, updateErr, batchErr} {
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "BadRequestException" ||
+			ae.ErrorMessage() != "Exceeded maximum number of custom attribute names per application: 250" {
+			t.Errorf("got %v, want BadRequestException with the store's quota message", err)
+		}
 	}
 }

@@ -60,6 +60,7 @@ func FuzzDecodeEndpointBatch(f *testing.F) {
 		}
 		for i := range items {
 			_ = items[i].Validate() // must not panic on anything decoded
+			checkQuotas(t, &items[i])
 		}
 	})
 }
@@ -76,8 +77,41 @@ func FuzzDecodeEndpointRequest(f *testing.F) {
 				t.Fatalf("ID = %q, want the path's", u.ID)
 			}
 			_ = u.Validate()
+			checkQuotas(t, &u)
 		}
 	})
+}
+
+// checkQuotas fails when u, decoded from a request, is over a quota the
+// request decoders enforce.
+func checkQuotas(t *testing.T, u *pinfold.EndpointUpdate) {
+	t.Helper()
+	names := len(u.Attributes) + len(u.Metrics)
+	attrs := []map[string][]string{u.Attributes}
+	if u.User != nil {
+		names += len(u.User.UserAttributes)
+		attrs = append(attrs, u.User.UserAttributes)
+	}
+	if names > pinfold.MaxAttributeNamesInApp {
+		t.Fatalf("decoded %d attribute names, more than %d", names, pinfold.MaxAttributeNamesInApp)
+	}
+	for _, m := range attrs {
+		for name, values := range m {
+			if name == "" || utf8.RuneCountInString(name) > pinfold.MaxAttributeNameLen || len(values) > pinfold.MaxAttributeValues {
+				t.Fatalf("decoded attribute %q with %d values", name, len(values))
+			}
+			for _, v := range values {
+				if utf8.RuneCountInString(v) > pinfold.MaxAttributeValueLen {
+					t.Fatalf("decoded a value of %q of %d characters", name, utf8.RuneCountInString(v))
+				}
+			}
+		}
+	}
+	for name := range u.Metrics {
+		if name == "" || utf8.RuneCountInString(name) > pinfold.MaxAttributeNameLen {
+			t.Fatalf("decoded metric %q", name)
+		}
+	}
 }
 
 func FuzzDecodeExportJobRequest(f *testing.F) {
