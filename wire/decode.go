@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"math"
+
 	"github.com/pinfold/pinfold"
 )
 
@@ -283,8 +285,7 @@ func decodeAttributes(r *reader, field string) (map[string][]string, error) {
 		var list []string
 		var err error
 		if r.quota {
-			_, dup := m[name]
-			if err := r.checkAttributeName(field, name, dup); err != nil {
+			if err := checkAttributeName(field, name); err != nil {
 				return err
 			}
 			list, err = r.attributeValues(field, name)
@@ -296,9 +297,12 @@ func decodeAttributes(r *reader, field string) (map[string][]string, error) {
 		}
 		if m == nil {
 			m = make(map[string][]string, 4)
+		} else if len(m) == bigCollection {
+			m = grown(m, r.restOfMap())
 		}
+		n := len(m)
 		m[name] = list
-		return nil
+		return r.countName(len(m) > n)
 	})
 	if err != nil {
 		return nil, err
@@ -330,6 +334,9 @@ func (r *reader) stringList() ([]string, error) {
 		if err != nil {
 			return nil, atIndex(err, i)
 		}
+		if len(r.strs) == cap(r.strs) && len(r.strs) >= bigCollection {
+			r.strs = grownSlice(r.strs, r.countRest(false, math.MaxInt)+1)
+		}
 		r.strs = append(r.strs, s)
 	}
 }
@@ -340,8 +347,7 @@ func decodeMetrics(r *reader) (map[string]float64, error) {
 	var m map[string]float64
 	err := r.entries(func(name string) error {
 		if r.quota {
-			_, dup := m[name]
-			if err := r.checkAttributeName("Metrics", name, dup); err != nil {
+			if err := checkAttributeName("Metrics", name); err != nil {
 				return err
 			}
 		}
@@ -351,9 +357,12 @@ func decodeMetrics(r *reader) (map[string]float64, error) {
 		}
 		if m == nil {
 			m = make(map[string]float64, 4)
+		} else if len(m) == bigCollection {
+			m = grown(m, r.restOfMap())
 		}
+		n := len(m)
 		m[name] = f
-		return nil
+		return r.countName(len(m) > n)
 	})
 	if err != nil {
 		return nil, err
@@ -372,6 +381,8 @@ func decodeStringMap(r *reader) (map[string]string, error) {
 		}
 		if m == nil {
 			m = make(map[string]string, 4)
+		} else if len(m) == bigCollection {
+			m = grown(m, r.countRest(true, math.MaxInt)+1)
 		}
 		m[name] = v
 		return nil

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"math"
 	"unicode/utf8"
 
 	"github.com/pinfold/pinfold"
@@ -33,21 +34,28 @@ import (
 // pinfold.MaxAttributeNamesInApp names.
 const msgAttrQuota = "Exceeded maximum number of custom attribute names per application: 250"
 
-// checkAttributeName counts name, a key of the map field (dup when the map
-// already has it), against the endpoint's quota of names and checks its
-// length.
-func (r *reader) checkAttributeName(field, name string, dup bool) error {
-	if !dup {
-		r.names++
-		if r.names > pinfold.MaxAttributeNamesInApp {
-			return pinfold.Errorf(pinfold.EINVALID, msgAttrQuota)
-		}
-	}
+// checkAttributeName checks the length of name, a key of the map field.
+func checkAttributeName(field, name string) error {
 	if name == "" {
 		return pinfold.Errorf(pinfold.EINVALID, "%s has an empty attribute name", field)
 	}
-	if utf8.RuneCountInString(name) > pinfold.MaxAttributeNameLen {
+	if len(name) > pinfold.MaxAttributeNameLen && utf8.RuneCountInString(name) > pinfold.MaxAttributeNameLen {
 		return pinfold.Errorf(pinfold.EINVALID, "%s name %q is longer than %d characters", field, name, pinfold.MaxAttributeNameLen)
+	}
+	return nil
+}
+
+// countName counts a name new to its map against the endpoint's quota of
+// names, when the quotas apply. The name is checked once its map has it,
+// so a name given twice counts once; its values were read already, but
+// the quotas bound those.
+func (r *reader) countName(isNew bool) error {
+	if !r.quota || !isNew {
+		return nil
+	}
+	r.names++
+	if r.names > pinfold.MaxAttributeNamesInApp {
+		return pinfold.Errorf(pinfold.EINVALID, msgAttrQuota)
 	}
 	return nil
 }
@@ -93,7 +101,7 @@ func (r *reader) attributeValues(field, name string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if utf8.RuneCount(b) > pinfold.MaxAttributeValueLen {
+		if len(b) > pinfold.MaxAttributeValueLen && utf8.RuneCount(b) > pinfold.MaxAttributeValueLen {
 			return nil, pinfold.Errorf(pinfold.EINVALID, "A value of %s.%s is longer than %d characters", field, name, pinfold.MaxAttributeValueLen)
 		}
 		r.strs = append(r.strs, r.toString(b, off))
@@ -102,4 +110,16 @@ func (r *reader) attributeValues(field, name string) ([]string, error) {
 		return nil, pinfold.Errorf(pinfold.EINVALID, "%s.%s has %d values: at most %d are allowed", field, name, n, pinfold.MaxAttributeValues)
 	}
 	return r.list(), nil
+}
+
+// restOfMap returns how many more entries an endpoint's attribute or metric
+// map being read may get, counting the one just read: as many as are left
+// in it, and with the quotas no more than the quota leaves (counting no
+// further).
+func (r *reader) restOfMap() int {
+	limit := math.MaxInt
+	if r.quota {
+		limit = max(pinfold.MaxAttributeNamesInApp-r.names, 0)
+	}
+	return r.countRest(true, limit) + 1
 }

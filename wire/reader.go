@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"strconv"
 	"strings"
@@ -534,11 +535,17 @@ func (r *reader) strPtr() (*string, error) {
 }
 
 // list returns a copy of r.strs, carved from a chunk (capacity capped, so
-// appending to it cannot reach its neighbours).
+// appending to it cannot reach its neighbours); a big list is r.strs
+// itself, which the reader then gives up.
 func (r *reader) list() []string {
 	n := len(r.strs)
 	if n == 0 {
 		return []string{}
+	}
+	if n >= bigCollection {
+		l := r.strs[:n:n]
+		r.strs = nil
+		return l
 	}
 	if cap(r.lists)-len(r.lists) < n {
 		r.lists = make([]string, 0, max(n, 16))
@@ -777,6 +784,52 @@ func (r *reader) members(names []string, fn func(name string) error) error {
 			return inField(err, name)
 		}
 	}
+}
+
+// bigCollection is the length from which the decoders of lists and maps
+// count the rest of one and make room for all of it at once: a large
+// collection then costs its final size, not also the garbage of growing
+// to it (a 7 MB list of empty strings allocated 36 times its size).
+const bigCollection = 64
+
+// countRest counts the values left in the array (object: the members left
+// in the object) being read, r.pos being just after one of its values, up
+// to limit, and leaves r.pos where it was. A syntax error ends the count
+// early; the decoding that follows reports it.
+func (r *reader) countRest(object bool, limit int) int {
+	pos, keyOff := r.pos, r.keyOff
+	n := 0
+	for n < limit {
+		var more bool
+		var err error
+		if object {
+			_, more, err = r.member(false)
+		} else {
+			more, err = r.element(false)
+		}
+		if err != nil || !more || r.skip() != nil {
+			break
+		}
+		n++
+	}
+	r.pos, r.keyOff = pos, keyOff
+	return n
+}
+
+// grownSlice returns a copy of s with room for more elements. (Unlike
+// slices.Grow, it allocates only the copy in every build: under the race
+// detector slices.Grow allocates the room twice.)
+func grownSlice[T any](s []T, more int) []T {
+	g := make([]T, len(s), len(s)+more)
+	copy(g, s)
+	return g
+}
+
+// grown returns a copy of m with room for more entries.
+func grown[V any](m map[string]V, more int) map[string]V {
+	g := make(map[string]V, len(m)+more)
+	maps.Copy(g, m)
+	return g
 }
 
 // entries reads an object whose keys are data (a map), calling fn with each

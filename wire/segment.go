@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"math"
+
 	"github.com/pinfold/pinfold"
 )
 
@@ -87,7 +89,15 @@ func DecodeWriteSegmentRequest(body []byte) (WriteSegment, error) {
 // decodeSegmentDimensions reads a SegmentDimensions.
 func decodeSegmentDimensions(r *reader) (*pinfold.SegmentDimensions, error) {
 	d := new(pinfold.SegmentDimensions)
-	err := r.members([]string{"Attributes", "Behavior", "Demographic", "Location", "Metrics", "UserAttributes"},
+	if err := decodeSegmentDimensionsInto(r, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// decodeSegmentDimensionsInto reads a SegmentDimensions into d.
+func decodeSegmentDimensionsInto(r *reader, d *pinfold.SegmentDimensions) error {
+	return r.members([]string{"Attributes", "Behavior", "Demographic", "Location", "Metrics", "UserAttributes"},
 		func(f string) (err error) {
 			switch f {
 			case "Attributes":
@@ -108,10 +118,6 @@ func decodeSegmentDimensions(r *reader) (*pinfold.SegmentDimensions, error) {
 			}
 			return err
 		})
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
 }
 
 // decodeMap reads a map of structures, each with decode: non-nil even for
@@ -122,6 +128,9 @@ func decodeMap[V any](r *reader, decode func(*reader) (V, error)) (map[string]V,
 		v, err := decode(r)
 		if err != nil {
 			return err
+		}
+		if len(m) == bigCollection {
+			m = grown(m, r.countRest(true, math.MaxInt)+1)
 		}
 		m[name] = v
 		return nil
@@ -155,6 +164,9 @@ func decodeList[T any](r *reader, decode func(*reader) (T, error)) ([]T, error) 
 		v, err := decode(r)
 		if err != nil {
 			return nil, atIndex(err, i)
+		}
+		if len(list) == cap(list) && len(list) >= bigCollection {
+			list = grownSlice(list, r.countRest(false, math.MaxInt)+1)
 		}
 		list = append(list, v)
 	}
@@ -365,12 +377,9 @@ func decodeSegmentGroup(r *reader) (g pinfold.SegmentGroup, err error) {
 	err = r.members([]string{"Dimensions", "SourceSegments", "SourceType", "Type"}, func(f string) (err error) {
 		switch f {
 		case "Dimensions":
-			g.Dimensions, err = decodeList(r, func(r *reader) (pinfold.SegmentDimensions, error) {
-				d, err := decodeSegmentDimensions(r)
-				if err != nil {
-					return pinfold.SegmentDimensions{}, err
-				}
-				return *d, nil
+			g.Dimensions, err = decodeList(r, func(r *reader) (d pinfold.SegmentDimensions, err error) {
+				err = decodeSegmentDimensionsInto(r, &d)
+				return d, err
 			})
 		case "SourceSegments":
 			g.SourceSegments, err = decodeList(r, decodeSegmentReference)
