@@ -29,21 +29,22 @@ const MaxBodyBytes = 7 * 1000 * 1000
 
 // Defaults of the Handler's memory budget (see Handler.MemoryBudget).
 const (
-	DefaultMemoryBudget = 64 << 20
+	DefaultMemoryBudget = 80 << 20
 	DefaultAdmitTimeout = 10 * time.Second
 	DefaultBodyTimeout  = 30 * time.Second
 )
 
 // Charges of a Pinpoint request against the memory budget, per byte of its
-// body: the body itself and the most its decoded form keeps live. The
-// request decoders of package wire keep at most about 7 times the body
-// (UpdateEndpointsBatch and TagResource at their worst, with the endpoint
-// quotas enforced while decoding); a segment definition can keep far more
-// (an empty SegmentGroup is 3 bytes of JSON and an 80-byte struct, in a
-// list that grows by doubling).
+// body: the body itself and the most that decoding it allocates. The
+// request decoders of package wire allocate at most about 7.6 times the
+// body (an UpdateEndpointsBatch of lists of empty strings, with the
+// endpoint quotas enforced while decoding; lists and maps are sized once,
+// not grown); a segment definition up to about 27 times (an empty
+// SegmentGroup is 3 bytes of JSON and an 80-byte struct). The default
+// budget admits one body of MaxBodyBytes at a time.
 const (
-	bodyCharge    = 8
-	segmentCharge = 64
+	bodyCharge    = 10
+	segmentCharge = 32
 )
 
 // JobSubmitter stores a new job and queues it for the workers.
@@ -68,7 +69,7 @@ type Handler struct {
 	// MemoryBudget bounds, in bytes, the memory that Pinpoint requests in
 	// flight may hold in their bodies and what is decoded from them. Each
 	// request is charged its body's length (Content-Length) times a factor
-	// that covers the body and its decoded form at their worst: 8, or 64
+	// that covers the body and its decoded form at their worst: 10, or 32
 	// for CreateSegment and UpdateSegment. A request whose charge does not
 	// fit waits, in arrival order, until it does; one that waits longer
 	// than AdmitTimeout gets TooManyRequestsException (429), and one whose

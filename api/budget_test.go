@@ -10,8 +10,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -40,6 +44,22 @@ func hostileEndpoint() []byte {
 	return []byte(b.String())
 }
 
+// hostileBatch is an UpdateEndpointsBatch of 100 endpoints within the
+// quotas that costs the most to decode per byte: 150 attributes of 50
+// empty strings each.
+func hostileBatch() []byte {
+	values := `[` + strings.Repeat(`"",`, 49) + `""]`
+	items := make([]string, pinfold.MaxBatchItems)
+	for i := range items {
+		attrs := make([]string, 150)
+		for j := range attrs {
+			attrs[j] = `"a` + strconv.Itoa(j) + `":` + values
+		}
+		items[i] = `{"Id":"e` + strconv.Itoa(i) + `","Attributes":{` + strings.Join(attrs, ",") + `}}`
+	}
+	return []byte(`{"Item":[` + strings.Join(items, ",") + `]}`)
+}
+
 // createApp creates an app through the SDK and returns its ID.
 func createApp(t *testing.T, c *pinpoint.Client) string {
 	t.Helper()
@@ -51,21 +71,23 @@ func createApp(t *testing.T, c *pinpoint.Client) string {
 	return aws.ToString(out.ApplicationResponse.Id)
 }
 
-// heapSampler records the most heap memory in objects (live or not yet
-// collected) seen until stop. It samples runtime/metrics on a ticker: it can
-// miss a peak, never invent one.
+// heapSampler records the most heap memory seen until stop, in objects
+// (live or not yet collected) and live (as of the last collection). It
+// samples runtime/metrics on a ticker: it can miss a peak, never invent
+// one.
 type heapSampler struct {
-	stop chan struct{}
-	done chan struct{}
-	peak uint64
+	stop    chan struct{}
+	done    chan struct{}
+	objects uint64
+	live    uint64
 }
 
-const heapObjects = "/memory/classes/heap/objects:bytes"
-
-func heapNow() uint64 {
-	s := []metrics.Sample{{Name: heapObjects}}
+// heapNow returns the heap memory in objects and live as of the last
+// collection.
+func heapNow() (objects, live uint64) {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
-	return s[0].Value.Uint64()
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
 }
 
 func sampleHeap() *heapSampler {
@@ -75,7 +97,8 @@ func sampleHeap() *heapSampler {
 		tick := time.NewTicker(time.Millisecond)
 		defer tick.Stop()
 		for {
-			hs.peak = max(hs.peak, heapNow())
+			objects, live := heapNow()
+			hs.objects, hs.live = max(hs.objects, objects), max(hs.live, live)
 			select {
 			case <-hs.stop:
 				return
@@ -86,72 +109,153 @@ func sampleHeap() *heapSampler {
 	return hs
 }
 
-func (hs *heapSampler) Stop() uint64 {
+// Stop stops sampling and returns the peaks.
+func (hs *heapSampler) Stop() (objects, live uint64) {
 	close(hs.stop)
 	<-hs.done
-	return hs.peak
+	return hs.objects, hs.live
 }
 
-// TestMemoryBudgetBurst fires 32 concurrent signed UpdateEndpoint requests
-// of 7 MB and 440,000 attribute names at a real server and checks that the
-// process heap stays within the handler's memory budget, that each gets a
-// clean BadRequestException, and that the server serves valid requests
-// after the burst. (Without the budget and the decode-time quotas, 32 such
-// requests took a server to 3.8 GB.)
+// fill returns a JSON body of about size bytes: prefix, copies of item
+// (with # replaced by the copy's number) separated by commas, and suffix.
+func fill(prefix, item, suffix string, size int) []byte {
+	var b strings.Builder
+	b.WriteString(prefix)
+	for i := 0; b.Len() < size-len(suffix)-16; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strings.ReplaceAll(item, "#", strconv.Itoa(i)))
+	}
+	b.WriteString(suffix)
+	return []byte(b.String())
+}
+
+// hostileRequest is a request whose body costs the most memory to decode
+// for its operation, with the error it gets.
+type hostileRequest struct {
+	name, method, path string
+	n                  int // how many at once in the burst
+	body               []byte
+	want               envelope
+}
+
+// hostileRequests returns the bursts of TestMemoryBudgetBurst for app appID
+// and a handler with the given budget.
+func hostileRequests(appID string, budget int64) []hostileRequest {
+	const noApp = "0123456789abcdef0123456789abcdef" // refused only after the body is decoded
+	quota := envelope{Status: 400, Type: "BadRequestException", Message: "Exceeded maximum number of custom attribute names per application: 250"}
+	notFound := envelope{Status: 404, Type: "NotFoundException", Message: pinfold.MsgAppNotFound}
+	return []hostileRequest{
+		{"UpdateEndpoint", "PUT", "/v1/apps/" + appID + "/endpoints/e", 32, hostileEndpoint(), quota},
+		{"UpdateEndpointsBatch", "PUT", "/v1/apps/" + noApp + "/endpoints", 8, hostileBatch(), notFound},
+		{"TagResource", "POST", "/v1/tags/" + url.PathEscape("arn:aws:mobiletargeting:us-east-1:000000000000:apps/"+noApp), 8,
+			fill(`{"tags":{`, `"#":""`, `}}`, MaxBodyBytes), notFound},
+		{"RemoveAttributes", "PUT", "/v1/apps/" + noApp + "/attributes/endpoint-custom-attributes", 8,
+			fill(`{"Blacklist":[`, `""`, `]}`, MaxBodyBytes), notFound},
+		{"CreateSegment", "POST", "/v1/apps/" + noApp + "/segments", 8,
+			fill(`{"Name":"x","SegmentGroups":{"Groups":[`, `{}`, `]}}`, int(budget/segmentCharge)), notFound},
+	}
+}
+
+// TestChargeCoversAllocation checks that what the handler allocates for
+// each of the hostile requests, served alone, is within the request's
+// charge against the budget.
+func TestChargeCoversAllocation(t *testing.T) {
+	h := testHandler(t)
+	appID := createApp(t, sdkClient(testServer(t, h)))
+	for _, hr := range hostileRequests(appID, h.MemoryBudget) {
+		factor := int64(bodyCharge)
+		if hr.name == "CreateSegment" {
+			factor = segmentCharge
+		}
+		charge := factor * int64(len(hr.body))
+		for i := range 2 { // the first warms up
+			req := signedRequest(t, hr.method, "http://127.0.0.1", hr.path, "mobiletargeting", hr.body)
+			w := httptest.NewRecorder()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			h.ServeHTTP(w, req)
+			runtime.ReadMemStats(&after)
+			if got := readEnvelope(t, w.Code, w.Header(), w.Body.Bytes()); got.Status != hr.want.Status || got.Message != hr.want.Message {
+				t.Errorf("%s: %+v, want %+v", hr.name, got, hr.want)
+			}
+			if alloc := int64(after.TotalAlloc - before.TotalAlloc); i == 1 {
+				t.Logf("%s of %d bytes: allocated %.2f times the body; charged %d times", hr.name, len(hr.body), float64(alloc)/float64(len(hr.body)), factor)
+				if alloc > charge {
+					t.Errorf("%s of %d bytes allocated %d bytes, more than its charge of %d", hr.name, len(hr.body), alloc, charge)
+				}
+			}
+		}
+	}
+}
+
+// TestMemoryBudgetBurst fires bursts of concurrent signed requests with
+// bodies built to cost the most memory to decode at a real server: 32
+// UpdateEndpoint requests of 7 MB and 440,000 attribute names (where
+// Pinpoint allows 250), and 8 each of the other bodies with maps or lists.
+// It checks that the live heap grows by no more than the handler's memory
+// budget, that every request gets a clean AWS error, and that the server
+// serves valid requests after the bursts. (Without the budget and the
+// decode-time quotas, 8 such UpdateEndpoint requests took a server to
+// 1.1 GB and 32 to 3.8 GB.)
+//
+// The budget bounds what requests keep live; what they leave behind is
+// garbage until the next collection, which GOGC and GOMEMLIMIT pace. The
+// test sets the collector to run at 10% growth, so that the live heap it
+// samples after each collection follows the requests closely.
 func TestMemoryBudgetBurst(t *testing.T) {
 	h := testHandler(t, func(h *Handler) { h.AdmitTimeout = 10 * time.Minute })
 	s := testServer(t, h)
 	c := sdkClient(s)
 	appID := createApp(t, c)
-	body := hostileEndpoint()
+	bursts := hostileRequests(appID, h.MemoryBudget)
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
+	for _, b := range bursts {
+		reqs := make([]*http.Request, b.n)
+		for i := range reqs {
+			reqs[i] = signedRequest(t, b.method, s.URL(), b.path, "mobiletargeting", b.body)
+		}
+		runtime.GC()
+		_, base := heapNow()
+		hs := sampleHeap()
+		results := make([]struct {
+			resp *http.Response
+			body []byte
+			err  error
+		}, b.n)
+		var wg sync.WaitGroup
+		for i, req := range reqs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := &results[i]
+				if r.resp, r.err = http.DefaultClient.Do(req); r.err == nil {
+					r.body, r.err = io.ReadAll(r.resp.Body)
+					r.resp.Body.Close()
+				}
+			}()
+		}
+		wg.Wait()
+		objects, live := hs.Stop()
 
-	const burst = 32
-	reqs := make([]*http.Request, burst)
-	for i := range reqs {
-		reqs[i] = signedRequest(t, "PUT", s.URL(), fmt.Sprintf("/v1/apps/%s/endpoints/e%d", appID, i), "mobiletargeting", body)
-	}
-	runtime.GC()
-	base := heapNow()
-	hs := sampleHeap()
-	type result struct {
-		status int
-		header http.Header
-		body   []byte
-		err    error
-	}
-	results := make([]result, burst)
-	var wg sync.WaitGroup
-	for i, req := range reqs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				results[i].err = err
-				return
+		for i, r := range results {
+			if r.err != nil {
+				t.Errorf("%s %d: %v", b.name, i, r.err)
+				continue
 			}
-			defer resp.Body.Close()
-			results[i].status, results[i].header = resp.StatusCode, resp.Header
-			results[i].body, results[i].err = io.ReadAll(resp.Body)
-		}()
-	}
-	wg.Wait()
-	peak := hs.Stop()
-
-	for i, r := range results {
-		if r.err != nil {
-			t.Errorf("request %d: %v", i, r.err)
-			continue
+			got := readEnvelope(t, r.resp.StatusCode, r.resp.Header, r.body)
+			got.RequestID = ""
+			if got != b.want {
+				t.Errorf("%s %d: %+v, want %+v", b.name, i, got, b.want)
+			}
 		}
-		e := readEnvelope(t, r.status, r.header, r.body)
-		if e.Status != 400 || e.Type != "BadRequestException" || e.Message != "Exceeded maximum number of custom attribute names per application: 250" {
-			t.Errorf("request %d: %+v", i, e)
+		grew := int64(live) - int64(base)
+		t.Logf("%d %s of %d bytes: live heap %d MiB before, at most %d MiB more during; heap in objects at most %d MiB (budget %d MiB)",
+			b.n, b.name, len(b.body), base>>20, grew>>20, objects>>20, h.MemoryBudget>>20)
+		if grew > h.MemoryBudget {
+			t.Errorf("%s: the live heap grew by %d MiB during the burst, more than the budget of %d MiB", b.name, grew>>20, h.MemoryBudget>>20)
 		}
-	}
-	grew := int64(peak) - int64(base)
-	t.Logf("heap in objects: %d MiB before the burst, peak %d MiB during it (budget %d MiB)", base>>20, peak>>20, h.MemoryBudget>>20)
-	if grew > h.MemoryBudget {
-		t.Errorf("the heap grew by %d MiB during the burst, more than the budget of %d MiB", grew>>20, h.MemoryBudget>>20)
 	}
 
 	// Valid requests still succeed.
@@ -191,7 +295,7 @@ func TestMemoryBudgetThrottles(t *testing.T) {
 	h := testHandler(t, func(h *Handler) {
 		bs = &blockingStore{Store: h.Store, entered: make(chan struct{}), release: make(chan struct{})}
 		h.Store = bs
-		h.MemoryBudget = 1 << 20 // bodies up to 128 KiB, segments up to 16 KiB
+		h.MemoryBudget = 1 << 20 // bodies up to 102 KiB, segments up to 32 KiB
 		h.AdmitTimeout = time.Nanosecond
 	})
 	s := testServer(t, h)
@@ -236,8 +340,8 @@ func TestMemoryBudgetThrottles(t *testing.T) {
 		size int
 		want string
 	}{
-		{path + "d", 200_000, "Request payload exceeds the limit of 131072 bytes"},
-		{"/v1/apps/" + appID + "/segments", 20_000, "Request payload exceeds the limit of 16384 bytes"},
+		{path + "d", 200_000, "Request payload exceeds the limit of 104857 bytes"},
+		{"/v1/apps/" + appID + "/segments", 40_000, "Request payload exceeds the limit of 32768 bytes"},
 	} {
 		body := []byte(`{"Name":"x"` + strings.Repeat(" ", tc.size) + `}`)
 		method := "PUT"
