@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -141,5 +142,49 @@ func TestDecodeHostileBody(t *testing.T) {
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
 			t.Errorf("%s of a %d-byte body allocated %d bytes, want at most 1 MiB", tc.name, len(body), alloc)
 		}
+	}
+}
+
+// TestDecodeBigCollections checks lists and maps long enough to be sized
+// once (bigCollection), with nulls, duplicate keys and a syntax error after
+// them, which the count ahead must leave to the decoding to report.
+func TestDecodeBigCollections(t *testing.T) {
+	t.Parallel()
+	const n = 3*bigCollection + 5
+	var names, members []string
+	want := map[string]string{}
+	for i := range n {
+		names = append(names, fmt.Sprintf(`"n%d"`, i))
+		if i%7 == 0 {
+			names = append(names, "null")
+		}
+		members = append(members, fmt.Sprintf(`"k%d":"v%d"`, i%(n-10), i))
+		want[fmt.Sprintf("k%d", i%(n-10))] = fmt.Sprintf("v%d", i)
+	}
+	got, err := DecodeUpdateAttributes([]byte(`{"Blacklist":[` + strings.Join(names, ",") + `]}`))
+	if err != nil || len(got) != n || got[0] != "n0" || got[n-1] != fmt.Sprintf("n%d", n-1) {
+		t.Errorf("Blacklist of %d: %d names, %v", n, len(got), err)
+	}
+	tags, err := DecodeTags([]byte(`{"tags":{` + strings.Join(members, ",") + `}}`))
+	if err != nil || !reflect.DeepEqual(tags, want) {
+		t.Errorf("tags of %d keys: got %d keys, %v", len(want), len(tags), err)
+	}
+	_, err = DecodeTags([]byte(`{"tags":{` + strings.Join(members, ",") + `,"x":}}`))
+	if err == nil || !strings.HasPrefix(pinfold.ErrorMessage(err), "Malformed request body") {
+		t.Errorf("tags with a syntax error at the end: %v", err)
+	}
+	groups := `{"Name":"s","SegmentGroups":{"Groups":[` + strings.TrimSuffix(strings.Repeat(`{"SourceSegments":[{"Id":"a"}]},null,`, n), ",") + `]}}`
+	w, err := DecodeWriteSegmentRequest([]byte(groups))
+	if err != nil || len(w.Def.Groups.Groups) != n || w.Def.Groups.Groups[n-1].SourceSegments[0].ID != "a" {
+		t.Errorf("%d segment groups: %v", n, err)
+	}
+	// An endpoint map of more than bigCollection names, within the quota.
+	attrs := []string{}
+	for i := range pinfold.MaxAttributeNamesInApp {
+		attrs = append(attrs, fmt.Sprintf(`"a%d":["v%d"]`, i, i))
+	}
+	u, err := DecodeEndpointRequest([]byte(`{"Attributes":{`+strings.Join(attrs, ",")+`}}`), "e")
+	if err != nil || len(u.Attributes) != pinfold.MaxAttributeNamesInApp || u.Attributes["a249"][0] != "v249" {
+		t.Errorf("endpoint of %d attributes: %d, %v", pinfold.MaxAttributeNamesInApp, len(u.Attributes), err)
 	}
 }
