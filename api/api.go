@@ -75,9 +75,9 @@ type Handler struct {
 	// than AdmitTimeout gets TooManyRequestsException (429), and one whose
 	// charge is more than the whole budget PayloadTooLargeException (413).
 	// A body of unknown length is read up to the largest that fits the
-	// budget and charged that much. Requests without a body, unsigned ones,
-	// and those for the embedded S3 endpoint (which streams) are not
-	// charged. Zero means DefaultMemoryBudget.
+	// budget and charged that much. Requests without a body, unsigned ones
+	// or signed with an unknown key, and those for the embedded S3 endpoint
+	// (which streams) are not charged. Zero means DefaultMemoryBudget.
 	MemoryBudget int64
 	// AdmitTimeout is how long a request waits for the memory budget; zero
 	// means DefaultAdmitTimeout.
@@ -395,6 +395,15 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return io.ReadAll(rd)
 }
 
+// knownKey reports whether the verifier knows the access key.
+func (h *Handler) knownKey(id string) bool {
+	if h.Auth.Lookup == nil {
+		return false
+	}
+	_, ok := h.Auth.Lookup(id)
+	return ok
+}
+
 // admit waits until the memory budget has room for r's body (see
 // Handler.MemoryBudget) and returns the charge to release when the request
 // is done and the most bytes of body to read. Errors are ETOOLARGE and
@@ -432,8 +441,10 @@ func (h *Handler) admit(r *http.Request) (charge, limit int64, err error) {
 
 func (h *Handler) servePinpoint(rec *recorder, r *http.Request) {
 	req := rec.req
-	if req.sigErr != nil || !req.signed {
-		// Refused whatever the body: do not spend the budget reading it.
+	if req.sigErr != nil || !req.signed || !h.knownKey(req.sig.AccessKeyID) {
+		// Refused whatever the body (the signature's time and key are
+		// checked before its payload hash): do not spend the budget
+		// reading it.
 		_, rec.err = h.verify(req, "")
 		return
 	}

@@ -428,3 +428,44 @@ func TestSlowBodyReleasesBudget(t *testing.T) {
 		t.Error("the slow request's charge was not released")
 	}
 }
+
+// TestUnauthenticatedBodiesNotCharged checks that requests refused for
+// their signature whatever the body (none, malformed, unknown key) are
+// refused before it is read, without a charge.
+func TestUnauthenticatedBodiesNotCharged(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	charged := 0
+	h := testHandler(t, func(h *Handler) {
+		h.admitted = func(int64) { mu.Lock(); charged++; mu.Unlock() }
+	})
+	s := testServer(t, h)
+	body := []byte(`{"Name":"x"` + strings.Repeat(" ", 1<<20) + `}`)
+
+	unsigned, err := http.NewRequest("POST", s.URL()+"/v1/apps", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	malformed := signedRequest(t, "POST", s.URL(), "/v1/apps", "mobiletargeting", body)
+	malformed.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=broken")
+	unknown := signedRequest(t, "POST", s.URL(), "/v1/apps", "mobiletargeting", body)
+	unknown.Header.Set("Authorization", strings.Replace(unknown.Header.Get("Authorization"), "Credential=test/", "Credential=nobody/", 1))
+	for _, tc := range []struct {
+		req  *http.Request
+		want string
+	}{
+		{unsigned, "MissingAuthenticationTokenException"},
+		{malformed, "IncompleteSignatureException"},
+		{unknown, "UnrecognizedClientException"},
+	} {
+		resp, got := do(t, tc.req)
+		if e := readEnvelope(t, resp.StatusCode, resp.Header, got); e.Status != 403 || e.Type != tc.want {
+			t.Errorf("got %+v, want 403 %s", e, tc.want)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if charged != 0 {
+		t.Errorf("%d unauthenticated requests were charged against the budget", charged)
+	}
+}
