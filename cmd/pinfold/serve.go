@@ -37,6 +37,7 @@ type ServeCmd struct {
 	LogLevel        string   `default:"info" enum:"debug,info,warn,error" env:"PINFOLD_LOG_LEVEL" help:"Log level (${env})."`
 	CPUProfile      string   `env:"PINFOLD_CPU_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go CPU profile of the whole run to FILE, for go tool pprof (${env})."`
 	AllocProfile    string   `env:"PINFOLD_ALLOC_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go profile of the run's memory allocations to FILE at shutdown, for go tool pprof (${env})."`
+	RequestMemory   string   `default:"80MiB" env:"PINFOLD_REQUEST_MEMORY" placeholder:"SIZE" help:"Memory that Pinpoint requests in flight may hold while their bodies are decoded (charged at 10 times the body size); more wait, then get 429 (${env})."`
 	MemoryLimit     string   `default:"auto" env:"PINFOLD_MEMORY_LIMIT" placeholder:"auto|off|SIZE" help:"Soft memory limit of the Go runtime: auto (75% of the cgroup's limit when there is one), off, or a size such as 512MiB; GOMEMLIMIT wins when set (${env})."`
 
 	S3     S3Flags     `embed:"" prefix:"s3-"`
@@ -83,6 +84,10 @@ func (c *ServeCmd) Run() error {
 		return err
 	}
 	applyMemoryLimit(memLimit)
+	reqMem, err := parseSize(c.RequestMemory)
+	if err != nil {
+		return fmt.Errorf("--request-memory: %w", err)
+	}
 	if c.Jobs.Workers <= 0 {
 		c.Jobs.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -127,6 +132,8 @@ func (c *ServeCmd) Run() error {
 		S3:          c.S3,
 		Jobs:        c.Jobs,
 		SQLite:      c.SQLite,
+
+		RequestMemory: reqMem,
 	}
 	if err := n.Open(ctx); err != nil {
 		n.Close(context.Background())
@@ -170,6 +177,9 @@ type node struct {
 	S3          S3Flags
 	Jobs        JobFlags
 	SQLite      SQLiteFlags
+
+	// RequestMemory is the api.Handler's MemoryBudget; zero is its default.
+	RequestMemory int64
 
 	// OnJobEvent, when set, sees every change the job runner makes (tests).
 	OnJobEvent func(jobs.Event)
@@ -239,6 +249,8 @@ func (n *node) Open(ctx context.Context) error {
 		Auth:   &sigv4.Verifier{Lookup: func(id string) (sigv4.Credential, bool) { c, ok := n.Credentials[id]; return c, ok }},
 		Logger: n.Logger,
 		S3:     serveS3(n.S3Handler),
+
+		MemoryBudget: n.RequestMemory,
 	}
 	h.Init()
 	n.Server = &api.Server{Addr: n.Listen, Handler: h}
