@@ -167,7 +167,7 @@ func (u *EndpointUpdate) Validate() error {
 		return err
 	}
 	for name := range u.Metrics {
-		if err := validateAttributeName("Metrics", name); err != nil {
+		if err := ValidateAttributeName("Metrics", name); err != nil {
 			return err
 		}
 	}
@@ -181,7 +181,7 @@ func (u *EndpointUpdate) Validate() error {
 
 func validateAttributes(field string, m map[string][]string) error {
 	for name, values := range m {
-		if err := validateAttributeName(field, name); err != nil {
+		if err := ValidateAttributeName(field, name); err != nil {
 			return err
 		}
 		if len(values) > MaxAttributeValues {
@@ -196,12 +196,24 @@ func validateAttributes(field string, m map[string][]string) error {
 	return nil
 }
 
-func validateAttributeName(field, name string) error {
+// ValidateAttributeName checks an attribute or metric name of field
+// (Attributes, Metrics, User.UserAttributes): EINVALID when it is empty or
+// longer than MaxAttributeNameLen characters. The message quotes at most
+// the name's first 64 bytes, so a huge name does not make a huge error.
+func ValidateAttributeName(field, name string) error {
 	if name == "" {
 		return Errorf(EINVALID, "%s has an empty attribute name", field)
 	}
 	if utf8.RuneCountInString(name) > MaxAttributeNameLen {
-		return Errorf(EINVALID, "%s name %q is longer than %d characters", field, name, MaxAttributeNameLen)
+		shown := name
+		if len(shown) > 64 {
+			cut := 64
+			for cut > 0 && !utf8.RuneStart(shown[cut]) {
+				cut--
+			}
+			shown = shown[:cut] + "..."
+		}
+		return Errorf(EINVALID, "%s name %q is longer than %d characters", field, shown, MaxAttributeNameLen)
 	}
 	return nil
 }
@@ -422,6 +434,10 @@ type EndpointStore interface {
 	UpsertEndpoints(ctx context.Context, scope Scope, appID string, updates []EndpointUpdate, now time.Time) error
 	// GetEndpoint returns one endpoint. ENOTFOUND "Resource not found".
 	GetEndpoint(ctx context.Context, scope Scope, appID, endpointID string) (*Endpoint, error)
+	// GetEndpointLine appends the stored encoding of one endpoint (the
+	// line ScanEndpoints gives) to dst and returns it, for answers that
+	// need not decode it. Errors as GetEndpoint.
+	GetEndpointLine(ctx context.Context, scope Scope, appID, endpointID string, dst []byte) ([]byte, error)
 	// DeleteEndpoint removes one endpoint and returns it as it was.
 	DeleteEndpoint(ctx context.Context, scope Scope, appID, endpointID string) (*Endpoint, error)
 	// GetUserEndpoints returns the endpoints with User.UserId == userID.

@@ -62,4 +62,10 @@ func ErrorMessage(err error) string {
 const (
 	MsgAppNotFound      = "Application not found"
 	MsgResourceNotFound = "Resource not found"
+	// MsgAttributeNamesQuota: an app would have more than
+	// MaxAttributeNamesInApp custom attribute and metric names.
+	MsgAttributeNamesQuota = "Exceeded maximum number of custom attribute names per application: 250"
+	// MsgUserEndpointsQuota: a user would have more than
+	// MaxEndpointsPerUser endpoints.
+	MsgUserEndpointsQuota = "Exceeded maximum endpoint per user count: 15"
 )

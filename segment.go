@@ -215,7 +215,7 @@ func (d *SegmentDimensions) validate(path string, count *int) error {
 	}
 	for name, m := range d.Metrics {
 		*count++
-		if err := validateAttributeName(path+".Metrics", name); err != nil {
+		if err := ValidateAttributeName(path+".Metrics", name); err != nil {
 			return err
 		}
 		if !oneOf(m.Operator, metricOps) {
@@ -273,7 +273,7 @@ func (d *SegmentDimensions) validate(path string, count *int) error {
 }
 
 func (a *AttributeDimension) validate(path, name string) error {
-	if err := validateAttributeName(path, name); err != nil {
+	if err := ValidateAttributeName(path, name); err != nil {
 		return err
 	}
 	t := a.Type

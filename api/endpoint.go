@@ -37,12 +37,20 @@ func (h *Handler) updateEndpointsBatch(w http.ResponseWriter, r *request) error 
 	return writeJSON(w, http.StatusAccepted, wire.MessageBody("Accepted", r.id))
 }
 
+// getEndpoint answers from the stored line, which is the export line of
+// wire.Codec: the response is that line with CohortId added, so it is not
+// decoded and encoded again.
 func (h *Handler) getEndpoint(w http.ResponseWriter, r *request) error {
-	e, err := h.Store.GetEndpoint(r.Context(), r.scope, r.PathValue("appID"), r.PathValue("endpointID"))
+	appID, endpointID := r.PathValue("appID"), r.PathValue("endpointID")
+	line, err := h.Store.GetEndpointLine(r.Context(), r.scope, appID, endpointID, make([]byte, 0, 1024))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.EndpointResponse(e))
+	body, err := wire.AppendEndpointResponseLine(make([]byte, 0, len(line)+32), line, appID, endpointID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, body)
 }
 
 func (h *Handler) deleteEndpoint(w http.ResponseWriter, r *request) error {

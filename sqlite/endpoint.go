@@ -16,12 +16,6 @@ import (
 // of statement shapes cached (one per length) and the bound parameters.
 const chunk = 100
 
-// Messages of the endpoint quotas.
-const (
-	msgUserQuota = "Exceeded maximum endpoint per user count: 15"
-	msgAttrQuota = "Exceeded maximum number of custom attribute names per application: 250"
-)
-
 // UpsertEndpoints applies every update in one writer transaction: all or
 // none. An ID named twice gets both updates, in order. Errors:
 //   - ENOTFOUND "Application not found" when the app is not in scope;
@@ -449,7 +443,7 @@ func addAttributeNames(ctx context.Context, tx wtx, pk int64, names []attrName) 
 		return err
 	}
 	if total > pinfold.MaxAttributeNamesInApp {
-		return pinfold.Errorf(pinfold.EINVALID, msgAttrQuota)
+		return pinfold.Errorf(pinfold.EINVALID, pinfold.MsgAttributeNamesQuota)
 	}
 	return nil
 }
@@ -473,7 +467,7 @@ func checkUserQuota(ctx context.Context, tx wtx, pk int64, users []string) error
 		var u string
 		err = st.QueryRowContext(ctx, args...).Scan(&u)
 		if err == nil {
-			return pinfold.Errorf(pinfold.EINVALID, msgUserQuota)
+			return pinfold.Errorf(pinfold.EINVALID, pinfold.MsgUserEndpointsQuota)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -505,6 +499,29 @@ func (s *Store) GetEndpoint(ctx context.Context, scope pinfold.Scope, appID, end
 		return nil, wrap("get endpoint", err)
 	}
 	return e, nil
+}
+
+// GetEndpointLine appends the stored line of one endpoint to dst. Errors as
+// GetEndpoint.
+func (s *Store) GetEndpointLine(ctx context.Context, scope pinfold.Scope, appID, endpointID string, dst []byte) ([]byte, error) {
+	a, err := s.app(ctx, scope, appID)
+	if err != nil {
+		return dst, wrap("get endpoint", err)
+	}
+	err = s.pointRow(ctx, getEndpointQuery, []any{a.pk, endpointID}, func(sc scanner) error {
+		var doc sql.RawBytes
+		if err := sc.Scan(&doc); err != nil {
+			return err
+		}
+		dst = append(dst, doc...)
+		return nil
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return dst, errResourceNotFound()
+	} else if err != nil {
+		return dst, wrap("get endpoint", err)
+	}
+	return dst, nil
 }
 
 const getEndpointQuery = `SELECT doc FROM endpoints WHERE app_pk = ? AND id = ?`

@@ -7,6 +7,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/wire"
 )
 
 // Run runs the suite. open must return a new, empty, open store each time it
@@ -170,6 +172,23 @@ func mustGetEndpoint(t *testing.T, st pinfold.Store, appID, id string) *pinfold.
 	if err != nil {
 		t.Fatalf("GetEndpoint(%s): %v", id, err)
 	}
+	// GetEndpointLine gives the same endpoint, as the stored line, after
+	// what dst held.
+	line, err := st.GetEndpointLine(ctxOf(t), scopeA, appID, id, []byte("prefix"))
+	if err != nil {
+		t.Fatalf("GetEndpointLine(%s): %v", id, err)
+	}
+	rest, ok := bytes.CutPrefix(line, []byte("prefix"))
+	if !ok {
+		t.Fatalf("GetEndpointLine(%s) = %.40q, want it appended to dst", id, line)
+	}
+	var fromLine pinfold.Endpoint
+	if err := (wire.Codec{}).DecodeEndpoint(rest, &fromLine); err != nil {
+		t.Fatalf("GetEndpointLine(%s): decode %s: %v", id, rest, err)
+	}
+	if !reflect.DeepEqual(&fromLine, e) {
+		t.Fatalf("GetEndpointLine(%s) decodes to\n%+v\nGetEndpoint gives\n%+v", id, &fromLine, e)
+	}
 	return e
 }
 
@@ -178,6 +197,8 @@ func wantNoEndpoint(t *testing.T, st pinfold.Store, appID, id string) {
 	t.Helper()
 	_, err := st.GetEndpoint(ctxOf(t), scopeA, appID, id)
 	wantResourceNotFound(t, "GetEndpoint("+id+")", err)
+	_, err = st.GetEndpointLine(ctxOf(t), scopeA, appID, id, nil)
+	wantResourceNotFound(t, "GetEndpointLine("+id+")", err)
 }
 
 // diff returns "" when got and want are equal as stored values (nil and

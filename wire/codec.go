@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/pinfold/pinfold"
@@ -54,6 +55,49 @@ func AppendEndpointResponse(dst []byte, e *pinfold.Endpoint) []byte {
 // DeleteEndpoint).
 func EndpointResponse(e *pinfold.Endpoint) []byte {
 	return AppendEndpointResponse(make([]byte, 0, 1024), e)
+}
+
+// AppendEndpointResponseLine appends to dst the EndpointResponse of the
+// endpoint whose stored line (Codec.AppendEndpoint, the current
+// EndpointFormat) is line: the line with CohortId inserted after
+// ChannelType, byte for byte what AppendEndpointResponse writes for the
+// decoded endpoint. appID and endpointID name the endpoint (CohortId is
+// derived from them). It lets GetEndpoint answer from the stored bytes
+// without decoding them. A line that does not start as Codec writes one is
+// an error.
+func AppendEndpointResponseLine(dst, line []byte, appID, endpointID string) ([]byte, error) {
+	const ct = `{"ChannelType":"`
+	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
+		return dst, fmt.Errorf("endpoint response from line: not a JSON object: %.40q", line)
+	}
+	cohort := pinfold.CohortID(appID, endpointID)
+	if !bytes.HasPrefix(line, []byte(ct)) {
+		// No ChannelType: CohortId comes first.
+		dst = append(dst, `{"CohortId":`...)
+		dst = appendString(dst, cohort)
+		if len(line) == 2 {
+			return append(dst, '}'), nil
+		}
+		return append(append(dst, ','), line[1:]...), nil
+	}
+	end := -1
+	for i := len(ct); i < len(line); i++ {
+		if line[i] == '\\' {
+			i++
+			continue
+		}
+		if line[i] == '"' {
+			end = i + 1
+			break
+		}
+	}
+	if end < 0 {
+		return dst, fmt.Errorf("endpoint response from line: unterminated ChannelType: %.40q", line)
+	}
+	dst = append(dst, line[:end]...)
+	dst = append(dst, `,"CohortId":`...)
+	dst = appendString(dst, cohort)
+	return append(dst, line[end:]...), nil
 }
 
 // EndpointsResponse returns an EndpointsResponse body, {"Item":[...]}, the

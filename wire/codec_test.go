@@ -515,3 +515,51 @@ func TestAppendTime(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpointResponseLine checks that the response built from a stored line
+// is byte for byte the response built from the endpoint.
+func TestEndpointResponseLine(t *testing.T) {
+	noChannel := fullEndpoint()
+	noChannel.ChannelType = ""
+	quoted := fullEndpoint()
+	quoted.ChannelType = `a"b\c`
+	for name, e := range map[string]*pinfold.Endpoint{
+		"full": fullEndpoint(), "minimal": minimalEndpoint(), "no channel type": noChannel, "escaped channel type": quoted,
+	} {
+		t.Run(name, func(t *testing.T) {
+			line := Codec{}.AppendEndpoint(nil, e)
+			got, err := AppendEndpointResponseLine([]byte("x"), line, e.AppID, e.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := append([]byte("x"), AppendEndpointResponse(nil, e)...)
+			if !bytes.Equal(got, want) {
+				t.Errorf("from line:\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+	for _, bad := range []string{"", "{", "[]", `{"ChannelType":"EMAIL}`} {
+		if _, err := AppendEndpointResponseLine(nil, []byte(bad), "a", "b"); err == nil {
+			t.Errorf("AppendEndpointResponseLine(%q): no error", bad)
+		}
+	}
+}
+
+func FuzzEndpointResponseLine(f *testing.F) {
+	f.Add("EMAIL", "a@example.com", "e1", "u1")
+	f.Add("", "", "\"", "\\")
+	f.Fuzz(func(t *testing.T, channel, address, id, user string) {
+		e := minimalEndpoint()
+		e.ChannelType, e.Address, e.ID = channel, address, id
+		if user != "" {
+			e.User = &pinfold.User{UserID: user}
+		}
+		got, err := AppendEndpointResponseLine(nil, Codec{}.AppendEndpoint(nil, e), e.AppID, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := AppendEndpointResponse(nil, e); !bytes.Equal(got, want) {
+			t.Fatalf("from line:\n got %s\nwant %s", got, want)
+		}
+	})
+}

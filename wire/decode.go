@@ -149,7 +149,7 @@ func decodeBatchItems(r *reader) ([]pinfold.EndpointUpdate, error) {
 		r.pos = start
 		items = append(items, pinfold.EndpointUpdate{})
 		if err := decodeEndpointUpdate(r, &items[len(items)-1], true); err != nil {
-			if pe, ok := err.(*pinfold.Error); ok && pe.Message != msgAttrQuota {
+			if pe, ok := err.(*pinfold.Error); ok && pe.Message != pinfold.MsgAttributeNamesQuota {
 				// A quota error Validate would give, numbered as the api
 				// numbers Validate's; the store's quota error has no
 				// number.

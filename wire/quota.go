@@ -30,19 +30,12 @@ import (
 //
 // Validate still checks everything; these checks only come first.
 
-// msgAttrQuota is the store's message for an app over
-// pinfold.MaxAttributeNamesInApp names.
-const msgAttrQuota = "Exceeded maximum number of custom attribute names per application: 250"
-
-// checkAttributeName checks the length of name, a key of the map field.
+// checkAttributeName checks name, a key of the map field, as Validate does.
 func checkAttributeName(field, name string) error {
-	if name == "" {
-		return pinfold.Errorf(pinfold.EINVALID, "%s has an empty attribute name", field)
+	if name != "" && len(name) <= pinfold.MaxAttributeNameLen {
+		return nil // the common case, without counting runes
 	}
-	if len(name) > pinfold.MaxAttributeNameLen && utf8.RuneCountInString(name) > pinfold.MaxAttributeNameLen {
-		return pinfold.Errorf(pinfold.EINVALID, "%s name %q is longer than %d characters", field, name, pinfold.MaxAttributeNameLen)
-	}
-	return nil
+	return pinfold.ValidateAttributeName(field, name)
 }
 
 // countName counts a name new to its map against the endpoint's quota of
@@ -55,7 +48,7 @@ func (r *reader) countName(isNew bool) error {
 	}
 	r.names++
 	if r.names > pinfold.MaxAttributeNamesInApp {
-		return pinfold.Errorf(pinfold.EINVALID, msgAttrQuota)
+		return pinfold.Errorf(pinfold.EINVALID, pinfold.MsgAttributeNamesQuota)
 	}
 	return nil
 }

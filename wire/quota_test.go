@@ -96,9 +96,9 @@ func TestDecodeNameQuota(t *testing.T) {
 	}
 	for _, body := range over {
 		_, err := DecodeEndpointRequest([]byte(body), "e")
-		assertInvalid(t, err, msgAttrQuota)
+		assertInvalid(t, err, pinfold.MsgAttributeNamesQuota)
 		_, err = DecodeEndpointBatch([]byte(`{"Item":[{"Id":"x"},` + body[:len(body)-1] + `,"Id":"e"}]}`))
-		assertInvalid(t, err, msgAttrQuota)
+		assertInvalid(t, err, pinfold.MsgAttributeNamesQuota)
 	}
 	// The count starts again with each item of a batch.
 	item := `{"Id":"e","Attributes":{` + names("a", 0, max, `["v"]`) + `}}`
@@ -138,7 +138,7 @@ func TestDecodeHostileBody(t *testing.T) {
 		runtime.ReadMemStats(&before)
 		err := tc.decode()
 		runtime.ReadMemStats(&after)
-		assertInvalid(t, err, msgAttrQuota)
+		assertInvalid(t, err, pinfold.MsgAttributeNamesQuota)
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
 			t.Errorf("%s of a %d-byte body allocated %d bytes, want at most 1 MiB", tc.name, len(body), alloc)
 		}
