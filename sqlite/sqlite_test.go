@@ -201,6 +201,7 @@ func TestPointReads(t *testing.T) {
 		start  = make(chan struct{})
 		errs   = make(chan error, readers)
 		served atomic.Int64
+		enough = make(chan struct{}) // closed when the readers have served 1000 reads
 	)
 	for range readers {
 		go func() {
@@ -219,14 +220,14 @@ func TestPointReads(t *testing.T) {
 					errs <- fmt.Errorf("GetApp: got %+v", got)
 					return
 				}
-				served.Add(1)
+				if served.Add(1) == 1000 {
+					close(enough)
+				}
 			}
 		}()
 	}
 	close(start)
-	for served.Load() < 1000 {
-		time.Sleep(time.Millisecond)
-	}
+	<-enough
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}

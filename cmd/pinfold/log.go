@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/pinfold/pinfold/internal/startstop"
 )
 
 // logWriter buffers log output and flushes it every interval, on Close, and
@@ -15,23 +17,24 @@ import (
 // is that a crash loses at most the last interval of Info and Debug lines,
 // never a warning or an error and never part of a write.
 type logWriter struct {
-	mu   sync.Mutex
-	w    *bufio.Writer
-	stop chan struct{}
-	done chan struct{}
+	mu      sync.Mutex
+	w       *bufio.Writer
+	flusher startstop.Base // the goroutine that flushes every interval
 }
 
+// newLogWriter returns a logWriter on w whose flusher is running.
 func newLogWriter(w io.Writer, interval time.Duration) *logWriter {
-	lw := &logWriter{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	lw := &logWriter{w: bufio.NewWriterSize(w, 64<<10)}
+	ctx, _, stopped := lw.flusher.StartInit(context.Background())
 	go func() {
-		defer close(lw.done)
+		defer stopped()
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
 			case <-t.C:
 				lw.flush()
-			case <-lw.stop:
+			case <-ctx.Done():
 				lw.flush()
 				return
 			}
@@ -52,14 +55,10 @@ func (lw *logWriter) flush() {
 	lw.w.Flush()
 }
 
-// Close flushes what is buffered and stops the flusher. Safe to call twice.
+// Close stops the flusher, which flushes what is buffered. Safe to call
+// twice.
 func (lw *logWriter) Close() error {
-	select {
-	case <-lw.stop:
-	default:
-		close(lw.stop)
-	}
-	<-lw.done
+	lw.flusher.Stop()
 	return nil
 }
 
