@@ -513,12 +513,17 @@ func (h *Handler) serveS3(rec *recorder, r *http.Request) {
 
 // writeJSON writes a JSON response body with status.
 func writeJSON(w http.ResponseWriter, status int, body []byte) error {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, err := w.Write(body)
 	return err
 }
+
+// jsonContentType is the Content-Type value of every JSON response, shared:
+// net/http only reads header values, and Header.Set would allocate the
+// slice on every response.
+var jsonContentType = []string{"application/json"}
 
 // pageOf reads the page-size and token query parameters of a list operation.
 func pageOf(r *request) (pinfold.Page, error) {

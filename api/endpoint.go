@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/wire"
@@ -42,16 +43,27 @@ func (h *Handler) updateEndpointsBatch(w http.ResponseWriter, r *request) error 
 // decoded and encoded again.
 func (h *Handler) getEndpoint(w http.ResponseWriter, r *request) error {
 	appID, endpointID := r.PathValue("appID"), r.PathValue("endpointID")
-	line, err := h.Store.GetEndpointLine(r.Context(), r.scope, appID, endpointID, make([]byte, 0, 1024))
+	bufs := endpointBufs.Get().(*[2][]byte)
+	defer endpointBufs.Put(bufs)
+	line, err := h.Store.GetEndpointLine(r.Context(), r.scope, appID, endpointID, bufs[0][:0])
+	bufs[0] = line
 	if err != nil {
 		return err
 	}
-	body, err := wire.AppendEndpointResponseLine(make([]byte, 0, len(line)+32), line, appID, endpointID)
+	body, err := wire.AppendEndpointResponseLine(bufs[1][:0], line, appID, endpointID)
+	bufs[1] = body
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, body)
 }
+
+// endpointBufs holds the two buffers of a GetEndpoint, the stored line and
+// the response, which are garbage once the response is written: GetEndpoint
+// is the hottest read, and each of its allocations brings the next garbage
+// collection nearer. Endpoints are at most pinfold.MaxEndpointBytes, so a
+// pooled buffer stays small.
+var endpointBufs = sync.Pool{New: func() any { return &[2][]byte{make([]byte, 0, 2048), make([]byte, 0, 2048)} }}
 
 func (h *Handler) deleteEndpoint(w http.ResponseWriter, r *request) error {
 	e, err := h.Store.DeleteEndpoint(r.Context(), r.scope, r.PathValue("appID"), r.PathValue("endpointID"))
