@@ -342,8 +342,8 @@ func (p *Params) setSignedHeaders(list, prefix string) *Error {
 
 // parseAmzDate parses an X-Amz-Date value, strictly in TimeFormat
 // (YYYYMMDDTHHMMSSZ, a real UTC date and time; no leap second). It reads the
-// digits itself: time.Parse, with the Format that checked it, cost about
-// 1 µs per request.
+// digits itself: time.Parse, with the Format that checked it, showed in the
+// verifier's profile (docs/decisions.md, 22).
 func parseAmzDate(s string) (time.Time, bool) {
 	if len(s) != len(TimeFormat) || s[8] != 'T' || s[15] != 'Z' {
 		return time.Time{}, false
