@@ -55,8 +55,9 @@ func (r *reader) countName(isNew bool) error {
 }
 
 // attributeValues reads the values of attribute name of map field as
-// stringList does, refusing a value longer than pinfold.MaxAttributeValueLen
-// characters and more than pinfold.MaxAttributeValues values.
+// jsontok.Reader.StringList does, refusing a value longer than
+// pinfold.MaxAttributeValueLen characters and more than
+// pinfold.MaxAttributeValues values.
 func (r *reader) attributeValues(field, name string) ([]string, error) {
 	if err := r.OpenArray(); err != nil {
 		return nil, err

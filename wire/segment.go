@@ -32,7 +32,7 @@ func (w *WriteSegment) HasDefinition() bool {
 	return w.Def.Dimensions != nil || w.Def.Groups != nil
 }
 
-// msgMissing is the message of a *fieldError whose path names an absent
+// msgMissing is the message of a *jsontok.FieldError whose path names an absent
 // required member; DecodeWriteSegmentRequest turns it into "Missing 'path'".
 const msgMissing = "required member is missing"
 

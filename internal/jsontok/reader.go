@@ -33,7 +33,7 @@ type Reader struct {
 	scratch []byte // unescaped string bytes, reused
 
 	// Allocation savers. src is a string copy of data[srcOff:srcOff+len(src)]
-	// (one value, such as an endpoint, see Share): strings read inside it
+	// (one value, such as an endpoint, see ShareNext): strings read inside it
 	// that need no unescaping are substrings of it. strs gathers a list
 	// being read; the finished lists, and the targets of StrPtr and
 	// FloatPtr, are carved from small chunks. All of it is per shared value,
@@ -59,12 +59,14 @@ func (r *Reader) Reset(data []byte) {
 	r.src, r.srcOff = "", 0
 }
 
-// ShareAll is Share over the whole document.
+// ShareAll makes the strings read from now on substrings of one copy of the
+// whole document (see share). Call it for a document that is one value,
+// such as one endpoint.
 func (r *Reader) ShareAll() { r.share(0, len(r.data)) }
 
-// ShareNext is Share over the next value: it finds the value's extent
-// (checking its syntax, the error it returns) and leaves the reader before
-// the value, to be decoded with its strings sharing one copy of it.
+// ShareNext is ShareAll for the next value only: it finds the value's
+// extent (checking its syntax, the error it returns) and leaves the reader
+// before the value, to be decoded with its strings sharing one copy of it.
 func (r *Reader) ShareNext() error {
 	r.skipWS()
 	start := r.pos
@@ -87,8 +89,8 @@ func (r *Reader) share(start, end int) {
 	r.lists, r.strPtrs, r.floats = nil, nil, nil
 }
 
-// ToString returns b, read at offset off of data (-1 when b is unescaped
-// into scratch), as a string, without allocating when it lies in src.
+// ToString returns b and off, as RawString returned them, as a string,
+// without allocating when b lies in the value shared (see ShareNext).
 func (r *Reader) ToString(b []byte, off int) string {
 	if off >= r.srcOff && off+len(b) <= r.srcOff+len(r.src) {
 		return r.src[off-r.srcOff : off-r.srcOff+len(b)]
@@ -294,7 +296,7 @@ func (r *Reader) OpenObject() error {
 // Member advances to the next member of the object being read and returns
 // its key (valid until the next string is read) with the ':' consumed, or
 // more=false after consuming the closing '}'. first is true for the first
-// call after openObject.
+// call after OpenObject.
 func (r *Reader) Member(first bool) (key []byte, more bool, err error) {
 	r.skipWS()
 	if r.pos >= len(r.data) {
@@ -397,7 +399,7 @@ func (r *Reader) RawString() (b []byte, off int, err error) {
 	return b, -1, err
 }
 
-// slowString finishes rawString from i, unescaping into r.scratch exactly as
+// slowString finishes RawString from i, unescaping into r.scratch exactly as
 // encoding/json does (lone surrogates and invalid UTF-8 become U+FFFD).
 func (r *Reader) slowString(i int) ([]byte, error) {
 	data := r.data
