@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/jsontok"
 )
 
 // Codec is the one endpoint codec of pinfold: every store keeps an endpoint
@@ -74,7 +75,7 @@ func AppendEndpointResponseLine(dst, line []byte, appID, endpointID string) ([]b
 	if !bytes.HasPrefix(line, []byte(ct)) {
 		// No ChannelType: CohortId comes first.
 		dst = append(dst, `{"CohortId":`...)
-		dst = appendString(dst, cohort)
+		dst = jsontok.AppendString(dst, cohort)
 		if len(line) == 2 {
 			return append(dst, '}'), nil
 		}
@@ -96,7 +97,7 @@ func AppendEndpointResponseLine(dst, line []byte, appID, endpointID string) ([]b
 	}
 	dst = append(dst, line[:end]...)
 	dst = append(dst, `,"CohortId":`...)
-	dst = appendString(dst, cohort)
+	dst = jsontok.AppendString(dst, cohort)
 	return append(dst, line[end:]...), nil
 }
 
@@ -113,27 +114,27 @@ func appendEndpoint(dst []byte, e *pinfold.Endpoint, cohort bool) []byte {
 	start := len(dst)
 	if e.ChannelType != "" {
 		dst = append(dst, `,"ChannelType":`...)
-		dst = appendString(dst, e.ChannelType)
+		dst = jsontok.AppendString(dst, e.ChannelType)
 	}
 	if cohort {
 		dst = append(dst, `,"CohortId":`...)
-		dst = appendString(dst, pinfold.CohortID(e.AppID, e.ID))
+		dst = jsontok.AppendString(dst, pinfold.CohortID(e.AppID, e.ID))
 	}
 	if e.Address != "" {
 		dst = append(dst, `,"Address":`...)
-		dst = appendString(dst, e.Address)
+		dst = jsontok.AppendString(dst, e.Address)
 	}
 	if e.EndpointStatus != "" {
 		dst = append(dst, `,"EndpointStatus":`...)
-		dst = appendString(dst, e.EndpointStatus)
+		dst = jsontok.AppendString(dst, e.EndpointStatus)
 	}
 	if e.OptOut != "" {
 		dst = append(dst, `,"OptOut":`...)
-		dst = appendString(dst, e.OptOut)
+		dst = jsontok.AppendString(dst, e.OptOut)
 	}
 	if e.RequestID != "" {
 		dst = append(dst, `,"RequestId":`...)
-		dst = appendString(dst, e.RequestID)
+		dst = jsontok.AppendString(dst, e.RequestID)
 	}
 	if l := e.Location; l != nil {
 		dst = append(dst, `,"Location":`...)
@@ -145,25 +146,25 @@ func appendEndpoint(dst []byte, e *pinfold.Endpoint, cohort bool) []byte {
 	}
 	if e.EffectiveDate != "" {
 		dst = append(dst, `,"EffectiveDate":`...)
-		dst = appendString(dst, e.EffectiveDate)
+		dst = jsontok.AppendString(dst, e.EffectiveDate)
 	}
 	if len(e.Attributes) > 0 {
 		dst = append(dst, `,"Attributes":`...)
-		dst = appendAttributes(dst, e.Attributes)
+		dst = jsontok.AppendStringListMap(dst, e.Attributes)
 	}
 	if len(e.Metrics) > 0 {
 		dst = append(dst, `,"Metrics":`...)
-		dst = appendMetrics(dst, e.Metrics)
+		dst = jsontok.AppendFloatMap(dst, e.Metrics)
 	}
 	dst = append(dst, `,"User":`...)
 	dst = appendUser(dst, e.User)
 	if e.AppID != "" {
 		dst = append(dst, `,"ApplicationId":`...)
-		dst = appendString(dst, e.AppID)
+		dst = jsontok.AppendString(dst, e.AppID)
 	}
 	if e.ID != "" {
 		dst = append(dst, `,"Id":`...)
-		dst = appendString(dst, e.ID)
+		dst = jsontok.AppendString(dst, e.ID)
 	}
 	if !e.CreatedAt.IsZero() {
 		dst = append(dst, `,"CreationDate":`...)
@@ -176,13 +177,13 @@ func appendEndpoint(dst []byte, e *pinfold.Endpoint, cohort bool) []byte {
 // appendLocation writes an EndpointLocation in Pinpoint's member order.
 func appendLocation(dst []byte, l *pinfold.Location) []byte {
 	start := len(dst)
-	if l.Latitude != nil && finite(*l.Latitude) {
+	if l.Latitude != nil && jsontok.Finite(*l.Latitude) {
 		dst = append(dst, `,"Latitude":`...)
-		dst = appendFloat(dst, *l.Latitude)
+		dst = jsontok.AppendFloat(dst, *l.Latitude)
 	}
-	if l.Longitude != nil && finite(*l.Longitude) {
+	if l.Longitude != nil && jsontok.Finite(*l.Longitude) {
 		dst = append(dst, `,"Longitude":`...)
-		dst = appendFloat(dst, *l.Longitude)
+		dst = jsontok.AppendFloat(dst, *l.Longitude)
 	}
 	dst = appendMember(dst, `,"PostalCode":`, l.PostalCode)
 	dst = appendMember(dst, `,"City":`, l.City)
@@ -213,7 +214,7 @@ func appendUser(dst []byte, u *pinfold.User) []byte {
 		dst = appendMember(dst, `,"UserId":`, u.UserID)
 		if len(u.UserAttributes) > 0 {
 			dst = append(dst, `,"UserAttributes":`...)
-			dst = appendAttributes(dst, u.UserAttributes)
+			dst = jsontok.AppendStringListMap(dst, u.UserAttributes)
 		}
 	}
 	return closeObject(dst, start)
@@ -226,7 +227,7 @@ func appendMember(dst []byte, key, v string) []byte {
 		return dst
 	}
 	dst = append(dst, key...)
-	return appendString(dst, v)
+	return jsontok.AppendString(dst, v)
 }
 
 // closeObject finishes an object whose members, written from start, each
@@ -249,10 +250,10 @@ func closeObject(dst []byte, start int) []byte {
 func (Codec) DecodeEndpoint(data []byte, e *pinfold.Endpoint) error {
 	*e = pinfold.Endpoint{}
 	r, _ := newReader(data, false)
-	r.share(0, len(data))
+	r.ShareAll()
 	err := decodeEndpoint(&r, e)
 	if err == nil {
-		err = r.end()
+		err = r.End()
 	}
 	if err != nil {
 		return fmt.Errorf("decode endpoint: %w", err)
@@ -261,25 +262,25 @@ func (Codec) DecodeEndpoint(data []byte, e *pinfold.Endpoint) error {
 }
 
 func decodeEndpoint(r *reader, e *pinfold.Endpoint) error {
-	return r.members([]string{"ChannelType", "Address", "EndpointStatus", "OptOut", "RequestId", "Location",
+	return r.Members([]string{"ChannelType", "Address", "EndpointStatus", "OptOut", "RequestId", "Location",
 		"Demographic", "EffectiveDate", "Attributes", "Metrics", "User", "ApplicationId", "Id", "CreationDate"}, func(name string) (err error) {
 		switch name {
 		case "ChannelType":
-			e.ChannelType, err = r.str()
+			e.ChannelType, err = r.Str()
 		case "Address":
-			e.Address, err = r.str()
+			e.Address, err = r.Str()
 		case "EndpointStatus":
-			e.EndpointStatus, err = r.str()
+			e.EndpointStatus, err = r.Str()
 		case "OptOut":
-			e.OptOut, err = r.str()
+			e.OptOut, err = r.Str()
 		case "RequestId":
-			e.RequestID, err = r.str()
+			e.RequestID, err = r.Str()
 		case "Location":
 			e.Location, err = decodeLocation(r)
 		case "Demographic":
 			e.Demographic, err = decodeDemographic(r)
 		case "EffectiveDate":
-			e.EffectiveDate, err = r.str()
+			e.EffectiveDate, err = r.Str()
 		case "Attributes":
 			e.Attributes, err = decodeAttributes(r, "Attributes")
 		case "Metrics":
@@ -287,14 +288,14 @@ func decodeEndpoint(r *reader, e *pinfold.Endpoint) error {
 		case "User":
 			e.User, err = decodeUser(r)
 		case "ApplicationId":
-			e.AppID, err = r.str()
+			e.AppID, err = r.Str()
 		case "Id":
-			e.ID, err = r.str()
+			e.ID, err = r.Str()
 		case "CreationDate":
 			var s string
-			if s, err = r.str(); err == nil {
+			if s, err = r.Str(); err == nil {
 				if e.CreatedAt, err = pinfold.ParseTime(s); err != nil {
-					err = &fieldError{msg: "expected an ISO 8601 date"}
+					err = &jsontok.FieldError{Msg: "expected an ISO 8601 date"}
 				}
 			}
 		}
@@ -306,10 +307,10 @@ func decodeEndpoint(r *reader, e *pinfold.Endpoint) error {
 // neither a UserId nor UserAttributes.
 func decodeUser(r *reader) (*pinfold.User, error) {
 	var u pinfold.User
-	err := r.members([]string{"UserId", "UserAttributes"}, func(name string) (err error) {
+	err := r.Members([]string{"UserId", "UserAttributes"}, func(name string) (err error) {
 		switch name {
 		case "UserId":
-			u.UserID, err = r.str()
+			u.UserID, err = r.Str()
 		case "UserAttributes":
 			u.UserAttributes, err = decodeAttributes(r, "User.UserAttributes")
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/jsontok"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -174,7 +175,7 @@ func TestAppendFloat(t *testing.T) {
 		{47.6062, "47.6062"},
 	}
 	for _, tt := range tests {
-		if got := string(appendFloat(nil, tt.f)); got != tt.want {
+		if got := string(jsontok.AppendFloat(nil, tt.f)); got != tt.want {
 			t.Errorf("appendFloat(%v) = %s, want %s", tt.f, got, tt.want)
 		}
 	}
@@ -188,10 +189,10 @@ func TestAppendFloatRoundTrip(t *testing.T) {
 		if i%2 == 0 {
 			f = float64(rng.IntN(2000000)-1000000) / float64(int(1)<<rng.IntN(12))
 		}
-		if !finite(f) {
+		if !jsontok.Finite(f) {
 			continue
 		}
-		s := appendFloat(nil, f)
+		s := jsontok.AppendFloat(nil, f)
 		if !json.Valid(s) {
 			t.Fatalf("appendFloat(%v) = %s: not valid JSON", f, s)
 		}
@@ -224,7 +225,7 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 		tests = append(tests, string([]byte{byte(c)}), "a"+string(rune(c))+"b")
 	}
 	for _, s := range tests {
-		if got, want := string(appendString(nil, s)), jsonString(t, s); got != want {
+		if got, want := string(jsontok.AppendString(nil, s)), jsonString(t, s); got != want {
 			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
 		}
 	}
@@ -314,7 +315,7 @@ func genFloat(rng *rand.Rand) float64 {
 		return rng.NormFloat64() * 100
 	case 2:
 		for {
-			if f := math.Float64frombits(rng.Uint64()); finite(f) {
+			if f := math.Float64frombits(rng.Uint64()); jsontok.Finite(f) {
 				return f
 			}
 		}
@@ -488,7 +489,7 @@ func TestAppendStringEveryPosition(t *testing.T) {
 	for _, sp := range specials {
 		for pos := 0; pos <= len(base); pos++ {
 			s := base[:pos] + sp + base[pos:]
-			if got, want := string(appendString(nil, s)), jsonString(t, s); got != want {
+			if got, want := string(jsontok.AppendString(nil, s)), jsonString(t, s); got != want {
 				t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/jsontok"
 )
 
 // DecodeCreateApplication decodes a CreateApplicationRequest body and
@@ -12,10 +13,10 @@ import (
 // malformed body or wrong type naming the field.
 func DecodeCreateApplication(body []byte) (name string, tags map[string]string, err error) {
 	err = parse(body, true, func(r *reader) error {
-		return r.members([]string{"Name", "tags"}, func(f string) (err error) {
+		return r.Members([]string{"Name", "tags"}, func(f string) (err error) {
 			switch f {
 			case "Name":
-				name, err = r.str()
+				name, err = r.Str()
 			case "tags":
 				tags, err = decodeStringMap(r)
 			}
@@ -43,11 +44,11 @@ func DecodeEndpointRequest(body []byte, endpointID string) (pinfold.EndpointUpda
 	r, err := newReader(body, true)
 	if err == nil {
 		r.quota = true
-		r.share(0, len(r.data))
+		r.ShareAll()
 		err = decodeEndpointUpdate(&r, &u, false)
 	}
 	if err == nil {
-		err = r.end()
+		err = r.End()
 	}
 	if err != nil {
 		return pinfold.EndpointUpdate{}, requestError(err)
@@ -83,31 +84,31 @@ func decodeBatch(body []byte) (items []pinfold.EndpointUpdate, err error) {
 		return nil, err
 	}
 	r.quota = true
-	if err := r.openObject(); err != nil {
+	if err := r.OpenObject(); err != nil {
 		return nil, err
 	}
 	for first := true; ; first = false {
-		key, more, err := r.member(first)
+		key, more, err := r.Member(first)
 		if err != nil {
 			return nil, err
 		}
 		if !more {
 			break
 		}
-		if null, err := r.null(); err != nil {
+		if null, err := r.Null(); err != nil {
 			return nil, err
 		} else if null {
 			continue
 		}
-		if field(key, "Item") == "Item" {
+		if jsontok.Field(key, "Item") == "Item" {
 			if items, err = decodeBatchItems(&r); err != nil {
-				return nil, inField(err, "Item")
+				return nil, jsontok.InField(err, "Item")
 			}
-		} else if err := r.skip(); err != nil {
+		} else if err := r.Skip(); err != nil {
 			return nil, err
 		}
 	}
-	return items, r.end()
+	return items, r.End()
 }
 
 // tooManyItems is the error for a batch over the quota. It is a
@@ -119,19 +120,19 @@ func tooManyItems() error {
 // decodeBatchItems reads the Item list; the result is non-nil even when the
 // list is empty.
 func decodeBatchItems(r *reader) ([]pinfold.EndpointUpdate, error) {
-	if err := r.openArray(); err != nil {
+	if err := r.OpenArray(); err != nil {
 		return nil, err
 	}
 	items := make([]pinfold.EndpointUpdate, 0, 16)
 	for i := 0; ; i++ {
-		more, err := r.element(i == 0)
+		more, err := r.Element(i == 0)
 		if err != nil {
 			return nil, err
 		}
 		if !more {
 			return items, nil
 		}
-		if null, err := r.null(); err != nil {
+		if null, err := r.Null(); err != nil {
 			return nil, err
 		} else if null {
 			continue
@@ -141,12 +142,9 @@ func decodeBatchItems(r *reader) ([]pinfold.EndpointUpdate, error) {
 		}
 		// Find the item's extent first (checking its syntax), then decode
 		// it with its strings sharing one copy of it.
-		start := r.pos
-		if err := r.skip(); err != nil {
+		if err := r.ShareNext(); err != nil {
 			return nil, err
 		}
-		r.share(start, r.pos)
-		r.pos = start
 		items = append(items, pinfold.EndpointUpdate{})
 		if err := decodeEndpointUpdate(r, &items[len(items)-1], true); err != nil {
 			if pe, ok := err.(*pinfold.Error); ok && pe.Message != pinfold.MsgAttributeNamesQuota {
@@ -155,7 +153,7 @@ func decodeBatchItems(r *reader) ([]pinfold.EndpointUpdate, error) {
 				// number.
 				return nil, pinfold.Errorf(pe.Code, "Item[%d]: %s", len(items)-1, pe.Message)
 			}
-			return nil, atIndex(err, i)
+			return nil, jsontok.AtIndex(err, i)
 		}
 	}
 }
@@ -164,36 +162,36 @@ func decodeBatchItems(r *reader) ([]pinfold.EndpointUpdate, error) {
 // EndpointBatchItem, into u.
 func decodeEndpointUpdate(r *reader, u *pinfold.EndpointUpdate, withID bool) error {
 	r.names = 0
-	return r.members([]string{"Address", "Attributes", "ChannelType", "Demographic", "EffectiveDate",
+	return r.Members([]string{"Address", "Attributes", "ChannelType", "Demographic", "EffectiveDate",
 		"EndpointStatus", "Location", "Metrics", "OptOut", "RequestId", "User", "Id"}, func(name string) (err error) {
 		switch name {
 		case "Address":
-			u.Address, err = r.strPtr()
+			u.Address, err = r.StrPtr()
 		case "Attributes":
 			u.Attributes, err = decodeAttributes(r, "Attributes")
 		case "ChannelType":
-			u.ChannelType, err = r.strPtr()
+			u.ChannelType, err = r.StrPtr()
 		case "Demographic":
 			u.Demographic, err = decodeDemographic(r)
 		case "EffectiveDate":
-			u.EffectiveDate, err = r.strPtr()
+			u.EffectiveDate, err = r.StrPtr()
 		case "EndpointStatus":
-			u.EndpointStatus, err = r.strPtr()
+			u.EndpointStatus, err = r.StrPtr()
 		case "Location":
 			u.Location, err = decodeLocation(r)
 		case "Metrics":
 			u.Metrics, err = decodeMetrics(r)
 		case "OptOut":
-			u.OptOut, err = r.strPtr()
+			u.OptOut, err = r.StrPtr()
 		case "RequestId":
-			u.RequestID, err = r.strPtr()
+			u.RequestID, err = r.StrPtr()
 		case "User":
 			u.User, err = decodeUserUpdate(r)
 		case "Id":
 			if withID {
-				u.ID, err = r.str()
+				u.ID, err = r.Str()
 			} else {
-				err = r.skip() // EndpointRequest has no Id: the path names the endpoint
+				err = r.Skip() // EndpointRequest has no Id: the path names the endpoint
 			}
 		}
 		return err
@@ -203,20 +201,20 @@ func decodeEndpointUpdate(r *reader, u *pinfold.EndpointUpdate, withID bool) err
 // decodeLocation reads an EndpointLocation.
 func decodeLocation(r *reader) (*pinfold.Location, error) {
 	l := new(pinfold.Location)
-	err := r.members([]string{"Latitude", "Longitude", "PostalCode", "City", "Region", "Country"}, func(name string) (err error) {
+	err := r.Members([]string{"Latitude", "Longitude", "PostalCode", "City", "Region", "Country"}, func(name string) (err error) {
 		switch name {
 		case "Latitude":
-			l.Latitude, err = r.floatPtr()
+			l.Latitude, err = r.FloatPtr()
 		case "Longitude":
-			l.Longitude, err = r.floatPtr()
+			l.Longitude, err = r.FloatPtr()
 		case "PostalCode":
-			l.PostalCode, err = r.str()
+			l.PostalCode, err = r.Str()
 		case "City":
-			l.City, err = r.str()
+			l.City, err = r.Str()
 		case "Region":
-			l.Region, err = r.str()
+			l.Region, err = r.Str()
 		case "Country":
-			l.Country, err = r.str()
+			l.Country, err = r.Str()
 		}
 		return err
 	})
@@ -229,25 +227,25 @@ func decodeLocation(r *reader) (*pinfold.Location, error) {
 // decodeDemographic reads an EndpointDemographic.
 func decodeDemographic(r *reader) (*pinfold.Demographic, error) {
 	d := new(pinfold.Demographic)
-	err := r.members([]string{"Make", "Model", "ModelVersion", "Timezone", "AppVersion", "Platform",
+	err := r.Members([]string{"Make", "Model", "ModelVersion", "Timezone", "AppVersion", "Platform",
 		"PlatformVersion", "Locale"}, func(name string) (err error) {
 		switch name {
 		case "Make":
-			d.Make, err = r.str()
+			d.Make, err = r.Str()
 		case "Model":
-			d.Model, err = r.str()
+			d.Model, err = r.Str()
 		case "ModelVersion":
-			d.ModelVersion, err = r.str()
+			d.ModelVersion, err = r.Str()
 		case "Timezone":
-			d.Timezone, err = r.str()
+			d.Timezone, err = r.Str()
 		case "AppVersion":
-			d.AppVersion, err = r.str()
+			d.AppVersion, err = r.Str()
 		case "Platform":
-			d.Platform, err = r.str()
+			d.Platform, err = r.Str()
 		case "PlatformVersion":
-			d.PlatformVersion, err = r.str()
+			d.PlatformVersion, err = r.Str()
 		case "Locale":
-			d.Locale, err = r.str()
+			d.Locale, err = r.Str()
 		}
 		return err
 	})
@@ -260,10 +258,10 @@ func decodeDemographic(r *reader) (*pinfold.Demographic, error) {
 // decodeUserUpdate reads an EndpointUser as an update.
 func decodeUserUpdate(r *reader) (*pinfold.UserUpdate, error) {
 	u := new(pinfold.UserUpdate)
-	err := r.members([]string{"UserId", "UserAttributes"}, func(name string) (err error) {
+	err := r.Members([]string{"UserId", "UserAttributes"}, func(name string) (err error) {
 		switch name {
 		case "UserId":
-			u.UserID, err = r.strPtr()
+			u.UserID, err = r.StrPtr()
 		case "UserAttributes":
 			u.UserAttributes, err = decodeAttributes(r, "User.UserAttributes")
 		}
@@ -281,7 +279,7 @@ func decodeUserUpdate(r *reader) (*pinfold.UserUpdate, error) {
 // (Attributes, User.UserAttributes).
 func decodeAttributes(r *reader, field string) (map[string][]string, error) {
 	var m map[string][]string
-	err := r.entries(func(name string) error {
+	err := r.Entries(func(name string) error {
 		var list []string
 		var err error
 		if r.quota {
@@ -290,15 +288,15 @@ func decodeAttributes(r *reader, field string) (map[string][]string, error) {
 			}
 			list, err = r.attributeValues(field, name)
 		} else {
-			list, err = r.stringList()
+			list, err = r.StringList()
 		}
 		if err != nil {
 			return err
 		}
 		if m == nil {
 			m = make(map[string][]string, 4)
-		} else if len(m) == bigCollection {
-			m = grown(m, r.restOfMap())
+		} else if len(m) == jsontok.BigCollection {
+			m = jsontok.Grown(m, r.restOfMap())
 		}
 		n := len(m)
 		m[name] = list
@@ -310,55 +308,24 @@ func decodeAttributes(r *reader, field string) (map[string][]string, error) {
 	return m, nil
 }
 
-// stringList reads a list of strings, skipping null elements; [] gives a
-// non-nil empty slice. It uses r.strs, so lists cannot nest.
-func (r *reader) stringList() ([]string, error) {
-	if err := r.openArray(); err != nil {
-		return nil, err
-	}
-	r.strs = r.strs[:0]
-	for i := 0; ; i++ {
-		more, err := r.element(i == 0)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return r.list(), nil
-		}
-		if null, err := r.null(); err != nil {
-			return nil, err
-		} else if null {
-			continue
-		}
-		s, err := r.str()
-		if err != nil {
-			return nil, atIndex(err, i)
-		}
-		if len(r.strs) == cap(r.strs) && len(r.strs) >= bigCollection {
-			r.strs = grownSlice(r.strs, r.countRest(false, math.MaxInt)+1)
-		}
-		r.strs = append(r.strs, s)
-	}
-}
-
 // decodeMetrics reads a MapOf__double: nil for {}; a null value leaves its
 // key out.
 func decodeMetrics(r *reader) (map[string]float64, error) {
 	var m map[string]float64
-	err := r.entries(func(name string) error {
+	err := r.Entries(func(name string) error {
 		if r.quota {
 			if err := checkAttributeName("Metrics", name); err != nil {
 				return err
 			}
 		}
-		f, err := r.float()
+		f, err := r.Float()
 		if err != nil {
 			return err
 		}
 		if m == nil {
 			m = make(map[string]float64, 4)
-		} else if len(m) == bigCollection {
-			m = grown(m, r.restOfMap())
+		} else if len(m) == jsontok.BigCollection {
+			m = jsontok.Grown(m, r.restOfMap())
 		}
 		n := len(m)
 		m[name] = f
@@ -374,15 +341,15 @@ func decodeMetrics(r *reader) (map[string]float64, error) {
 // key out.
 func decodeStringMap(r *reader) (map[string]string, error) {
 	var m map[string]string
-	err := r.entries(func(name string) error {
-		v, err := r.str()
+	err := r.Entries(func(name string) error {
+		v, err := r.Str()
 		if err != nil {
 			return err
 		}
 		if m == nil {
 			m = make(map[string]string, 4)
-		} else if len(m) == bigCollection {
-			m = grown(m, r.countRest(true, math.MaxInt)+1)
+		} else if len(m) == jsontok.BigCollection {
+			m = jsontok.Grown(m, r.CountRest(true, math.MaxInt)+1)
 		}
 		m[name] = v
 		return nil
@@ -401,7 +368,7 @@ func DecodeTags(body []byte) (map[string]string, error) {
 	var tags map[string]string
 	seen := false
 	err := parse(body, true, func(r *reader) error {
-		return r.members([]string{"tags"}, func(string) (err error) {
+		return r.Members([]string{"tags"}, func(string) (err error) {
 			seen = true
 			tags, err = decodeStringMap(r)
 			return err
@@ -426,8 +393,8 @@ func DecodeTags(body []byte) (map[string]string, error) {
 func DecodeUpdateAttributes(body []byte) ([]string, error) {
 	var names []string
 	err := parse(body, true, func(r *reader) error {
-		return r.members([]string{"Blacklist"}, func(string) (err error) {
-			names, err = r.stringList()
+		return r.Members([]string{"Blacklist"}, func(string) (err error) {
+			names, err = r.StringList()
 			return err
 		})
 	})
@@ -445,17 +412,17 @@ func DecodeUpdateAttributes(body []byte) ([]string, error) {
 func DecodeExportJobRequest(body []byte) (pinfold.ExportDefinition, error) {
 	var def pinfold.ExportDefinition
 	err := parse(body, true, func(r *reader) error {
-		return r.members([]string{"RoleArn", "S3UrlPrefix", "SegmentId", "SegmentVersion"}, func(f string) (err error) {
+		return r.Members([]string{"RoleArn", "S3UrlPrefix", "SegmentId", "SegmentVersion"}, func(f string) (err error) {
 			switch f {
 			case "RoleArn":
-				def.RoleARN, err = r.str()
+				def.RoleARN, err = r.Str()
 			case "S3UrlPrefix":
-				def.S3URLPrefix, err = r.str()
+				def.S3URLPrefix, err = r.Str()
 			case "SegmentId":
-				def.SegmentID, err = r.str()
+				def.SegmentID, err = r.Str()
 			case "SegmentVersion":
-				if def.SegmentVersion, err = r.integer(); err == nil && def.SegmentVersion < 1 {
-					err = &fieldError{msg: "must be at least 1"}
+				if def.SegmentVersion, err = r.Int(); err == nil && def.SegmentVersion < 1 {
+					err = &jsontok.FieldError{Msg: "must be at least 1"}
 				}
 			}
 			return err

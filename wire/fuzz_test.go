@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/jsontok"
 )
 
 // requestSeeds are bodies the request fuzzers start from.
@@ -236,16 +237,16 @@ func FuzzString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := string(appendString(nil, s)), jsonString(t, s); got != want {
+		if got, want := string(jsontok.AppendString(nil, s)), jsonString(t, s); got != want {
 			t.Fatalf("appendString(%q) = %s, encoding/json %s", s, got, want)
 		}
 		lit := []byte(`"` + s + `"`)
 		var want string
 		wantErr := json.Unmarshal(lit, &want)
-		r := reader{data: lit}
-		got, err := r.str()
+		r, _ := newReader(lit, false)
+		got, err := r.Str()
 		if err == nil {
-			err = r.end()
+			err = r.End()
 		}
 		if (err == nil) != (wantErr == nil) {
 			t.Fatalf("%q: reader error %v, encoding/json error %v", lit, err, wantErr)

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/jsontok"
 )
 
 // DecodeImportJobRequest decodes an ImportJobRequest body (CreateImportJob):
@@ -17,28 +18,28 @@ import (
 func DecodeImportJobRequest(body []byte) (pinfold.ImportDefinition, error) {
 	var def pinfold.ImportDefinition
 	err := parse(body, true, func(r *reader) error {
-		return r.members([]string{"DefineSegment", "ExternalId", "Format", "RegisterEndpoints", "RoleArn", "S3Url",
+		return r.Members([]string{"DefineSegment", "ExternalId", "Format", "RegisterEndpoints", "RoleArn", "S3Url",
 			"SegmentId", "SegmentName"}, func(f string) (err error) {
 			switch f {
 			case "DefineSegment":
-				def.DefineSegment, err = r.boolPtr()
+				def.DefineSegment, err = r.BoolPtr()
 			case "ExternalId":
-				def.ExternalID, err = r.str()
+				def.ExternalID, err = r.Str()
 			case "Format":
-				if def.Format, err = r.str(); err == nil && def.Format != "" &&
+				if def.Format, err = r.Str(); err == nil && def.Format != "" &&
 					def.Format != pinfold.FormatCSV && def.Format != pinfold.FormatJSON {
-					err = &fieldError{msg: "expected CSV or JSON"}
+					err = &jsontok.FieldError{Msg: "expected CSV or JSON"}
 				}
 			case "RegisterEndpoints":
-				def.RegisterEndpoints, err = r.boolPtr()
+				def.RegisterEndpoints, err = r.BoolPtr()
 			case "RoleArn":
-				def.RoleARN, err = r.str()
+				def.RoleARN, err = r.Str()
 			case "S3Url":
-				def.S3URL, err = r.str()
+				def.S3URL, err = r.Str()
 			case "SegmentId":
-				def.SegmentID, err = r.str()
+				def.SegmentID, err = r.Str()
 			case "SegmentName":
-				def.SegmentName, err = r.str()
+				def.SegmentName, err = r.Str()
 			}
 			return err
 		})
@@ -69,7 +70,7 @@ func DecodeImportJobRequest(body []byte) (pinfold.ImportDefinition, error) {
 // segment DefineSegment made it create), Definition's SegmentId is
 // job.SegmentID.
 func AppendImportJobResponse(dst []byte, job *pinfold.Job) []byte {
-	return appendJobResponse(dst, job, pinfold.JobImport, func(d *object) {
+	return appendJobResponse(dst, job, pinfold.JobImport, func(d *jsontok.Object) {
 		var def pinfold.ImportDefinition
 		if job.Import != nil {
 			def = *job.Import
@@ -77,17 +78,17 @@ func AppendImportJobResponse(dst []byte, job *pinfold.Job) []byte {
 		if def.SegmentID == "" {
 			def.SegmentID = job.SegmentID
 		}
-		d.boolPtr("DefineSegment", def.DefineSegment)
-		d.str("ExternalId", def.ExternalID)
-		d.key("Format")
-		d.b = appendString(d.b, def.Format)
-		d.boolPtr("RegisterEndpoints", def.RegisterEndpoints)
-		d.key("RoleArn")
-		d.b = appendString(d.b, def.RoleARN)
-		d.key("S3Url")
-		d.b = appendString(d.b, def.S3URL)
-		d.str("SegmentId", def.SegmentID)
-		d.str("SegmentName", def.SegmentName)
+		d.BoolPtr("DefineSegment", def.DefineSegment)
+		d.Str("ExternalId", def.ExternalID)
+		d.Key("Format")
+		d.B = jsontok.AppendString(d.B, def.Format)
+		d.BoolPtr("RegisterEndpoints", def.RegisterEndpoints)
+		d.Key("RoleArn")
+		d.B = jsontok.AppendString(d.B, def.RoleARN)
+		d.Key("S3Url")
+		d.B = jsontok.AppendString(d.B, def.S3URL)
+		d.Str("SegmentId", def.SegmentID)
+		d.Str("SegmentName", def.SegmentName)
 	})
 }
 
@@ -104,37 +105,24 @@ func ImportJobsResponse(jobs []*pinfold.Job, next string) []byte {
 	return appendList(jobs, next, 512, AppendImportJobResponse)
 }
 
-// boolPtr writes a boolean member, omitted when v is nil.
-func (o *object) boolPtr(k string, v *bool) {
-	if v == nil {
-		return
-	}
-	o.key(k)
-	if *v {
-		o.b = append(o.b, "true"...)
-	} else {
-		o.b = append(o.b, "false"...)
-	}
-}
-
 // appendSegmentImport writes a SegmentImportResource: ChannelCounts (keys
 // sorted, {} when there are none), ExternalId, Format, RoleArn, S3Url and
 // Size, all always written (all but ChannelCounts are required).
 func appendSegmentImport(dst []byte, imp *pinfold.SegmentImportDefinition) []byte {
-	o := open(dst)
-	o.key("ChannelCounts")
-	var buf [16]entry[int]
-	c := open(o.b)
-	for _, e := range sortedEntries(buf[:], imp.ChannelCounts) {
-		c.int(e.k, int64(e.v))
+	o := jsontok.Open(dst)
+	o.Key("ChannelCounts")
+	var buf [16]jsontok.Entry[int]
+	c := jsontok.Open(o.B)
+	for _, e := range jsontok.SortedEntries(buf[:], imp.ChannelCounts) {
+		c.Int(e.K, int64(e.V))
 	}
-	o.b = c.close()
+	o.B = c.Close()
 	for _, m := range [...]struct{ k, v string }{
 		{"ExternalId", imp.ExternalID}, {"Format", imp.Format}, {"RoleArn", imp.RoleARN}, {"S3Url", imp.S3URL},
 	} {
-		o.key(m.k)
-		o.b = appendString(o.b, m.v)
+		o.Key(m.k)
+		o.B = jsontok.AppendString(o.B, m.v)
 	}
-	o.int("Size", int64(imp.Size))
-	return o.close()
+	o.Int("Size", int64(imp.Size))
+	return o.Close()
 }

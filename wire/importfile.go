@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/jsontok"
 )
 
 // MaxImportLine is the longest JSON line an ImportReader reads, in bytes
@@ -236,15 +237,15 @@ func (ir *ImportReader) nextJSON() (ImportRecord, error) {
 			return ImportRecord{}, &RowError{Line: ir.line, Reason: "invalid UTF-8"}
 		}
 		d := &ir.dec
-		d.data, d.pos = line, 0
-		d.share(0, len(line))
+		d.Reset(line)
+		d.ShareAll()
 		rec := ImportRecord{Line: ir.line}
 		u := &rec.Update
 		err = decodeEndpointUpdate(d, u, true)
 		if err == nil {
-			err = d.end()
+			err = d.End()
 		}
-		d.data = nil // the line is bufio's: keep no reference to it
+		d.Reset(nil) // the line is bufio's: keep no reference to it
 		if err != nil {
 			return ImportRecord{}, &RowError{Line: ir.line, Reason: rowReason(err)}
 		}
@@ -260,13 +261,13 @@ func (ir *ImportReader) nextJSON() (ImportRecord, error) {
 // rowReason describes a reader error for a RowError.
 func rowReason(err error) string {
 	switch e := err.(type) {
-	case *syntaxError:
+	case *jsontok.SyntaxError:
 		return "malformed JSON: " + e.Error()
-	case *fieldError:
-		if e.path == "" {
-			return "invalid row: " + e.msg
+	case *jsontok.FieldError:
+		if e.Path == "" {
+			return "invalid row: " + e.Msg
 		}
-		return "invalid value for field '" + e.path + "': " + e.msg
+		return "invalid value for field '" + e.Path + "': " + e.Msg
 	}
 	return err.Error()
 }
@@ -423,7 +424,7 @@ func (ir *ImportReader) readHeader() error {
 	seenKind := map[csvKind]bool{}
 	seenMetric := map[string]bool{}
 	repeated := func(title string) error {
-		return headerError("column %q is repeated; only Attributes.* and User.UserAttributes.* columns may repeat", clip(title))
+		return headerError("column %q is repeated; only Attributes.* and User.UserAttributes.* columns may repeat", jsontok.Clip(title))
 	}
 	ir.cols = make([]csvColumn, len(header))
 	for i, title := range header {
@@ -460,10 +461,10 @@ func (ir *ImportReader) readHeader() error {
 			seenMetric[name] = true
 			ir.nMet++
 		} else {
-			return headerError("unknown column %q (column %d)", clip(title), i+1)
+			return headerError("unknown column %q (column %d)", jsontok.Clip(title), i+1)
 		}
 		if col.name == "" {
-			return headerError("column %q has no attribute name", clip(title))
+			return headerError("column %q has no attribute name", jsontok.Clip(title))
 		}
 		if group != nil {
 			ir.nAttr++
@@ -648,7 +649,7 @@ func (ir *ImportReader) csvRow(rec []string, line int) (out ImportRecord, skip b
 			if i < len(ir.cols) {
 				title = ir.cols[i].title
 			}
-			return ImportRecord{}, false, &RowError{Line: line, Reason: fmt.Sprintf("column %q: invalid UTF-8", clip(title))}
+			return ImportRecord{}, false, &RowError{Line: line, Reason: fmt.Sprintf("column %q: invalid UTF-8", jsontok.Clip(title))}
 		}
 	}
 	if empty {
@@ -816,7 +817,7 @@ func parseCSVNumber(v string) (float64, bool) {
 }
 
 func notANumber(line int, title, v string) error {
-	return &RowError{Line: line, Reason: fmt.Sprintf("column %q: %q is not a number", clip(title), clip(v))}
+	return &RowError{Line: line, Reason: fmt.Sprintf("column %q: %q is not a number", jsontok.Clip(title), jsontok.Clip(v))}
 }
 
 // importSource passes reads of r through, counting offsets in the file.

@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/jsontok"
 )
 
 // Quotas enforced while reading a request body.
@@ -54,55 +55,56 @@ func (r *reader) countName(isNew bool) error {
 }
 
 // attributeValues reads the values of attribute name of map field as
-// stringList does, refusing a value longer than pinfold.MaxAttributeValueLen
-// characters and more than pinfold.MaxAttributeValues values.
+// jsontok.Reader.StringList does, refusing a value longer than
+// pinfold.MaxAttributeValueLen characters and more than
+// pinfold.MaxAttributeValues values.
 func (r *reader) attributeValues(field, name string) ([]string, error) {
-	if err := r.openArray(); err != nil {
+	if err := r.OpenArray(); err != nil {
 		return nil, err
 	}
-	r.strs = r.strs[:0]
+	r.ResetList()
 	n := 0 // values, kept or only counted
 	for i := 0; ; i++ {
-		more, err := r.element(i == 0)
+		more, err := r.Element(i == 0)
 		if err != nil {
 			return nil, err
 		}
 		if !more {
 			break
 		}
-		c, err := r.peek()
+		c, err := r.Peek()
 		if err != nil {
 			return nil, err
 		}
 		switch {
 		case c == 'n':
-			if err := r.literal("null"); err != nil {
+			if err := r.Literal("null"); err != nil {
 				return nil, err
 			}
 			continue
 		case c != '"':
-			return nil, atIndex(typeError("a string"), i)
+			return nil, jsontok.AtIndex(jsontok.TypeError("a string"), i)
 		}
 		n++
 		if n > pinfold.MaxAttributeValues {
-			if err := r.skipString(); err != nil {
+			if err := r.SkipString(); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		b, off, err := r.rawString()
+		b, off, err := r.RawString()
 		if err != nil {
 			return nil, err
 		}
 		if len(b) > pinfold.MaxAttributeValueLen && utf8.RuneCount(b) > pinfold.MaxAttributeValueLen {
 			return nil, pinfold.Errorf(pinfold.EINVALID, "A value of %s.%s is longer than %d characters", field, name, pinfold.MaxAttributeValueLen)
 		}
-		r.strs = append(r.strs, r.toString(b, off))
+		r.AddToList(r.ToString(b, off))
 	}
 	if n > pinfold.MaxAttributeValues {
 		return nil, pinfold.Errorf(pinfold.EINVALID, "%s.%s has %d values: at most %d are allowed", field, name, n, pinfold.MaxAttributeValues)
 	}
-	return r.list(), nil
+	return r.List(), nil
 }
 
 // restOfMap returns how many more entries an endpoint's attribute or metric
@@ -114,5 +116,5 @@ func (r *reader) restOfMap() int {
 	if r.quota {
 		limit = max(pinfold.MaxAttributeNamesInApp-r.names, 0)
 	}
-	return r.countRest(true, limit) + 1
+	return r.CountRest(true, limit) + 1
 }

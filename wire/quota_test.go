@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/jsontok"
 )
 
 // TestDecodeQuotas checks that the request decoders refuse the first
@@ -150,7 +151,7 @@ func TestDecodeHostileBody(t *testing.T) {
 // them, which the count ahead must leave to the decoding to report.
 func TestDecodeBigCollections(t *testing.T) {
 	t.Parallel()
-	const n = 3*bigCollection + 5
+	const n = 3*jsontok.BigCollection + 5
 	var names, members []string
 	want := map[string]string{}
 	for i := range n {

@@ -2,21 +2,22 @@ package wire
 
 import (
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/jsontok"
 )
 
 // AppendApplicationResponse appends app as an ApplicationResponse: Arn, Id,
 // Name, tags ({} when it has none) and CreationDate (left out when zero).
 func AppendApplicationResponse(dst []byte, app *pinfold.App) []byte {
-	o := open(dst)
-	o.str("Arn", app.ARN())
-	o.str("Id", app.ID)
-	o.str("Name", app.Name)
-	o.key("tags")
-	o.b = appendStringMap(o.b, app.Tags)
+	o := jsontok.Open(dst)
+	o.Str("Arn", app.ARN())
+	o.Str("Id", app.ID)
+	o.Str("Name", app.Name)
+	o.Key("tags")
+	o.B = jsontok.AppendStringMap(o.B, app.Tags)
 	if !app.CreatedAt.IsZero() {
-		o.str("CreationDate", pinfold.FormatTime(app.CreatedAt))
+		o.Str("CreationDate", pinfold.FormatTime(app.CreatedAt))
 	}
-	return o.close()
+	return o.Close()
 }
 
 // ApplicationResponse returns app as an ApplicationResponse body
@@ -35,35 +36,35 @@ func ApplicationsResponse(apps []*pinfold.App, next string) []byte {
 // both members always present: the answer of UpdateEndpoint and
 // UpdateEndpointsBatch ("Accepted") and the body of every AWS error.
 func MessageBody(message, requestID string) []byte {
-	o := open(make([]byte, 0, 64+len(message)))
-	o.key("Message")
-	o.b = appendString(o.b, message)
-	o.key("RequestID")
-	o.b = appendString(o.b, requestID)
-	return o.close()
+	o := jsontok.Open(make([]byte, 0, 64+len(message)))
+	o.Key("Message")
+	o.B = jsontok.AppendString(o.B, message)
+	o.Key("RequestID")
+	o.B = jsontok.AppendString(o.B, requestID)
+	return o.Close()
 }
 
 // AttributesResource returns an AttributesResource body (RemoveAttributes):
 // ApplicationId, AttributeType (the attribute-type of the request) and
 // Attributes, the names removed, always a list.
 func AttributesResource(appID, attributeType string, names []string) []byte {
-	o := open(make([]byte, 0, 128))
-	o.key("ApplicationId")
-	o.b = appendString(o.b, appID)
-	o.key("AttributeType")
-	o.b = appendString(o.b, attributeType)
-	o.key("Attributes")
-	o.b = appendStringList(o.b, names)
-	return o.close()
+	o := jsontok.Open(make([]byte, 0, 128))
+	o.Key("ApplicationId")
+	o.B = jsontok.AppendString(o.B, appID)
+	o.Key("AttributeType")
+	o.B = jsontok.AppendString(o.B, attributeType)
+	o.Key("Attributes")
+	o.B = jsontok.AppendStringList(o.B, names)
+	return o.Close()
 }
 
 // TagsModel returns a TagsModel body, {"tags":{...}} with the keys sorted
 // ({} when there are none): the answer of ListTagsForResource.
 func TagsModel(tags map[string]string) []byte {
-	o := open(make([]byte, 0, 64))
-	o.key("tags")
-	o.b = appendStringMap(o.b, tags)
-	return o.close()
+	o := jsontok.Open(make([]byte, 0, 64))
+	o.Key("tags")
+	o.B = jsontok.AppendStringMap(o.B, tags)
+	return o.Close()
 }
 
 // AppendExportJobResponse appends job, an export job, as an
@@ -74,13 +75,13 @@ func TagsModel(tags map[string]string) []byte {
 // out); Definition's SegmentId and SegmentVersion are left out when not
 // given; Type is EXPORT.
 func AppendExportJobResponse(dst []byte, job *pinfold.Job) []byte {
-	return appendJobResponse(dst, job, pinfold.JobExport, func(d *object) {
+	return appendJobResponse(dst, job, pinfold.JobExport, func(d *jsontok.Object) {
 		if def := job.Export; def != nil {
-			d.str("RoleArn", def.RoleARN)
-			d.str("S3UrlPrefix", def.S3URLPrefix)
-			d.str("SegmentId", def.SegmentID)
+			d.Str("RoleArn", def.RoleARN)
+			d.Str("S3UrlPrefix", def.S3URLPrefix)
+			d.Str("SegmentId", def.SegmentID)
 			if def.SegmentVersion != 0 {
-				d.int("SegmentVersion", int64(def.SegmentVersion))
+				d.Int("SegmentVersion", int64(def.SegmentVersion))
 			}
 		}
 	})
@@ -89,31 +90,31 @@ func AppendExportJobResponse(dst []byte, job *pinfold.Job) []byte {
 // appendJobResponse appends the members ExportJobResponse and
 // ImportJobResponse share, in the model's order, with definition writing
 // the members of Definition.
-func appendJobResponse(dst []byte, job *pinfold.Job, typ pinfold.JobType, definition func(d *object)) []byte {
+func appendJobResponse(dst []byte, job *pinfold.Job, typ pinfold.JobType, definition func(d *jsontok.Object)) []byte {
 	totalPieces, completedPieces, failedPieces, totalProcessed, totalFailures := job.Counters()
-	o := open(dst)
-	o.str("ApplicationId", job.AppID)
-	o.int("CompletedPieces", int64(completedPieces))
+	o := jsontok.Open(dst)
+	o.Str("ApplicationId", job.AppID)
+	o.Int("CompletedPieces", int64(completedPieces))
 	if job.Status.Finished() && !job.CompletedAt.IsZero() {
-		o.str("CompletionDate", pinfold.FormatTime(job.CompletedAt))
+		o.Str("CompletionDate", pinfold.FormatTime(job.CompletedAt))
 	}
-	o.str("CreationDate", pinfold.FormatTime(job.CreatedAt))
-	o.key("Definition")
-	d := open(o.b)
+	o.Str("CreationDate", pinfold.FormatTime(job.CreatedAt))
+	o.Key("Definition")
+	d := jsontok.Open(o.B)
 	definition(&d)
-	o.b = d.close()
-	o.int("FailedPieces", int64(failedPieces))
+	o.B = d.Close()
+	o.Int("FailedPieces", int64(failedPieces))
 	if len(job.Failures) > 0 {
-		o.key("Failures")
-		o.b = appendStringList(o.b, job.Failures)
+		o.Key("Failures")
+		o.B = jsontok.AppendStringList(o.B, job.Failures)
 	}
-	o.str("Id", job.ID)
-	o.str("JobStatus", string(job.Status))
-	o.int("TotalFailures", totalFailures)
-	o.int("TotalPieces", int64(totalPieces))
-	o.int("TotalProcessed", totalProcessed)
-	o.str("Type", string(typ))
-	return o.close()
+	o.Str("Id", job.ID)
+	o.Str("JobStatus", string(job.Status))
+	o.Int("TotalFailures", totalFailures)
+	o.Int("TotalPieces", int64(totalPieces))
+	o.Int("TotalProcessed", totalProcessed)
+	o.Str("Type", string(typ))
+	return o.Close()
 }
 
 // appendList writes the list responses (ApplicationsResponse,
@@ -121,18 +122,18 @@ func appendJobResponse(dst []byte, job *pinfold.Job, typ pinfold.JobType, defini
 // list of item's encodings, and NextToken, left out when next is "". size
 // is a guess of one item's encoded length.
 func appendList[T any](items []T, next string, size int, item func([]byte, T) []byte) []byte {
-	o := open(make([]byte, 0, 64+len(items)*size))
-	o.key("Item")
-	o.b = append(o.b, '[')
+	o := jsontok.Open(make([]byte, 0, 64+len(items)*size))
+	o.Key("Item")
+	o.B = append(o.B, '[')
 	for i, it := range items {
 		if i > 0 {
-			o.b = append(o.b, ',')
+			o.B = append(o.B, ',')
 		}
-		o.b = item(o.b, it)
+		o.B = item(o.B, it)
 	}
-	o.b = append(o.b, ']')
-	o.str("NextToken", next)
-	return o.close()
+	o.B = append(o.B, ']')
+	o.Str("NextToken", next)
+	return o.Close()
 }
 
 // ExportJobResponse returns job as an ExportJobResponse body

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/jsontok"
 )
 
 // WriteSegment is a decoded WriteSegmentRequest, the body of CreateSegment
@@ -31,13 +32,13 @@ func (w *WriteSegment) HasDefinition() bool {
 	return w.Def.Dimensions != nil || w.Def.Groups != nil
 }
 
-// msgMissing is the message of a *fieldError whose path names an absent
+// msgMissing is the message of a *jsontok.FieldError whose path names an absent
 // required member; DecodeWriteSegmentRequest turns it into "Missing 'path'".
 const msgMissing = "required member is missing"
 
 // missing returns the error for the absent required member name of the
 // object being read; the callers prefix the object's path.
-func missing(name string) error { return &fieldError{path: name, msg: msgMissing} }
+func missing(name string) error { return &jsontok.FieldError{Path: name, Msg: msgMissing} }
 
 // DecodeWriteSegmentRequest decodes a WriteSegmentRequest body
 // (CreateSegment, UpdateSegment) with every nested shape of the model:
@@ -61,12 +62,12 @@ func missing(name string) error { return &fieldError{path: name, msg: msgMissing
 func DecodeWriteSegmentRequest(body []byte) (WriteSegment, error) {
 	var w WriteSegment
 	err := parse(body, true, func(r *reader) error {
-		return r.members([]string{"Dimensions", "Name", "SegmentGroups", "tags"}, func(f string) (err error) {
+		return r.Members([]string{"Dimensions", "Name", "SegmentGroups", "tags"}, func(f string) (err error) {
 			switch f {
 			case "Dimensions":
 				w.Def.Dimensions, err = decodeSegmentDimensions(r)
 			case "Name":
-				w.Name, err = r.strPtr()
+				w.Name, err = r.StrPtr()
 			case "SegmentGroups":
 				w.Def.Groups, err = decodeSegmentGroupList(r)
 			case "tags":
@@ -78,8 +79,8 @@ func DecodeWriteSegmentRequest(body []byte) (WriteSegment, error) {
 		})
 	})
 	if err != nil {
-		if fe, ok := err.(*fieldError); ok && fe.msg == msgMissing {
-			return WriteSegment{}, pinfold.Errorf(pinfold.EINVALID, "Missing '%s'", fe.path)
+		if fe, ok := err.(*jsontok.FieldError); ok && fe.Msg == msgMissing {
+			return WriteSegment{}, pinfold.Errorf(pinfold.EINVALID, "Missing '%s'", fe.Path)
 		}
 		return WriteSegment{}, requestError(err)
 	}
@@ -97,13 +98,13 @@ func decodeSegmentDimensions(r *reader) (*pinfold.SegmentDimensions, error) {
 
 // decodeSegmentDimensionsInto reads a SegmentDimensions into d.
 func decodeSegmentDimensionsInto(r *reader, d *pinfold.SegmentDimensions) error {
-	return r.members([]string{"Attributes", "Behavior", "Demographic", "Location", "Metrics", "UserAttributes"},
+	return r.Members([]string{"Attributes", "Behavior", "Demographic", "Location", "Metrics", "UserAttributes"},
 		func(f string) (err error) {
 			switch f {
 			case "Attributes":
 				d.Attributes, err = decodeMap(r, decodeAttributeDimension)
 			case "Behavior":
-				err = r.members([]string{"Recency"}, func(string) (err error) {
+				err = r.Members([]string{"Recency"}, func(string) (err error) {
 					d.Recency, err = decodeRecencyDimension(r)
 					return err
 				})
@@ -124,13 +125,13 @@ func decodeSegmentDimensionsInto(r *reader, d *pinfold.SegmentDimensions) error 
 // {}; a null value leaves its key out.
 func decodeMap[V any](r *reader, decode func(*reader) (V, error)) (map[string]V, error) {
 	m := map[string]V{}
-	err := r.entries(func(name string) error {
+	err := r.Entries(func(name string) error {
 		v, err := decode(r)
 		if err != nil {
 			return err
 		}
-		if len(m) == bigCollection {
-			m = grown(m, r.countRest(true, math.MaxInt)+1)
+		if len(m) == jsontok.BigCollection {
+			m = jsontok.Grown(m, r.CountRest(true, math.MaxInt)+1)
 		}
 		m[name] = v
 		return nil
@@ -144,29 +145,29 @@ func decodeMap[V any](r *reader, decode func(*reader) (V, error)) (map[string]V,
 // decodeList reads a list of structures, each with decode: non-nil even
 // for []; null elements are skipped (but counted in the paths of errors).
 func decodeList[T any](r *reader, decode func(*reader) (T, error)) ([]T, error) {
-	if err := r.openArray(); err != nil {
+	if err := r.OpenArray(); err != nil {
 		return nil, err
 	}
 	list := []T{}
 	for i := 0; ; i++ {
-		more, err := r.element(i == 0)
+		more, err := r.Element(i == 0)
 		if err != nil {
 			return nil, err
 		}
 		if !more {
 			return list, nil
 		}
-		if null, err := r.null(); err != nil {
+		if null, err := r.Null(); err != nil {
 			return nil, err
 		} else if null {
 			continue
 		}
 		v, err := decode(r)
 		if err != nil {
-			return nil, atIndex(err, i)
+			return nil, jsontok.AtIndex(err, i)
 		}
-		if len(list) == cap(list) && len(list) >= bigCollection {
-			list = grownSlice(list, r.countRest(false, math.MaxInt)+1)
+		if len(list) == cap(list) && len(list) >= jsontok.BigCollection {
+			list = jsontok.GrownSlice(list, r.CountRest(false, math.MaxInt)+1)
 		}
 		list = append(list, v)
 	}
@@ -175,13 +176,13 @@ func decodeList[T any](r *reader, decode func(*reader) (T, error)) ([]T, error) 
 // decodeAttributeDimension reads an AttributeDimension; Values is required.
 func decodeAttributeDimension(r *reader) (a pinfold.AttributeDimension, err error) {
 	hasValues := false
-	err = r.members([]string{"AttributeType", "Values"}, func(f string) (err error) {
+	err = r.Members([]string{"AttributeType", "Values"}, func(f string) (err error) {
 		switch f {
 		case "AttributeType":
-			a.Type, err = r.str()
+			a.Type, err = r.Str()
 		case "Values":
 			hasValues = true
-			a.Values, err = r.stringList()
+			a.Values, err = r.StringList()
 		}
 		return err
 	})
@@ -195,13 +196,13 @@ func decodeAttributeDimension(r *reader) (a pinfold.AttributeDimension, err erro
 func decodeSetDimension(r *reader) (*pinfold.SetDimension, error) {
 	s := new(pinfold.SetDimension)
 	hasValues := false
-	err := r.members([]string{"DimensionType", "Values"}, func(f string) (err error) {
+	err := r.Members([]string{"DimensionType", "Values"}, func(f string) (err error) {
 		switch f {
 		case "DimensionType":
-			s.Type, err = r.str()
+			s.Type, err = r.Str()
 		case "Values":
 			hasValues = true
-			s.Values, err = r.stringList()
+			s.Values, err = r.StringList()
 		}
 		return err
 	})
@@ -217,7 +218,7 @@ func decodeSetDimension(r *reader) (*pinfold.SetDimension, error) {
 // decodeSegmentDemographics reads a SegmentDemographics.
 func decodeSegmentDemographics(r *reader) (*pinfold.SegmentDemographics, error) {
 	d := new(pinfold.SegmentDemographics)
-	err := r.members([]string{"AppVersion", "Channel", "DeviceType", "Make", "Model", "Platform"}, func(f string) (err error) {
+	err := r.Members([]string{"AppVersion", "Channel", "DeviceType", "Make", "Model", "Platform"}, func(f string) (err error) {
 		switch f {
 		case "AppVersion":
 			d.AppVersion, err = decodeSetDimension(r)
@@ -243,7 +244,7 @@ func decodeSegmentDemographics(r *reader) (*pinfold.SegmentDemographics, error) 
 // decodeSegmentLocation reads a SegmentLocation.
 func decodeSegmentLocation(r *reader) (*pinfold.SegmentLocation, error) {
 	l := new(pinfold.SegmentLocation)
-	err := r.members([]string{"Country", "GPSPoint"}, func(f string) (err error) {
+	err := r.Members([]string{"Country", "GPSPoint"}, func(f string) (err error) {
 		switch f {
 		case "Country":
 			l.Country, err = decodeSetDimension(r)
@@ -263,19 +264,19 @@ func decodeSegmentLocation(r *reader) (*pinfold.SegmentLocation, error) {
 func decodeGPSPointDimension(r *reader) (*pinfold.GPSPointDimension, error) {
 	g := new(pinfold.GPSPointDimension)
 	hasCoordinates := false
-	err := r.members([]string{"Coordinates", "RangeInKilometers"}, func(f string) (err error) {
+	err := r.Members([]string{"Coordinates", "RangeInKilometers"}, func(f string) (err error) {
 		switch f {
 		case "Coordinates":
 			hasCoordinates = true
 			hasLat, hasLon := false, false
-			err = r.members([]string{"Latitude", "Longitude"}, func(f string) (err error) {
+			err = r.Members([]string{"Latitude", "Longitude"}, func(f string) (err error) {
 				switch f {
 				case "Latitude":
 					hasLat = true
-					g.Latitude, err = r.float()
+					g.Latitude, err = r.Float()
 				case "Longitude":
 					hasLon = true
-					g.Longitude, err = r.float()
+					g.Longitude, err = r.Float()
 				}
 				return err
 			})
@@ -287,7 +288,7 @@ func decodeGPSPointDimension(r *reader) (*pinfold.GPSPointDimension, error) {
 				err = missing("Longitude")
 			}
 		case "RangeInKilometers":
-			g.RangeKm, err = r.float()
+			g.RangeKm, err = r.Float()
 		}
 		return err
 	})
@@ -304,14 +305,14 @@ func decodeGPSPointDimension(r *reader) (*pinfold.GPSPointDimension, error) {
 // Value are required.
 func decodeMetricDimension(r *reader) (m pinfold.MetricDimension, err error) {
 	hasOp, hasValue := false, false
-	err = r.members([]string{"ComparisonOperator", "Value"}, func(f string) (err error) {
+	err = r.Members([]string{"ComparisonOperator", "Value"}, func(f string) (err error) {
 		switch f {
 		case "ComparisonOperator":
 			hasOp = true
-			m.Operator, err = r.str()
+			m.Operator, err = r.Str()
 		case "Value":
 			hasValue = true
-			m.Value, err = r.float()
+			m.Value, err = r.Float()
 		}
 		return err
 	})
@@ -330,14 +331,14 @@ func decodeMetricDimension(r *reader) (m pinfold.MetricDimension, err error) {
 func decodeRecencyDimension(r *reader) (*pinfold.RecencyDimension, error) {
 	rd := new(pinfold.RecencyDimension)
 	hasDuration, hasType := false, false
-	err := r.members([]string{"Duration", "RecencyType"}, func(f string) (err error) {
+	err := r.Members([]string{"Duration", "RecencyType"}, func(f string) (err error) {
 		switch f {
 		case "Duration":
 			hasDuration = true
-			rd.Duration, err = r.str()
+			rd.Duration, err = r.Str()
 		case "RecencyType":
 			hasType = true
-			rd.Type, err = r.str()
+			rd.Type, err = r.Str()
 		}
 		return err
 	})
@@ -357,12 +358,12 @@ func decodeRecencyDimension(r *reader) (*pinfold.RecencyDimension, error) {
 // decodeSegmentGroupList reads a SegmentGroupList.
 func decodeSegmentGroupList(r *reader) (*pinfold.SegmentGroupList, error) {
 	g := new(pinfold.SegmentGroupList)
-	err := r.members([]string{"Groups", "Include"}, func(f string) (err error) {
+	err := r.Members([]string{"Groups", "Include"}, func(f string) (err error) {
 		switch f {
 		case "Groups":
 			g.Groups, err = decodeList(r, decodeSegmentGroup)
 		case "Include":
-			g.Include, err = r.str()
+			g.Include, err = r.Str()
 		}
 		return err
 	})
@@ -374,7 +375,7 @@ func decodeSegmentGroupList(r *reader) (*pinfold.SegmentGroupList, error) {
 
 // decodeSegmentGroup reads a SegmentGroup.
 func decodeSegmentGroup(r *reader) (g pinfold.SegmentGroup, err error) {
-	err = r.members([]string{"Dimensions", "SourceSegments", "SourceType", "Type"}, func(f string) (err error) {
+	err = r.Members([]string{"Dimensions", "SourceSegments", "SourceType", "Type"}, func(f string) (err error) {
 		switch f {
 		case "Dimensions":
 			g.Dimensions, err = decodeList(r, func(r *reader) (d pinfold.SegmentDimensions, err error) {
@@ -384,9 +385,9 @@ func decodeSegmentGroup(r *reader) (g pinfold.SegmentGroup, err error) {
 		case "SourceSegments":
 			g.SourceSegments, err = decodeList(r, decodeSegmentReference)
 		case "SourceType":
-			g.SourceType, err = r.str()
+			g.SourceType, err = r.Str()
 		case "Type":
-			g.Type, err = r.str()
+			g.Type, err = r.Str()
 		}
 		return err
 	})
@@ -397,13 +398,13 @@ func decodeSegmentGroup(r *reader) (g pinfold.SegmentGroup, err error) {
 // absent is 0 (the latest).
 func decodeSegmentReference(r *reader) (ref pinfold.SegmentRef, err error) {
 	hasID := false
-	err = r.members([]string{"Id", "Version"}, func(f string) (err error) {
+	err = r.Members([]string{"Id", "Version"}, func(f string) (err error) {
 		switch f {
 		case "Id":
 			hasID = true
-			ref.ID, err = r.str()
+			ref.ID, err = r.Str()
 		case "Version":
-			ref.Version, err = r.integer()
+			ref.Version, err = r.Int()
 		}
 		return err
 	})
@@ -432,38 +433,38 @@ func decodeSegmentReference(r *reader) (ref pinfold.SegmentRef, err error) {
 // numbers, which JSON cannot carry and decoding never produces, are left
 // out.
 func AppendSegmentResponse(dst []byte, s *pinfold.Segment) []byte {
-	o := open(dst)
-	o.str("ApplicationId", s.AppID)
-	o.str("Arn", s.ARN())
-	o.str("CreationDate", pinfold.FormatTime(s.CreatedAt))
+	o := jsontok.Open(dst)
+	o.Str("ApplicationId", s.AppID)
+	o.Str("Arn", s.ARN())
+	o.Str("CreationDate", pinfold.FormatTime(s.CreatedAt))
 	if d := s.Def.Dimensions; d != nil {
-		o.key("Dimensions")
-		o.b = appendSegmentDimensions(o.b, d)
+		o.Key("Dimensions")
+		o.B = appendSegmentDimensions(o.B, d)
 	}
-	o.str("Id", s.ID)
+	o.Str("Id", s.ID)
 	if s.Import != nil {
-		o.key("ImportDefinition")
-		o.b = appendSegmentImport(o.b, s.Import)
+		o.Key("ImportDefinition")
+		o.B = appendSegmentImport(o.B, s.Import)
 	}
 	if !s.UpdatedAt.IsZero() {
-		o.str("LastModifiedDate", pinfold.FormatTime(s.UpdatedAt))
+		o.Str("LastModifiedDate", pinfold.FormatTime(s.UpdatedAt))
 	}
-	o.str("Name", s.Name)
+	o.Str("Name", s.Name)
 	if g := s.Def.Groups; g != nil {
-		o.key("SegmentGroups")
-		o.b = appendSegmentGroupList(o.b, g)
+		o.Key("SegmentGroups")
+		o.B = appendSegmentGroupList(o.B, g)
 	}
 	typ := s.Type
 	if typ == "" {
 		typ = pinfold.SegmentDimensional
 	}
-	o.str("SegmentType", string(typ))
-	o.key("tags")
-	o.b = appendStringMap(o.b, s.Tags)
+	o.Str("SegmentType", string(typ))
+	o.Key("tags")
+	o.B = jsontok.AppendStringMap(o.B, s.Tags)
 	if s.Version != 0 {
-		o.int("Version", int64(s.Version))
+		o.Int("Version", int64(s.Version))
 	}
-	return o.close()
+	return o.Close()
 }
 
 // SegmentResponse returns s as a SegmentResponse body (CreateSegment,
@@ -480,164 +481,156 @@ func SegmentsResponse(segs []*pinfold.Segment, next string) []byte {
 	return appendList(segs, next, 512, AppendSegmentResponse)
 }
 
-// double writes a number member, omitted when v has no JSON form.
-func (o *object) double(k string, v float64) {
-	if finite(v) {
-		o.key(k)
-		o.b = appendFloat(o.b, v)
-	}
-}
-
 // appendSegmentDimensions writes a SegmentDimensions; Recency goes into
 // Behavior.
 func appendSegmentDimensions(dst []byte, d *pinfold.SegmentDimensions) []byte {
-	o := open(dst)
+	o := jsontok.Open(dst)
 	if d.Attributes != nil {
-		o.key("Attributes")
-		o.b = appendAttributeDimensions(o.b, d.Attributes)
+		o.Key("Attributes")
+		o.B = appendAttributeDimensions(o.B, d.Attributes)
 	}
 	if rd := d.Recency; rd != nil {
-		o.key("Behavior")
-		b := open(o.b)
-		b.key("Recency")
-		rec := open(b.b)
-		rec.key("Duration")
-		rec.b = appendString(rec.b, rd.Duration)
-		rec.key("RecencyType")
-		rec.b = appendString(rec.b, rd.Type)
-		b.b = rec.close()
-		o.b = b.close()
+		o.Key("Behavior")
+		b := jsontok.Open(o.B)
+		b.Key("Recency")
+		rec := jsontok.Open(b.B)
+		rec.Key("Duration")
+		rec.B = jsontok.AppendString(rec.B, rd.Duration)
+		rec.Key("RecencyType")
+		rec.B = jsontok.AppendString(rec.B, rd.Type)
+		b.B = rec.Close()
+		o.B = b.Close()
 	}
 	if dm := d.Demographic; dm != nil {
-		o.key("Demographic")
-		dem := open(o.b)
-		dem.setDimension("AppVersion", dm.AppVersion)
-		dem.setDimension("Channel", dm.Channel)
-		dem.setDimension("DeviceType", dm.DeviceType)
-		dem.setDimension("Make", dm.Make)
-		dem.setDimension("Model", dm.Model)
-		dem.setDimension("Platform", dm.Platform)
-		o.b = dem.close()
+		o.Key("Demographic")
+		dem := jsontok.Open(o.B)
+		setDimension(&dem, "AppVersion", dm.AppVersion)
+		setDimension(&dem, "Channel", dm.Channel)
+		setDimension(&dem, "DeviceType", dm.DeviceType)
+		setDimension(&dem, "Make", dm.Make)
+		setDimension(&dem, "Model", dm.Model)
+		setDimension(&dem, "Platform", dm.Platform)
+		o.B = dem.Close()
 	}
 	if l := d.Location; l != nil {
-		o.key("Location")
-		loc := open(o.b)
-		loc.setDimension("Country", l.Country)
+		o.Key("Location")
+		loc := jsontok.Open(o.B)
+		setDimension(&loc, "Country", l.Country)
 		if g := l.GPSPoint; g != nil {
-			loc.key("GPSPoint")
-			gps := open(loc.b)
-			gps.key("Coordinates")
-			c := open(gps.b)
-			c.double("Latitude", g.Latitude)
-			c.double("Longitude", g.Longitude)
-			gps.b = c.close()
+			loc.Key("GPSPoint")
+			gps := jsontok.Open(loc.B)
+			gps.Key("Coordinates")
+			c := jsontok.Open(gps.B)
+			c.Float("Latitude", g.Latitude)
+			c.Float("Longitude", g.Longitude)
+			gps.B = c.Close()
 			if g.RangeKm != 0 {
-				gps.double("RangeInKilometers", g.RangeKm)
+				gps.Float("RangeInKilometers", g.RangeKm)
 			}
-			loc.b = gps.close()
+			loc.B = gps.Close()
 		}
-		o.b = loc.close()
+		o.B = loc.Close()
 	}
 	if d.Metrics != nil {
-		o.key("Metrics")
-		var buf [16]entry[pinfold.MetricDimension]
-		m := open(o.b)
-		for _, e := range sortedEntries(buf[:], d.Metrics) {
-			m.key(e.k)
-			md := open(m.b)
-			md.key("ComparisonOperator")
-			md.b = appendString(md.b, e.v.Operator)
-			md.double("Value", e.v.Value)
-			m.b = md.close()
+		o.Key("Metrics")
+		var buf [16]jsontok.Entry[pinfold.MetricDimension]
+		m := jsontok.Open(o.B)
+		for _, e := range jsontok.SortedEntries(buf[:], d.Metrics) {
+			m.Key(e.K)
+			md := jsontok.Open(m.B)
+			md.Key("ComparisonOperator")
+			md.B = jsontok.AppendString(md.B, e.V.Operator)
+			md.Float("Value", e.V.Value)
+			m.B = md.Close()
 		}
-		o.b = m.close()
+		o.B = m.Close()
 	}
 	if d.UserAttributes != nil {
-		o.key("UserAttributes")
-		o.b = appendAttributeDimensions(o.b, d.UserAttributes)
+		o.Key("UserAttributes")
+		o.B = appendAttributeDimensions(o.B, d.UserAttributes)
 	}
-	return o.close()
+	return o.Close()
 }
 
 // appendAttributeDimensions writes a map of AttributeDimension with its
 // keys sorted.
 func appendAttributeDimensions(dst []byte, attrs map[string]pinfold.AttributeDimension) []byte {
-	var buf [16]entry[pinfold.AttributeDimension]
-	o := open(dst)
-	for _, e := range sortedEntries(buf[:], attrs) {
-		o.key(e.k)
-		a := open(o.b)
-		a.str("AttributeType", e.v.Type)
-		a.key("Values")
-		a.b = appendStringList(a.b, e.v.Values)
-		o.b = a.close()
+	var buf [16]jsontok.Entry[pinfold.AttributeDimension]
+	o := jsontok.Open(dst)
+	for _, e := range jsontok.SortedEntries(buf[:], attrs) {
+		o.Key(e.K)
+		a := jsontok.Open(o.B)
+		a.Str("AttributeType", e.V.Type)
+		a.Key("Values")
+		a.B = jsontok.AppendStringList(a.B, e.V.Values)
+		o.B = a.Close()
 	}
-	return o.close()
+	return o.Close()
 }
 
 // setDimension writes a SetDimension member, omitted when s is nil.
-func (o *object) setDimension(k string, s *pinfold.SetDimension) {
+func setDimension(o *jsontok.Object, k string, s *pinfold.SetDimension) {
 	if s == nil {
 		return
 	}
-	o.key(k)
-	d := open(o.b)
-	d.str("DimensionType", s.Type)
-	d.key("Values")
-	d.b = appendStringList(d.b, s.Values)
-	o.b = d.close()
+	o.Key(k)
+	d := jsontok.Open(o.B)
+	d.Str("DimensionType", s.Type)
+	d.Key("Values")
+	d.B = jsontok.AppendStringList(d.B, s.Values)
+	o.B = d.Close()
 }
 
 // appendSegmentGroupList writes a SegmentGroupList.
 func appendSegmentGroupList(dst []byte, gl *pinfold.SegmentGroupList) []byte {
-	o := open(dst)
+	o := jsontok.Open(dst)
 	if gl.Groups != nil {
-		o.key("Groups")
-		o.b = append(o.b, '[')
+		o.Key("Groups")
+		o.B = append(o.B, '[')
 		for i := range gl.Groups {
 			if i > 0 {
-				o.b = append(o.b, ',')
+				o.B = append(o.B, ',')
 			}
-			o.b = appendSegmentGroup(o.b, &gl.Groups[i])
+			o.B = appendSegmentGroup(o.B, &gl.Groups[i])
 		}
-		o.b = append(o.b, ']')
+		o.B = append(o.B, ']')
 	}
-	o.str("Include", gl.Include)
-	return o.close()
+	o.Str("Include", gl.Include)
+	return o.Close()
 }
 
 // appendSegmentGroup writes a SegmentGroup.
 func appendSegmentGroup(dst []byte, g *pinfold.SegmentGroup) []byte {
-	o := open(dst)
+	o := jsontok.Open(dst)
 	if g.Dimensions != nil {
-		o.key("Dimensions")
-		o.b = append(o.b, '[')
+		o.Key("Dimensions")
+		o.B = append(o.B, '[')
 		for i := range g.Dimensions {
 			if i > 0 {
-				o.b = append(o.b, ',')
+				o.B = append(o.B, ',')
 			}
-			o.b = appendSegmentDimensions(o.b, &g.Dimensions[i])
+			o.B = appendSegmentDimensions(o.B, &g.Dimensions[i])
 		}
-		o.b = append(o.b, ']')
+		o.B = append(o.B, ']')
 	}
 	if g.SourceSegments != nil {
-		o.key("SourceSegments")
-		o.b = append(o.b, '[')
+		o.Key("SourceSegments")
+		o.B = append(o.B, '[')
 		for i, ref := range g.SourceSegments {
 			if i > 0 {
-				o.b = append(o.b, ',')
+				o.B = append(o.B, ',')
 			}
-			s := open(o.b)
-			s.key("Id")
-			s.b = appendString(s.b, ref.ID)
+			s := jsontok.Open(o.B)
+			s.Key("Id")
+			s.B = jsontok.AppendString(s.B, ref.ID)
 			if ref.Version != 0 {
-				s.int("Version", int64(ref.Version))
+				s.Int("Version", int64(ref.Version))
 			}
-			o.b = s.close()
+			o.B = s.Close()
 		}
-		o.b = append(o.b, ']')
+		o.B = append(o.B, ']')
 	}
-	o.str("SourceType", g.SourceType)
-	o.str("Type", g.Type)
-	return o.close()
+	o.Str("SourceType", g.SourceType)
+	o.Str("Type", g.Type)
+	return o.Close()
 }

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/jsontok"
 )
 
 // SettingsPatch is a decoded WriteApplicationSettingsRequest
@@ -46,15 +47,15 @@ func (p SettingsPatch) Apply(s *pinfold.AppSettings) {
 func DecodeWriteApplicationSettings(body []byte) (SettingsPatch, error) {
 	var p SettingsPatch
 	err := parse(body, true, func(r *reader) error {
-		return r.members([]string{"CampaignHook", "CloudWatchMetricsEnabled", "EventTaggingEnabled", "Limits",
+		return r.Members([]string{"CampaignHook", "CloudWatchMetricsEnabled", "EventTaggingEnabled", "Limits",
 			"QuietTime", "JourneyLimits"}, func(f string) (err error) {
 			switch f {
 			case "CampaignHook":
 				p.CampaignHook, err = decodeCampaignHook(r)
 			case "CloudWatchMetricsEnabled":
-				p.CloudWatchMetricsEnabled, err = r.boolPtr()
+				p.CloudWatchMetricsEnabled, err = r.BoolPtr()
 			case "EventTaggingEnabled":
-				p.EventTaggingEnabled, err = r.boolPtr()
+				p.EventTaggingEnabled, err = r.BoolPtr()
 			case "Limits":
 				p.Limits, err = decodeCampaignLimits(r)
 			case "QuietTime":
@@ -71,27 +72,18 @@ func DecodeWriteApplicationSettings(body []byte) (SettingsPatch, error) {
 	return p, nil
 }
 
-// boolPtr reads a boolean into a new pointer.
-func (r *reader) boolPtr() (*bool, error) {
-	b, err := r.boolean()
-	if err != nil {
-		return nil, err
-	}
-	return &b, nil
-}
-
 func decodeCampaignHook(r *reader) (*pinfold.CampaignHook, error) {
 	h := new(pinfold.CampaignHook)
-	err := r.members([]string{"LambdaFunctionName", "Mode", "WebUrl"}, func(name string) (err error) {
+	err := r.Members([]string{"LambdaFunctionName", "Mode", "WebUrl"}, func(name string) (err error) {
 		switch name {
 		case "LambdaFunctionName":
-			h.LambdaFunctionName, err = r.str()
+			h.LambdaFunctionName, err = r.Str()
 		case "Mode":
-			if h.Mode, err = r.str(); err == nil && h.Mode != "" && h.Mode != "DELIVERY" && h.Mode != "FILTER" {
-				err = &fieldError{msg: "expected DELIVERY or FILTER"}
+			if h.Mode, err = r.Str(); err == nil && h.Mode != "" && h.Mode != "DELIVERY" && h.Mode != "FILTER" {
+				err = &jsontok.FieldError{Msg: "expected DELIVERY or FILTER"}
 			}
 		case "WebUrl":
-			h.WebURL, err = r.str()
+			h.WebURL, err = r.Str()
 		}
 		return err
 	})
@@ -103,18 +95,18 @@ func decodeCampaignHook(r *reader) (*pinfold.CampaignHook, error) {
 
 func decodeCampaignLimits(r *reader) (*pinfold.CampaignLimits, error) {
 	l := new(pinfold.CampaignLimits)
-	err := r.members([]string{"Daily", "MaximumDuration", "MessagesPerSecond", "Total", "Session"}, func(name string) (err error) {
+	err := r.Members([]string{"Daily", "MaximumDuration", "MessagesPerSecond", "Total", "Session"}, func(name string) (err error) {
 		switch name {
 		case "Daily":
-			l.Daily, err = r.intPtr()
+			l.Daily, err = r.IntPtr()
 		case "MaximumDuration":
-			l.MaximumDuration, err = r.intPtr()
+			l.MaximumDuration, err = r.IntPtr()
 		case "MessagesPerSecond":
-			l.MessagesPerSecond, err = r.intPtr()
+			l.MessagesPerSecond, err = r.IntPtr()
 		case "Total":
-			l.Total, err = r.intPtr()
+			l.Total, err = r.IntPtr()
 		case "Session":
-			l.Session, err = r.intPtr()
+			l.Session, err = r.IntPtr()
 		}
 		return err
 	})
@@ -126,12 +118,12 @@ func decodeCampaignLimits(r *reader) (*pinfold.CampaignLimits, error) {
 
 func decodeQuietTime(r *reader) (*pinfold.QuietTime, error) {
 	q := new(pinfold.QuietTime)
-	err := r.members([]string{"Start", "End"}, func(name string) (err error) {
+	err := r.Members([]string{"Start", "End"}, func(name string) (err error) {
 		switch name {
 		case "Start":
-			q.Start, err = r.str()
+			q.Start, err = r.Str()
 		case "End":
-			q.End, err = r.str()
+			q.End, err = r.Str()
 		}
 		return err
 	})
@@ -143,20 +135,20 @@ func decodeQuietTime(r *reader) (*pinfold.QuietTime, error) {
 
 func decodeJourneyLimits(r *reader) (*pinfold.JourneyLimits, error) {
 	j := new(pinfold.JourneyLimits)
-	err := r.members([]string{"DailyCap", "TimeframeCap", "TotalCap"}, func(name string) (err error) {
+	err := r.Members([]string{"DailyCap", "TimeframeCap", "TotalCap"}, func(name string) (err error) {
 		switch name {
 		case "DailyCap":
-			j.DailyCap, err = r.intPtr()
+			j.DailyCap, err = r.IntPtr()
 		case "TotalCap":
-			j.TotalCap, err = r.intPtr()
+			j.TotalCap, err = r.IntPtr()
 		case "TimeframeCap":
 			c := new(pinfold.JourneyTimeframeCap)
-			err = r.members([]string{"Cap", "Days"}, func(name string) (err error) {
+			err = r.Members([]string{"Cap", "Days"}, func(name string) (err error) {
 				switch name {
 				case "Cap":
-					c.Cap, err = r.intPtr()
+					c.Cap, err = r.IntPtr()
 				case "Days":
-					c.Days, err = r.intPtr()
+					c.Days, err = r.IntPtr()
 				}
 				return err
 			})
@@ -177,49 +169,49 @@ func decodeJourneyLimits(r *reader) (*pinfold.JourneyLimits, error) {
 // the first update. CloudWatchMetricsEnabled and EventTaggingEnabled are not
 // members of the resource shape, so they are stored but never returned.
 func ApplicationSettingsResource(s *pinfold.AppSettings) []byte {
-	o := open(make([]byte, 0, 256))
-	o.str("ApplicationId", s.AppID)
-	o.key("CampaignHook")
-	h := open(o.b)
+	o := jsontok.Open(make([]byte, 0, 256))
+	o.Str("ApplicationId", s.AppID)
+	o.Key("CampaignHook")
+	h := jsontok.Open(o.B)
 	if s.CampaignHook != nil {
-		h.str("LambdaFunctionName", s.CampaignHook.LambdaFunctionName)
-		h.str("Mode", s.CampaignHook.Mode)
-		h.str("WebUrl", s.CampaignHook.WebURL)
+		h.Str("LambdaFunctionName", s.CampaignHook.LambdaFunctionName)
+		h.Str("Mode", s.CampaignHook.Mode)
+		h.Str("WebUrl", s.CampaignHook.WebURL)
 	}
-	o.b = h.close()
+	o.B = h.Close()
 	if !s.UpdatedAt.IsZero() {
-		o.str("LastModifiedDate", pinfold.FormatTime(s.UpdatedAt))
+		o.Str("LastModifiedDate", pinfold.FormatTime(s.UpdatedAt))
 	}
-	o.key("Limits")
-	l := open(o.b)
+	o.Key("Limits")
+	l := jsontok.Open(o.B)
 	if s.Limits != nil {
-		l.intPtr("Daily", s.Limits.Daily)
-		l.intPtr("MaximumDuration", s.Limits.MaximumDuration)
-		l.intPtr("MessagesPerSecond", s.Limits.MessagesPerSecond)
-		l.intPtr("Session", s.Limits.Session)
-		l.intPtr("Total", s.Limits.Total)
+		l.IntPtr("Daily", s.Limits.Daily)
+		l.IntPtr("MaximumDuration", s.Limits.MaximumDuration)
+		l.IntPtr("MessagesPerSecond", s.Limits.MessagesPerSecond)
+		l.IntPtr("Session", s.Limits.Session)
+		l.IntPtr("Total", s.Limits.Total)
 	}
-	o.b = l.close()
-	o.key("QuietTime")
-	q := open(o.b)
+	o.B = l.Close()
+	o.Key("QuietTime")
+	q := jsontok.Open(o.B)
 	if s.QuietTime != nil {
-		q.str("End", s.QuietTime.End)
-		q.str("Start", s.QuietTime.Start)
+		q.Str("End", s.QuietTime.End)
+		q.Str("Start", s.QuietTime.Start)
 	}
-	o.b = q.close()
+	o.B = q.Close()
 	if jl := s.JourneyLimits; jl != nil {
-		o.key("JourneyLimits")
-		j := open(o.b)
-		j.intPtr("DailyCap", jl.DailyCap)
+		o.Key("JourneyLimits")
+		j := jsontok.Open(o.B)
+		j.IntPtr("DailyCap", jl.DailyCap)
 		if c := jl.TimeframeCap; c != nil {
-			j.key("TimeframeCap")
-			t := open(j.b)
-			t.intPtr("Cap", c.Cap)
-			t.intPtr("Days", c.Days)
-			j.b = t.close()
+			j.Key("TimeframeCap")
+			t := jsontok.Open(j.B)
+			t.IntPtr("Cap", c.Cap)
+			t.IntPtr("Days", c.Days)
+			j.B = t.Close()
 		}
-		j.intPtr("TotalCap", jl.TotalCap)
-		o.b = j.close()
+		j.IntPtr("TotalCap", jl.TotalCap)
+		o.B = j.Close()
 	}
-	return o.close()
+	return o.Close()
 }
