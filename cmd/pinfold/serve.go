@@ -65,7 +65,7 @@ type S3Flags struct {
 // JobFlags tune the export and import workers.
 type JobFlags struct {
 	PieceSize      int           `default:"100000" env:"PINFOLD_JOBS_PIECE_SIZE" help:"Endpoints per export piece (${env})."`
-	Workers        int           `default:"0" env:"PINFOLD_JOBS_WORKERS" help:"Pieces processed at once on this node; 0 is one per CPU the Go runtime uses (GOMAXPROCS) (${env})."`
+	Workers        int           `default:"0" env:"PINFOLD_JOBS_WORKERS" help:"Pieces processed at once on this node; 0 is one per CPU the Go runtime uses (GOMAXPROCS, at most the CPUs) (${env})."`
 	MaxConcurrent  int           `default:"4" env:"PINFOLD_JOBS_MAX_CONCURRENT" help:"Jobs running at once; more wait as PENDING_JOB (${env})."`
 	MaxAttempts    int           `default:"5" env:"PINFOLD_JOBS_MAX_ATTEMPTS" help:"Attempts of a piece before it fails for good (${env})."`
 	RetryBackoff   time.Duration `default:"1s" env:"PINFOLD_JOBS_RETRY_BACKOFF" help:"Wait before a failed piece's second attempt; doubles each attempt (${env})."`
@@ -89,7 +89,11 @@ func (c *ServeCmd) Run() error {
 		return fmt.Errorf("--request-memory: %w", err)
 	}
 	if c.Jobs.Workers <= 0 {
-		c.Jobs.Workers = runtime.GOMAXPROCS(0)
+		// One per CPU the runtime uses, but no more than the machine has:
+		// a GOMAXPROCS set above the CPUs (more Ps for requests) is not
+		// more cores for pieces, and each import piece holds two batches
+		// of parsed rows in memory.
+		c.Jobs.Workers = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	}
 	reserveProcs(c.Jobs.Workers, os.Getenv)
 	logger.Info("go runtime", "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", os.Getenv("GOGC"),
