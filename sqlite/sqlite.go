@@ -94,8 +94,8 @@ var ErrLocked = errors.New("database is in use by another process")
 
 // Defaults that NewStore fills in.
 const (
-	DefaultReadConns   = 4 // at least; NewStore gives GOMAXPROCS when that is more
-	DefaultPointConns  = 4 // at least; NewStore gives 2 × GOMAXPROCS when that is more
+	DefaultReadConns   = 4 // at least; NewStore gives one per CPU when that is more
+	DefaultPointConns  = 4 // at least; NewStore gives two per CPU when that is more
 	DefaultMmapSize    = 0 // see MmapSize
 	DefaultCacheSize   = 8 << 20
 	DefaultWALPages    = 100000 // 400 MiB of 4 KiB pages
@@ -197,11 +197,15 @@ var _ pinfold.Store = (*Store)(nil)
 // NewStore returns a Store for the file at path, with defaults filled in.
 // It touches nothing on disk: call Open.
 func NewStore(path string) *Store {
+	// The CPUs the runtime uses, but no more than the machine has: Ps set
+	// above the cores do not read SQLite faster, and every connection
+	// keeps a page cache of its own.
+	cpus := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	return &Store{
 		Path:            path,
 		Now:             time.Now,
-		ReadConns:       max(DefaultReadConns, runtime.GOMAXPROCS(0)),
-		PointConns:      max(DefaultPointConns, 2*runtime.GOMAXPROCS(0)),
+		ReadConns:       max(DefaultReadConns, cpus),
+		PointConns:      max(DefaultPointConns, 2*cpus),
 		MmapSize:        DefaultMmapSize,
 		CacheSize:       DefaultCacheSize,
 		WALPages:        DefaultWALPages,
