@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"bytes"
 	"net/http"
 	"slices"
 	"strconv"
@@ -153,7 +154,7 @@ func canonicalQuery(pairs []queryPair, presigned bool) string {
 // values trimmed, inner runs of spaces collapsed, several values joined by
 // ",". host is r.Host. It fails with InvalidSignature when a signed header
 // is absent from r.
-func writeCanonicalHeaders(b *strings.Builder, r *http.Request, names []string) *Error {
+func writeCanonicalHeaders(b *bytes.Buffer, r *http.Request, names []string) *Error {
 	for _, name := range names {
 		b.WriteString(name)
 		b.WriteByte(':')

@@ -33,6 +33,7 @@
 package sigv4
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -173,11 +174,16 @@ func (v *Verifier) verify(r *http.Request, p Params, ok bool, payloadHash string
 	// The canonical request is method\nURI\ntail. The tail (query,
 	// headers, signed headers, payload) is built once: there may be two
 	// candidate URIs.
-	var tail strings.Builder
-	tail.Grow(512)
+	tail := tailBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if tail.Cap() <= 64<<10 { // keep no buffer a huge header grew
+			tail.Reset()
+			tailBufs.Put(tail)
+		}
+	}()
 	tail.WriteString(canonicalQuery(p.query, p.Presigned))
 	tail.WriteByte('\n')
-	if err := writeCanonicalHeaders(&tail, r, p.SignedHeaders); err != nil {
+	if err := writeCanonicalHeaders(tail, r, p.SignedHeaders); err != nil {
 		return Identity{}, err
 	}
 	tail.WriteByte('\n')
@@ -188,9 +194,9 @@ func (v *Verifier) verify(r *http.Request, p Params, ok bool, payloadHash string
 	key := v.signingKey(cred.SecretAccessKey, p.Date, p.Region, p.Service)
 	scope := p.Scope()
 	uri, alt := canonicalURIs(rawPath(r), p.Service)
-	match := signatureMatches(key, p, scope, r.Method, uri, tail.String())
+	match := signatureMatches(key, p, scope, r.Method, uri, tail.Bytes())
 	if !match && alt != "" {
-		match = signatureMatches(key, p, scope, r.Method, alt, tail.String())
+		match = signatureMatches(key, p, scope, r.Method, alt, tail.Bytes())
 	}
 	if !match {
 		return Identity{}, errorf(InvalidSignature, msgInvalidSignature)
@@ -304,7 +310,7 @@ func isHexSHA256(s string) bool {
 
 // signatureMatches computes the signature of the canonical request
 // method\nuri\ntail and compares it with p.Signature in constant time.
-func signatureMatches(key *signingKey, p Params, scope, method, uri, tail string) bool {
+func signatureMatches(key *signingKey, p Params, scope, method, uri string, tail []byte) bool {
 	// The canonical request is hashed from one buffer, on the stack when
 	// it fits.
 	buf := make([]byte, 0, 1024)
@@ -325,6 +331,11 @@ func signatureMatches(key *signingKey, p Params, scope, method, uri, tail string
 	hex.Encode(sigHex[:], mac.Sum(sig[:0]))
 	return hmac.Equal(sigHex[:], []byte(p.Signature))
 }
+
+// tailBufs holds the buffers verify builds the canonical request's tail in:
+// one per request otherwise, and among the largest allocations of a
+// request (docs/decisions.md, 32).
+var tailBufs = sync.Pool{New: func() any { b := new(bytes.Buffer); b.Grow(512); return b }}
 
 // keyID identifies a derived signing key.
 type keyID struct{ secret, date, region, service string }
