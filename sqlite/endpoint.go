@@ -479,26 +479,11 @@ func checkUserQuota(ctx context.Context, tx wtx, pk int64, users []string) error
 // GetEndpoint returns one endpoint. ENOTFOUND "Application not found" or
 // "Resource not found".
 func (s *Store) GetEndpoint(ctx context.Context, scope pinfold.Scope, appID, endpointID string) (*pinfold.Endpoint, error) {
-	a, err := s.app(ctx, scope, appID)
+	doc, err := s.GetEndpointLine(ctx, scope, appID, endpointID, nil)
 	if err != nil {
-		return nil, wrap("get endpoint", err)
+		return nil, err
 	}
-	var e *pinfold.Endpoint
-	err = s.pointRow(ctx, getEndpointQuery, []any{a.pk, endpointID}, func(sc scanner) error {
-		var doc sql.RawBytes
-		if err := sc.Scan(&doc); err != nil {
-			return err
-		}
-		var err error
-		e, err = s.decode(doc, appID, endpointID)
-		return err
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errResourceNotFound()
-	} else if err != nil {
-		return nil, wrap("get endpoint", err)
-	}
-	return e, nil
+	return s.decode(doc, appID, endpointID)
 }
 
 // GetEndpointLine appends the stored line of one endpoint to dst. Errors as

@@ -47,7 +47,8 @@ func cgroupMemoryLimit(files []string) int64 {
 
 // parseSize reads a byte count: a number with an optional B, KiB, MiB,
 // GiB or TiB suffix (GOMEMLIMIT's syntax).
-func parseSize(s string) (int64, error) {
+func parseSize(size string) (int64, error) {
+	s := size
 	units := []struct {
 		suffix string
 		mult   int64
@@ -61,7 +62,7 @@ func parseSize(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return 0, fmt.Errorf("invalid size %q: want a positive number of bytes, optionally with B, KiB, MiB, GiB or TiB", s)
+		return 0, fmt.Errorf("invalid size %q: want a positive number of bytes, optionally with B, KiB, MiB, GiB or TiB", size)
 	}
 	return n * mult, nil
 }

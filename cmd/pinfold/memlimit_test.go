@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -47,6 +49,9 @@ func TestMemoryLimit(t *testing.T) {
 			got, why, err := memoryLimit(tc.flag, tc.env, tc.files)
 			if (err != nil) != tc.err {
 				t.Fatalf("err = %v, want error %v", err, tc.err)
+			}
+			if err != nil && !strings.Contains(err.Error(), strconv.Quote(tc.flag)) {
+				t.Errorf("err = %v, want it to quote the flag as given, %q", err, tc.flag)
 			}
 			if got != tc.want {
 				t.Errorf("limit = %d (%s), want %d", got, why, tc.want)
