@@ -165,10 +165,7 @@ func testPutReplaces(t *testing.T, s Setup) {
 	}
 }
 
-// errBroken is the error of a failing body.
-var errBroken = errors.New("connection reset")
-
-// failingReader returns n bytes, then errBroken.
+// failingReader returns n bytes, then ErrBroken.
 type failingReader struct{ n int }
 
 func (r *failingReader) Read(p []byte) (int, error) {
@@ -180,7 +177,7 @@ func (r *failingReader) Read(p []byte) (int, error) {
 		}
 		return n, nil
 	}
-	return 0, errBroken
+	return 0, ErrBroken
 }
 
 // testFailedPut: a body that fails fails the put with the body's error and
@@ -189,14 +186,14 @@ func testFailedPut(t *testing.T, s Setup) {
 	ctx := context.Background()
 	put(t, s, "obj", "old")
 	err := s.Store.PutObject(ctx, s.Scope, s.Bucket, "obj", &failingReader{n: 3 << 20})
-	if !errors.Is(err, errBroken) {
+	if !errors.Is(err, ErrBroken) {
 		t.Fatalf("PutObject with failing body: got %v, want the body's error", err)
 	}
 	if got := get(t, s, "obj"); got != "old" {
 		t.Errorf("after failed put: got %q, want %q", got, "old")
 	}
 	err = s.Store.PutObject(ctx, s.Scope, s.Bucket, "new/obj", &failingReader{n: 10})
-	if !errors.Is(err, errBroken) {
+	if !errors.Is(err, ErrBroken) {
 		t.Fatalf("PutObject with failing body: got %v, want the body's error", err)
 	}
 	_, err = s.Store.GetObject(ctx, s.Scope, s.Bucket, "new/obj")
@@ -220,15 +217,26 @@ func testCancelledPut(t *testing.T, s Setup) {
 	}
 }
 
-// stream yields n bytes of a pattern, in small reads, without Seek, Len or
-// WriterTo, like an export's gzip stream: the store cannot learn its size.
-type stream struct{ n, off int64 }
+// Stream yields N bytes of a deterministic pattern, in small reads,
+// without Seek, Len or WriterTo, like an export's gzip stream: the store
+// cannot learn its size. With FailAt > 0 it fails with ErrBroken once it
+// has given FailAt bytes.
+type Stream struct {
+	N, FailAt int64
+	off       int64
+}
 
-func (s *stream) Read(p []byte) (int, error) {
-	if s.off >= s.n {
+// ErrBroken is the error of a failing body.
+var ErrBroken = errors.New("connection reset")
+
+func (s *Stream) Read(p []byte) (int, error) {
+	if s.FailAt > 0 && s.off >= s.FailAt {
+		return 0, ErrBroken
+	}
+	if s.off >= s.N {
 		return 0, io.EOF
 	}
-	p = p[:min(int64(len(p)), s.n-s.off, 32<<10)]
+	p = p[:min(int64(len(p)), s.N-s.off, 32<<10)]
 	for i := range p {
 		x := s.off + int64(i)
 		p[i] = byte(x ^ x>>8 ^ x>>16)
@@ -237,7 +245,8 @@ func (s *stream) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func sum(r io.Reader) ([]byte, int64, error) {
+// Sum returns the SHA-256 of what r yields and how many bytes that was.
+func Sum(r io.Reader) ([]byte, int64, error) {
 	h := sha256.New()
 	n, err := io.Copy(h, r)
 	return h.Sum(nil), n, err
@@ -248,15 +257,15 @@ func sum(r io.Reader) ([]byte, int64, error) {
 func testLargeStream(t *testing.T, s Setup) {
 	const size = 9<<20 + 4321
 	ctx := context.Background()
-	if err := s.Store.PutObject(ctx, s.Scope, s.Bucket, "big/stream.bin", &stream{n: size}); err != nil {
+	if err := s.Store.PutObject(ctx, s.Scope, s.Bucket, "big/stream.bin", &Stream{N: size}); err != nil {
 		t.Fatalf("PutObject of %d bytes: %v", size, err)
 	}
-	want, _, _ := sum(&stream{n: size})
+	want, _, _ := Sum(&Stream{N: size})
 	rc, err := s.Store.GetObject(ctx, s.Scope, s.Bucket, "big/stream.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, n, err := sum(rc)
+	got, n, err := Sum(rc)
 	rc.Close()
 	if err != nil || n != size || !bytes.Equal(got, want) {
 		t.Errorf("read back %d bytes (%v), want %d identical bytes", n, err, size)

@@ -3,10 +3,8 @@ package s3_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -44,37 +42,6 @@ func wantCode(t *testing.T, err error, code string) {
 	}
 }
 
-// stream yields n bytes of a deterministic pattern, one small Read at a
-// time, without Seek or Len: the uploader cannot learn its size.
-type stream struct {
-	n, off int64
-	failAt int64 // fail with errBroken once off reaches failAt, if > 0
-}
-
-var errBroken = errors.New("producer failed")
-
-func (s *stream) Read(p []byte) (int, error) {
-	if s.failAt > 0 && s.off >= s.failAt {
-		return 0, errBroken
-	}
-	if s.off >= s.n {
-		return 0, io.EOF
-	}
-	p = p[:min(int64(len(p)), s.n-s.off, 32<<10)]
-	for i := range p {
-		x := s.off + int64(i)
-		p[i] = byte(x ^ x>>8 ^ x>>16)
-	}
-	s.off += int64(len(p))
-	return len(p), nil
-}
-
-func sum(r io.Reader) ([]byte, int64, error) {
-	h := sha256.New()
-	n, err := io.Copy(h, r)
-	return h.Sum(nil), n, err
-}
-
 // TestBlobStore runs the BlobStore conformance suite against versitygw,
 // each test in its own bucket of one gateway.
 func TestBlobStore(t *testing.T) {
@@ -100,15 +67,15 @@ func TestStore(t *testing.T) {
 
 	t.Run("multipart stream", func(t *testing.T) {
 		const size = 17<<20 + 4321 // three 8 MiB parts
-		if err := s.PutObject(ctx, scope, "exports", "big/stream.bin", &stream{n: size}); err != nil {
+		if err := s.PutObject(ctx, scope, "exports", "big/stream.bin", &blobtest.Stream{N: size}); err != nil {
 			t.Fatalf("PutObject of %d bytes: %v", size, err)
 		}
-		want, _, _ := sum(&stream{n: size})
+		want, _, _ := blobtest.Sum(&blobtest.Stream{N: size})
 		rc, err := s.GetObject(ctx, scope, "exports", "big/stream.bin")
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, n, err := sum(rc)
+		got, n, err := blobtest.Sum(rc)
 		rc.Close()
 		if err != nil || n != size || !bytes.Equal(got, want) {
 			t.Errorf("read back %d bytes (%v), want %d identical bytes", n, err, size)
@@ -123,8 +90,8 @@ func TestStore(t *testing.T) {
 	})
 
 	t.Run("failed stream stores nothing", func(t *testing.T) {
-		err := s.PutObject(ctx, scope, "exports", "big/broken.bin", &stream{n: 20 << 20, failAt: 10 << 20})
-		if !errors.Is(err, errBroken) {
+		err := s.PutObject(ctx, scope, "exports", "big/broken.bin", &blobtest.Stream{N: 20 << 20, FailAt: 10 << 20})
+		if !errors.Is(err, blobtest.ErrBroken) {
 			t.Fatalf("PutObject with failing body: got %v, want the body's error", err)
 		}
 		_, err = s.GetObject(ctx, scope, "exports", "big/broken.bin")
