@@ -198,8 +198,9 @@ var _ pinfold.Store = (*Store)(nil)
 // It touches nothing on disk: call Open.
 func NewStore(path string) *Store {
 	// The CPUs the runtime uses, but no more than the machine has: Ps set
-	// above the cores do not read SQLite faster, and every connection
-	// keeps a page cache of its own.
+	// above the cores (GOMAXPROCS in the environment) do not read SQLite
+	// faster, and every connection keeps a page cache of its own.
+	// (pinfold serve adds its Ps for requests after the store is made.)
 	cpus := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	return &Store{
 		Path:            path,

@@ -95,9 +95,6 @@ func (c *ServeCmd) Run() error {
 		// of parsed rows in memory.
 		c.Jobs.Workers = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	}
-	reserveProcs(c.Jobs.Workers, os.Getenv)
-	logger.Info("go runtime", "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", os.Getenv("GOGC"),
-		"memory_limit", debug.SetMemoryLimit(-1), "memory_limit_from", memWhy, "job_workers", c.Jobs.Workers)
 	creds, err := loadCredentials(c.Credentials, c.CredentialsFile, c.Listen)
 	if err != nil {
 		return err
@@ -143,6 +140,16 @@ func (c *ServeCmd) Run() error {
 		n.Close(context.Background())
 		return err
 	}
+	// After Open, which sized the store's pools from the runtime's own
+	// GOMAXPROCS, as the workers were above: the reserved Ps are for
+	// requests, not more CPUs.
+	reserveProcs(c.Jobs.Workers, os.Getenv)
+	gogc := os.Getenv("GOGC")
+	if gogc == "" {
+		gogc = "100 (Go's default)"
+	}
+	logger.Info("go runtime", "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", gogc,
+		"memory_limit", debug.SetMemoryLimit(-1), "memory_limit_from", memWhy, "job_workers", c.Jobs.Workers)
 	logger.Info("pinfold serving", "url", n.Server.URL(), "data_dir", c.DataDir, "access_keys", len(creds))
 	<-ctx.Done()
 	logger.Info("shutting down")
