@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every pinfold check and test on a fresh machine: installs what they
-# need (versitygw, a real S3 gateway; staticcheck), then the tree checks
+# Runs every pinfold check and test on a fresh machine: installs and starts
+# what they need (a throwaway PostgreSQL 15 cluster, from Debian's packages
+# when missing; versitygw, a real S3 gateway; staticcheck), then the tree checks
 # (no tracked file over 1 MB, gofmt), go vet, staticcheck, every Go test
 # under the race detector (unit, store conformance, end to end with
 # aws-sdk-go-v2, versitygw integration) and the boto3 / aws CLI conformance
@@ -12,6 +13,16 @@ export PATH="$(go env GOPATH)/bin:$PATH"
 bash .ci/install-versitygw.sh
 bash .ci/install-staticcheck.sh
 export PINFOLD_VERSITYGW="$(command -v versitygw)"
+
+# A PostgreSQL cluster for the postgres store's and the multi-node tests,
+# stopped and removed on exit. fsync is off: these tests kill pinfold, never
+# PostgreSQL, so they need no durability from it, and they create a
+# database per test.
+pgdir=$(mktemp -d /tmp/pinfold-pg.XXXXXX)
+trap 'bash .ci/stop-postgres.sh "$pgdir" || true; rm -rf "$pgdir"' EXIT
+PINFOLD_TEST_POSTGRES=$(PGOPTS="-c fsync=off -c full_page_writes=off" bash .ci/start-postgres.sh "$pgdir" | tail -n 1)
+export PINFOLD_TEST_POSTGRES
+echo "PostgreSQL for tests: $PINFOLD_TEST_POSTGRES"
 
 echo "== tree (tracked file sizes, gofmt)"
 bash scripts/check-tree.sh
