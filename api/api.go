@@ -65,6 +65,10 @@ type Handler struct {
 	S3 func(w http.ResponseWriter, r *http.Request, id sigv4.Identity)
 	// Ready reports whether the node is ready (health check); nil means ready.
 	Ready func() bool
+	// Check reports whether what the node depends on answers (the
+	// database), for the health check; nil means nothing to check. The
+	// check gets HealthTimeout.
+	Check func(ctx context.Context) error
 
 	// MemoryBudget bounds, in bytes, the memory that Pinpoint requests in
 	// flight may hold in their bodies and what is decoded from them. Each
@@ -310,7 +314,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/_pinfold/health":
 		rec.op = "Health"
-		h.health(rec)
+		h.health(rec, r)
 	case h.S3 != nil && req.isS3():
 		rec.op = "S3"
 		h.serveS3(rec, r)
@@ -348,12 +352,29 @@ func (h *Handler) logRequest(ctx context.Context, start time.Time, rec *recorder
 	_ = lh.Handle(ctx, lr) // as slog.Logger does, a failed write is dropped
 }
 
-func (h *Handler) health(w http.ResponseWriter) {
+// HealthTimeout bounds Handler.Check in a health check.
+const HealthTimeout = 2 * time.Second
+
+// health answers GET /_pinfold/health: 200 {"status":"ok"} when the node is
+// ready and its dependencies answer, 503 with the status ("starting" or
+// "unavailable") and the failing check's error otherwise, so that a load
+// balancer sends requests elsewhere until the node recovers.
+func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if h.Ready != nil && !h.Ready() {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, `{"status":"starting"}`)
 		return
+	}
+	if h.Check != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), HealthTimeout)
+		defer cancel()
+		if err := h.Check(ctx); err != nil {
+			b, _ := json.Marshal(map[string]string{"status": "unavailable", "error": err.Error(), "version": pinfold.Version})
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write(b)
+			return
+		}
 	}
 	b, _ := json.Marshal(map[string]string{"status": "ok", "version": pinfold.Version})
 	w.Write(b)

@@ -51,7 +51,39 @@ func (w *driveWorker[TTx]) Work(ctx context.Context, job *river.Job[jobArgs]) (e
 		// available again without counting the attempt.
 		return ctx.Err()
 	}
+	var snooze *river.JobSnoozeError
+	var cancel *river.JobCancelError
+	if err != nil && job.Attempt >= job.MaxAttempts && !errors.As(err, &snooze) && !errors.As(err, &cancel) {
+		// River gives up on this drive job now; fail the pinfold job so
+		// that it does not wait for work nobody will do.
+		if _, ferr := w.r.failJob(ctx, job.Args.JobID, reason(err, w.r.cfg.PlanTimeout)); ferr != nil {
+			return fmt.Errorf("%w (and recording the failure: %v)", err, ferr)
+		}
+	}
 	return err
+}
+
+// failJob ends an unfinished job FAILED (a job that cannot start, or whose
+// drive job River gives up on): its PENDING pieces fail with their planned
+// counts and msg joins the job's failures.
+func (r *Runner[TTx]) failJob(ctx context.Context, jobID, msg string) (*pinfold.Job, error) {
+	// The attempt's context may have timed out; recording must not.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	now := r.cfg.Now()
+	return r.update(ctx, jobID, -1, func(j *pinfold.Job) bool {
+		if j.Status.Finished() {
+			return false
+		}
+		for i := range j.Pieces {
+			if q := &j.Pieces[i]; q.Status == pinfold.PiecePending {
+				q.Status, q.Processed, q.Failed = pinfold.PieceFailed, 0, q.Count
+			}
+		}
+		j.AddFailure(msg)
+		j.Status, j.CompletedAt = pinfold.JobFailed, now
+		return true
+	})
 }
 
 // pieceArgs are the arguments of a piece job (KindPiece).

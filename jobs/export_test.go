@@ -603,3 +603,29 @@ func TestStopBeforeStartAndRestart(t *testing.T) {
 		t.Fatalf("status %s, failures %q", j.Status, j.Failures)
 	}
 }
+
+// unplannable fails every PlanPieces with an error that is worth retrying.
+type unplannable struct{ jobs.Store }
+
+func (unplannable) PlanPieces(context.Context, pinfold.Scope, string, int) (int64, []pinfold.JobPiece, error) {
+	return 0, nil, errors.New("connection refused")
+}
+
+// TestExportDriveGivesUp checks that a job whose drive job River gives up
+// on ends FAILED with the reason, instead of waiting for work that nobody
+// will do.
+func TestExportDriveGivesUp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	appID := createApp(t, e.store)
+	addEndpoints(t, e.store, appID, 0, 10, 1)
+	r, ev := startRunner(t, e, jobs.Config{Store: unplannable{e.store}, MaxAttempts: 2})
+	j := submit(t, r, appID, "s3://"+testBucket+"/never")
+	j = ev.waitFinished(t, e.store, j.ID)
+	if j.Status != pinfold.JobFailed || j.CompletedAt.IsZero() {
+		t.Fatalf("status %s, CompletedAt %v: want FAILED with CompletedAt", j.Status, j.CompletedAt)
+	}
+	if len(j.Failures) != 1 || !strings.Contains(j.Failures[0], "connection refused") {
+		t.Errorf("failures %q, want the planning error", j.Failures)
+	}
+}

@@ -105,19 +105,6 @@ func (r *Runner[TTx]) planImport(ctx context.Context, j *pinfold.Job) (*pinfold.
 	})
 }
 
-// failJob ends a job that cannot start, with one failure message.
-func (r *Runner[TTx]) failJob(ctx context.Context, jobID, msg string) (*pinfold.Job, error) {
-	now := r.cfg.Now()
-	return r.update(ctx, jobID, -1, func(j *pinfold.Job) bool {
-		if j.Status.Finished() {
-			return false
-		}
-		j.AddFailure(msg)
-		j.Status, j.CompletedAt = pinfold.JobFailed, now
-		return true
-	})
-}
-
 // importResult is what a piece of an import did.
 type importResult struct {
 	imported, failed int64

@@ -133,6 +133,7 @@ const (
 	DefaultMaxRetryBackoff   = time.Minute
 	DefaultPieceTimeout      = 30 * time.Minute
 	DefaultPlanTimeout       = 10 * time.Minute
+	DefaultRescueMargin      = 5 * time.Minute
 	DefaultPendingRecheck    = 2 * time.Second
 	DefaultRecoverInterval   = 30 * time.Second
 	DefaultFetchPollInterval = time.Second
@@ -174,10 +175,17 @@ type Config struct {
 	RetryBackoff    time.Duration
 	MaxRetryBackoff time.Duration
 	// PieceTimeout bounds one attempt at a piece, PlanTimeout one run of a
-	// drive job (PlanPieces included). Defaults 30 min and 10 min. River's
-	// RescueStuckJobsAfter is set above both.
+	// drive job (PlanPieces included). Defaults 30 min and 10 min.
 	PieceTimeout time.Duration
 	PlanTimeout  time.Duration
+	// RescueMargin is how long after the longer of those timeouts River's
+	// rescuer counts a job still running as abandoned by a dead process
+	// and makes it available to other processes (River's
+	// RescueStuckJobsAfter is the timeout plus this margin). Default 5 min.
+	// A node killed mid-piece has its piece taken over after about
+	// PieceTimeout + RescueMargin, plus up to River's rescuer interval
+	// (30 s) and, when the dead node was River's leader, a new election.
+	RescueMargin time.Duration
 	// PendingRecheck is how long a PENDING_JOB job waits before it checks
 	// the concurrency limit again. Default 2 s.
 	PendingRecheck time.Duration
@@ -222,12 +230,24 @@ type Event struct {
 	Piece *pinfold.JobPiece
 }
 
+// TxCreator is a store that can store a new job inside a transaction of
+// River's driver (TTx), so that the job and its drive job are committed
+// together. postgres.Store implements it for riverpgxv5 (TTx pgx.Tx). With
+// such a store Submit enqueues transactionally and the Runner runs no
+// Recover: every stored job has its drive job from the start.
+type TxCreator[TTx any] interface {
+	// CreateJobTx stores job like CreateJob and, in the same transaction,
+	// calls enqueue; the job is committed only if enqueue succeeds.
+	CreateJobTx(ctx context.Context, job *pinfold.Job, enqueue func(ctx context.Context, tx TTx) error) error
+}
+
 // Runner runs export and import jobs on River. TTx is the River driver's transaction
 // type (*sql.Tx for riversqlite, pgx.Tx for riverpgxv5).
 type Runner[TTx any] struct {
 	cfg    Config
 	driver riverdriver.Driver[TTx]
 	client *river.Client[TTx]
+	txc    TxCreator[TTx] // the store, when it enqueues transactionally
 
 	admitMu sync.Mutex // serialises admission against MaxConcurrentJobs
 
@@ -254,6 +274,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Runner[TTx], err
 	cfg.MaxRetryBackoff = or(cfg.MaxRetryBackoff, DefaultMaxRetryBackoff)
 	cfg.PieceTimeout = or(cfg.PieceTimeout, DefaultPieceTimeout)
 	cfg.PlanTimeout = or(cfg.PlanTimeout, DefaultPlanTimeout)
+	cfg.RescueMargin = or(cfg.RescueMargin, DefaultRescueMargin)
 	cfg.PendingRecheck = or(cfg.PendingRecheck, DefaultPendingRecheck)
 	cfg.RecoverInterval = or(cfg.RecoverInterval, DefaultRecoverInterval)
 	cfg.FetchPollInterval = or(cfg.FetchPollInterval, DefaultFetchPollInterval)
@@ -270,6 +291,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Runner[TTx], err
 	}
 
 	r := &Runner[TTx]{cfg: cfg, driver: driver}
+	r.txc, _ = cfg.Store.(TxCreator[TTx])
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &driveWorker[TTx]{r: r}); err != nil {
 		return nil, fmt.Errorf("new job runner: %w", err)
@@ -285,7 +307,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Runner[TTx], err
 		// Workers set their own timeouts; the rescuer must wait longer
 		// than the longest of them (see the package doc, Recovery).
 		JobTimeout:           cfg.PlanTimeout,
-		RescueStuckJobsAfter: max(cfg.PieceTimeout, cfg.PlanTimeout) + 5*time.Minute,
+		RescueStuckJobsAfter: max(cfg.PieceTimeout, cfg.PlanTimeout) + cfg.RescueMargin,
 		Queues: map[string]river.QueueConfig{
 			QueueJob:   {MaxWorkers: planWorkers},
 			QueuePiece: {MaxWorkers: cfg.Workers},
@@ -326,6 +348,11 @@ func (r *Runner[TTx]) Start(ctx context.Context) error {
 		stopped()
 		return fmt.Errorf("start job runner: %w", err)
 	}
+	if r.txc != nil {
+		// Jobs and their drive jobs commit together: nothing to recover.
+		go func() { <-runCtx.Done(); stopped() }()
+		return nil
+	}
 	go r.recoverLoop(runCtx, stopped)
 	return nil
 }
@@ -335,7 +362,7 @@ func (r *Runner[TTx]) start(ctx, runCtx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+	if err := r.migrate(ctx, migrator); err != nil {
 		return fmt.Errorf("migrate river: %w", err)
 	}
 	if r.cfg.Exclusive {
@@ -346,11 +373,43 @@ func (r *Runner[TTx]) start(ctx, runCtx context.Context) error {
 	if err := r.client.Start(runCtx); err != nil {
 		return err
 	}
+	if r.txc != nil {
+		return nil
+	}
 	if err := r.Recover(ctx); err != nil {
 		// Not fatal: the periodic Recover tries again.
 		r.cfg.Logger.ErrorContext(ctx, "recover jobs", "error", err)
 	}
 	return nil
+}
+
+// riverMigrateLock is the key of the PostgreSQL advisory lock held while
+// River's schema is migrated ("pinfold river migrate" hashed to 63 bits, so
+// it stays clear of goose's lock and of other applications' keys).
+const riverMigrateLock = 0x2f1d_7a43_c0de_0e01
+
+// migrate brings River's schema up to date. River's migrator takes no lock,
+// and nodes that start together on one PostgreSQL database would run the
+// same migration at once; there the migration runs in one transaction that
+// first takes an advisory lock, so the nodes take turns and the later ones
+// find nothing to do. SQLite's database belongs to one process.
+func (r *Runner[TTx]) migrate(ctx context.Context, m *rivermigrate.Migrator[TTx]) error {
+	if r.driver.DatabaseName() != riverdriver.DatabaseNamePostgres {
+		_, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		return err
+	}
+	tx, err := r.driver.GetExecutor().Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(riverMigrateLock)); err != nil {
+		return err
+	}
+	if _, err := m.MigrateTx(ctx, r.driver.UnwrapTx(tx), rivermigrate.DirectionUp, nil); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 func (r *Runner[TTx]) recoverLoop(ctx context.Context, stopped func()) {
@@ -392,7 +451,9 @@ func (r *Runner[TTx]) Stop(ctx context.Context) error {
 // Submit stores job, a new export or import job (Status CREATED, Export or
 // Import, ID, AppID, Scope and CreatedAt set by the caller), and enqueues its
 // drive job. It returns the store's error from CreateJob (ENOTFOUND when the
-// app does not exist), or EINVALID when job has no definition. Once the job is stored,
+// app does not exist), or EINVALID when job has no definition. With a
+// TxCreator store both happen in one transaction, and an enqueue error is
+// Submit's error with nothing stored. Otherwise, once the job is stored,
 // Submit succeeds: if enqueueing fails, the error is logged and Recover
 // enqueues the job later. The Runner must have been started at least once
 // (for River's schema) before Submit.
@@ -402,6 +463,16 @@ func (r *Runner[TTx]) Submit(ctx context.Context, job *pinfold.Job) error {
 	}
 	if job.Status == "" {
 		job.Status = pinfold.JobCreated
+	}
+	if r.txc != nil {
+		err := r.txc.CreateJobTx(ctx, job, func(ctx context.Context, tx TTx) error {
+			_, err := r.client.InsertTx(ctx, tx, jobArgs{JobID: job.ID}, nil)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("submit job: %w", err)
+		}
+		return nil
 	}
 	if err := r.cfg.Store.CreateJob(ctx, job); err != nil {
 		return fmt.Errorf("submit job: %w", err)

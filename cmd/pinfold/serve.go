@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,12 +16,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/api"
 	"github.com/pinfold/pinfold/blob"
 	"github.com/pinfold/pinfold/jobs"
+	"github.com/pinfold/pinfold/postgres"
 	"github.com/pinfold/pinfold/s3"
 	"github.com/pinfold/pinfold/s3server"
 	"github.com/pinfold/pinfold/sigv4"
@@ -31,6 +34,7 @@ import (
 type ServeCmd struct {
 	Listen          string   `default:"127.0.0.1:4566" env:"PINFOLD_LISTEN" help:"Address to listen on (${env})."`
 	DataDir         string   `default:"./pinfold-data" env:"PINFOLD_DATA_DIR" help:"Directory of the embedded store and S3 objects (${env})."`
+	Database        string   `env:"PINFOLD_DATABASE" placeholder:"postgres://..." help:"PostgreSQL database of the store and the job queue, shared by every node; empty keeps the embedded SQLite store in --data-dir (${env})."`
 	Credentials     []string `env:"PINFOLD_CREDENTIALS" sep:"," placeholder:"KEY:SECRET:ACCOUNT" help:"Access keys accepted, each mapped to a 12-digit account ID (${env}, comma-separated)."`
 	CredentialsFile string   `env:"PINFOLD_CREDENTIALS_FILE" type:"path" help:"JSON file of access keys: {\"credentials\":[{\"access_key_id\",\"secret_access_key\",\"account_id\"}]} (${env})."`
 	LogFormat       string   `default:"json" enum:"json,text" env:"PINFOLD_LOG_FORMAT" help:"Log format: json or text (${env})."`
@@ -60,6 +64,7 @@ type S3Flags struct {
 	PathStyle bool   `default:"true" negatable:"" env:"PINFOLD_S3_PATH_STYLE" help:"Use path-style addressing with the external endpoint (${env})."`
 	AccessKey string `env:"PINFOLD_S3_ACCESS_KEY" help:"Access key for the external endpoint; empty uses the standard AWS credential chain (${env})."`
 	SecretKey string `env:"PINFOLD_S3_SECRET_KEY" help:"Secret key for the external endpoint (${env})."`
+	Builtin   string `default:"auto" enum:"auto,on,off" env:"PINFOLD_S3_BUILTIN" help:"Serve the built-in S3 endpoint (objects in --data-dir) on the listen address: auto is on with the embedded store and off with --database, whose nodes share an external S3 store (${env})."`
 }
 
 // JobFlags tune the export and import workers.
@@ -71,6 +76,8 @@ type JobFlags struct {
 	RetryBackoff   time.Duration `default:"1s" env:"PINFOLD_JOBS_RETRY_BACKOFF" help:"Wait before a failed piece's second attempt; doubles each attempt (${env})."`
 	MaxImportBytes int64         `default:"1073741824" env:"PINFOLD_JOBS_MAX_IMPORT_BYTES" help:"Bytes one import job may read (${env})."`
 	ImportBatch    int           `default:"10000" env:"PINFOLD_JOBS_IMPORT_BATCH" help:"Import rows written per transaction: larger imports faster, smaller lets other writes wait less (${env})."`
+	PieceTimeout   time.Duration `default:"30m" env:"PINFOLD_JOBS_PIECE_TIMEOUT" help:"Longest attempt at one piece (${env})."`
+	RescueMargin   time.Duration `default:"5m" env:"PINFOLD_JOBS_RESCUE_MARGIN" help:"With --database: a piece still running this long after its timeout is taken over by another node; a dead node's pieces move after about piece-timeout + rescue-margin (${env})."`
 }
 
 // Run starts the node and blocks until a termination signal, then shuts
@@ -127,6 +134,7 @@ func (c *ServeCmd) Run() error {
 
 	n := &node{
 		DataDir:     c.DataDir,
+		Database:    c.Database,
 		Listen:      c.Listen,
 		Credentials: creds,
 		Logger:      logger,
@@ -150,7 +158,8 @@ func (c *ServeCmd) Run() error {
 	}
 	logger.Info("go runtime", "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", gogc,
 		"memory_limit", debug.SetMemoryLimit(-1), "memory_limit_from", memWhy, "job_workers", c.Jobs.Workers)
-	logger.Info("pinfold serving", "url", n.Server.URL(), "data_dir", c.DataDir, "access_keys", len(creds))
+	logger.Info("pinfold serving", "url", n.Server.URL(), "store", n.storeKind(), "builtin_s3", n.Blobs != nil,
+		"data_dir", c.DataDir, "access_keys", len(creds))
 	<-ctx.Done()
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -179,9 +188,13 @@ func reserveProcs(workers int, getenv func(string) string) {
 }
 
 // node is one running pinfold: store, object storage, job runner and HTTP
-// server, opened in that order and closed in reverse.
+// server, opened in that order and closed in reverse. With Database set the
+// store and River's tables are in that PostgreSQL database, which several
+// nodes share; otherwise both are SQLite files in DataDir, owned by this
+// process.
 type node struct {
 	DataDir     string
+	Database    string
 	Listen      string
 	Credentials map[string]sigv4.Credential
 	Logger      *slog.Logger
@@ -195,32 +208,51 @@ type node struct {
 	// OnJobEvent, when set, sees every change the job runner makes (tests).
 	OnJobEvent func(jobs.Event)
 
-	Store     *sqlite.Store
-	Blobs     *blob.Store       // the built-in S3 endpoint's objects
-	S3Handler *s3server.Handler // the built-in S3 endpoint, always served
-	Runner    *jobs.Runner[*sql.Tx]
+	Store     pinfold.Store
+	Blobs     *blob.Store       // the built-in S3 endpoint's objects; nil when it is off
+	S3Handler *s3server.Handler // the built-in S3 endpoint; nil when it is off
+	Runner    jobRunner
 	Server    *api.Server
 
-	riverDB *sql.DB
+	riverDB *sql.DB                         // River's SQLite database (embedded mode)
+	check   func(ctx context.Context) error // the health check of the database
+}
+
+// jobRunner is what the node needs of a jobs.Runner, whatever its driver.
+type jobRunner interface {
+	Submit(ctx context.Context, job *pinfold.Job) error
+	Stop(ctx context.Context) error
+}
+
+func (n *node) storeKind() string {
+	if n.Database != "" {
+		return "postgres"
+	}
+	return "sqlite"
 }
 
 // Open acquires every resource of the node; Close releases what was opened.
 func (n *node) Open(ctx context.Context) error {
-	if err := os.MkdirAll(n.DataDir, 0o755); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
+	if err := n.checkS3(); err != nil {
+		return err
 	}
-	n.Store = sqlite.NewStore(filepath.Join(n.DataDir, "pinfold.db"))
-	n.Store.Logger = n.Logger
-	n.Store.AppCache, n.Store.PointReads, n.Store.WriterYield = n.SQLite.AppCache, n.SQLite.PointReads, n.SQLite.WriterYield
-	if err := n.Store.Open(ctx); err != nil {
-		return fmt.Errorf("open store: %w", err)
+	if err := n.openStore(ctx); err != nil {
+		return err
 	}
-	n.Blobs = blob.NewStore(filepath.Join(n.DataDir, "s3"))
-	n.S3Handler = s3server.New(n.Blobs)
-	n.S3Handler.Logger = n.Logger
+	if n.S3.Builtin == "on" || n.S3.Builtin != "off" && n.Database == "" {
+		if err := os.MkdirAll(n.DataDir, 0o755); err != nil {
+			return fmt.Errorf("create data dir: %w", err)
+		}
+		n.Blobs = blob.NewStore(filepath.Join(n.DataDir, "s3"))
+		n.S3Handler = s3server.New(n.Blobs)
+		n.S3Handler.Logger = n.Logger
+	}
 
 	// Job files go to the built-in endpoint unless an external one is set.
-	var jobBlobs pinfold.BlobStore = n.Blobs
+	var jobBlobs pinfold.BlobStore
+	if n.Blobs != nil {
+		jobBlobs = n.Blobs
+	}
 	if n.S3.Endpoint != "" {
 		ext := s3.NewStore(s3.Config{Endpoint: n.S3.Endpoint, Region: n.S3.Region, UsePathStyle: n.S3.PathStyle,
 			AccessKeyID: n.S3.AccessKey, SecretAccessKey: n.S3.SecretKey})
@@ -229,14 +261,77 @@ func (n *node) Open(ctx context.Context) error {
 		}
 		jobBlobs = ext
 	}
-
-	var err error
-	if n.riverDB, err = jobs.OpenSQLite(filepath.Join(n.DataDir, "river.db")); err != nil {
+	if err := n.startRunner(ctx, jobBlobs); err != nil {
 		return err
 	}
-	n.Runner, err = jobs.New(riversqlite.New(n.riverDB), jobs.Config{
-		Store:             n.Store,
-		Blobs:             jobBlobs,
+
+	h := &api.Handler{
+		Store:  n.Store,
+		Jobs:   n.Runner,
+		Auth:   &sigv4.Verifier{Lookup: func(id string) (sigv4.Credential, bool) { c, ok := n.Credentials[id]; return c, ok }},
+		Logger: n.Logger,
+		Check:  n.check,
+
+		MemoryBudget: n.RequestMemory,
+	}
+	if n.S3Handler != nil {
+		h.S3 = serveS3(n.S3Handler)
+	}
+	h.Init()
+	n.Server = &api.Server{Addr: n.Listen, Handler: h}
+	if err := n.Server.Open(); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return nil
+}
+
+// checkS3 refuses a PostgreSQL node without a shared S3 store: the built-in
+// endpoint keeps objects on one node's disk, where the other nodes' pieces
+// cannot write or read them.
+func (n *node) checkS3() error {
+	if n.Database != "" && n.S3.Endpoint == "" && n.S3.Builtin != "on" {
+		return errors.New("--database needs --s3-endpoint: export and import pieces run on every node, so their " +
+			"files must be in an S3-compatible store that all nodes reach; the built-in S3 endpoint keeps objects " +
+			"on this node's disk (set --s3-builtin=on to use it anyway, with a single node)")
+	}
+	return nil
+}
+
+// openStore opens the node's store: PostgreSQL when Database is set, else
+// SQLite in DataDir.
+func (n *node) openStore(ctx context.Context) error {
+	if n.Database != "" {
+		st := postgres.NewStore(n.Database)
+		st.Logger = n.Logger
+		n.Store = st
+		if err := st.Open(ctx); err != nil {
+			return fmt.Errorf("open store: %w", err)
+		}
+		n.check = st.Ping
+		return nil
+	}
+	if err := os.MkdirAll(n.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	st := sqlite.NewStore(filepath.Join(n.DataDir, "pinfold.db"))
+	st.Logger = n.Logger
+	st.AppCache, st.PointReads, st.WriterYield = n.SQLite.AppCache, n.SQLite.PointReads, n.SQLite.WriterYield
+	n.Store = st
+	if err := st.Open(ctx); err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	return nil
+}
+
+// startRunner starts the job runner on River: riverpgxv5 in the store's
+// PostgreSQL database, or riversqlite on its own file in DataDir.
+func (n *node) startRunner(ctx context.Context, blobs pinfold.BlobStore) error {
+	if blobs == nil {
+		return errors.New("no S3 store for job files: set --s3-endpoint or --s3-builtin=on")
+	}
+	cfg := jobs.Config{
+		Store:             n.Store.(jobs.Store),
+		Blobs:             blobs,
 		Logger:            n.Logger,
 		PieceSize:         n.Jobs.PieceSize,
 		Workers:           n.Jobs.Workers,
@@ -245,28 +340,32 @@ func (n *node) Open(ctx context.Context) error {
 		RetryBackoff:      n.Jobs.RetryBackoff,
 		MaxImportBytes:    n.Jobs.MaxImportBytes,
 		ImportBatch:       n.Jobs.ImportBatch,
+		PieceTimeout:      n.Jobs.PieceTimeout,
+		RescueMargin:      n.Jobs.RescueMargin,
 		OnEvent:           n.OnJobEvent,
-	})
+	}
+	if st, ok := n.Store.(*postgres.Store); ok {
+		r, err := jobs.New(riverpgxv5.New(st.Pool()), cfg)
+		if err != nil {
+			return fmt.Errorf("create job runner: %w", err)
+		}
+		n.Runner = r
+		if err := r.Start(ctx); err != nil {
+			return fmt.Errorf("start job runner: %w", err)
+		}
+		return nil
+	}
+	var err error
+	if n.riverDB, err = jobs.OpenSQLite(filepath.Join(n.DataDir, "river.db")); err != nil {
+		return err
+	}
+	r, err := jobs.New(riversqlite.New(n.riverDB), cfg)
 	if err != nil {
 		return fmt.Errorf("create job runner: %w", err)
 	}
-	if err := n.Runner.Start(ctx); err != nil {
+	n.Runner = r
+	if err := r.Start(ctx); err != nil {
 		return fmt.Errorf("start job runner: %w", err)
-	}
-
-	h := &api.Handler{
-		Store:  n.Store,
-		Jobs:   n.Runner,
-		Auth:   &sigv4.Verifier{Lookup: func(id string) (sigv4.Credential, bool) { c, ok := n.Credentials[id]; return c, ok }},
-		Logger: n.Logger,
-		S3:     serveS3(n.S3Handler),
-
-		MemoryBudget: n.RequestMemory,
-	}
-	h.Init()
-	n.Server = &api.Server{Addr: n.Listen, Handler: h}
-	if err := n.Server.Open(); err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	return nil
 }
