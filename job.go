@@ -115,6 +115,7 @@ type JobPiece struct {
 	Status    PieceStatus
 	Processed int64 // endpoints written, once DONE
 	Failed    int64 // endpoints not written, once FAILED
+	Node      string // the node (jobs.Config.NodeID) that made it DONE or FAILED
 }
 
 // Counters returns the job's progress as Pinpoint reports it.

@@ -77,7 +77,7 @@ func (r *Runner[TTx]) failJob(ctx context.Context, jobID, msg string) (*pinfold.
 		}
 		for i := range j.Pieces {
 			if q := &j.Pieces[i]; q.Status == pinfold.PiecePending {
-				q.Status, q.Processed, q.Failed = pinfold.PieceFailed, 0, q.Count
+				q.Status, q.Processed, q.Failed, q.Node = pinfold.PieceFailed, 0, q.Count, r.cfg.NodeID
 			}
 		}
 		j.AddFailure(msg)
@@ -400,7 +400,7 @@ func (r *Runner[TTx]) failPiece(ctx context.Context, jobID string, index int, ms
 		if q == nil || q.Status != pinfold.PiecePending {
 			return false
 		}
-		q.Status, q.Processed, q.Failed = pinfold.PieceFailed, 0, q.Count
+		q.Status, q.Processed, q.Failed, q.Node = pinfold.PieceFailed, 0, q.Count, r.cfg.NodeID
 		j.AddFailure(msg)
 		settle(j, now)
 		return true

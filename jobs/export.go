@@ -81,7 +81,7 @@ func (r *Runner[TTx]) runExportPiece(ctx context.Context, j *pinfold.Job, p *pin
 			if q == nil || q.Status != pinfold.PiecePending {
 				return false
 			}
-			q.Status, q.Processed, q.Failed = pinfold.PieceDone, n, 0
+			q.Status, q.Processed, q.Failed, q.Node = pinfold.PieceDone, n, 0, r.cfg.NodeID
 			settle(j, now)
 			return true
 		})

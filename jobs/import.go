@@ -155,7 +155,7 @@ func (r *Runner[TTx]) runImportPiece(ctx context.Context, j *pinfold.Job, p *pin
 			return false
 		}
 		q.Processed, q.Failed, q.Count = res.imported, res.failed, res.imported+res.failed
-		q.Status = pinfold.PieceDone
+		q.Status, q.Node = pinfold.PieceDone, r.cfg.NodeID
 		if fatal != "" || res.imported == 0 && res.failed > 0 {
 			q.Status = pinfold.PieceFailed
 		}

@@ -92,6 +92,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -211,6 +213,11 @@ type Config struct {
 	// database.
 	Exclusive bool
 
+	// NodeID names this process among the nodes sharing the job queue: it
+	// is River's client ID and is recorded in each piece it finishes
+	// (JobPiece.Node). Default: the host name and the process ID.
+	NodeID string
+
 	// Now is the clock for CompletedAt. Default time.Now.
 	Now func() time.Time
 
@@ -283,6 +290,10 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Runner[TTx], err
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.NodeID == "" {
+		host, _ := os.Hostname()
+		cfg.NodeID = host + "-" + strconv.Itoa(os.Getpid())
+	}
 	if driver.DatabaseName() == riverdriver.DatabaseNameSQLite {
 		cfg.Exclusive = true
 	}
@@ -300,6 +311,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Runner[TTx], err
 		return nil, fmt.Errorf("new job runner: %w", err)
 	}
 	client, err := river.NewClient(driver, &river.Config{
+		ID:                cfg.NodeID,
 		Logger:            cfg.Logger.With("component", "river"),
 		MaxAttempts:       cfg.MaxAttempts,
 		FetchPollInterval: cfg.FetchPollInterval,

@@ -56,6 +56,7 @@ type pieceData struct {
 	Status    string `json:"status"`
 	Processed int64  `json:"processed,omitempty"`
 	Failed    int64  `json:"failed,omitempty"`
+	Node      string `json:"node,omitempty"`
 }
 
 // encodeJob returns the columns of j that change besides its status:
@@ -87,7 +88,7 @@ func encodeJob(j *pinfold.Job) (segmentID string, data []byte, err error) {
 	if len(j.Pieces) > 0 {
 		d.Pieces = make([]pieceData, len(j.Pieces))
 		for i, p := range j.Pieces {
-			d.Pieces[i] = pieceData{p.Index, p.From, p.To, p.Key, p.Count, string(p.Status), p.Processed, p.Failed}
+			d.Pieces[i] = pieceData{p.Index, p.From, p.To, p.Key, p.Count, string(p.Status), p.Processed, p.Failed, p.Node}
 		}
 	}
 	data, err = json.Marshal(&d)
@@ -127,7 +128,7 @@ func scanJob(sc scanner) (*pinfold.Job, int64, error) {
 		j.Pieces = make([]pinfold.JobPiece, len(d.Pieces))
 		for i, p := range d.Pieces {
 			j.Pieces[i] = pinfold.JobPiece{Index: p.Index, From: p.From, To: p.To, Key: p.Key, Count: p.Count,
-				Status: pinfold.PieceStatus(p.Status), Processed: p.Processed, Failed: p.Failed}
+				Status: pinfold.PieceStatus(p.Status), Processed: p.Processed, Failed: p.Failed, Node: p.Node}
 		}
 	}
 	return &j, pk, nil

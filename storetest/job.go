@@ -93,8 +93,8 @@ func testCreateGetJob(t *testing.T, st pinfold.Store) {
 	full.Snapshot = 1234
 	full.SegmentVersion = 3
 	full.Pieces = []pinfold.JobPiece{
-		{Index: 0, From: 0, To: 600, Count: 500, Status: pinfold.PieceDone, Processed: 500},
-		{Index: 1, From: 600, To: 1234, Count: 480, Status: pinfold.PieceFailed, Failed: 480},
+		{Index: 0, From: 0, To: 600, Count: 500, Status: pinfold.PieceDone, Processed: 500, Node: "node-1"},
+		{Index: 1, From: 600, To: 1234, Count: 480, Status: pinfold.PieceFailed, Failed: 480, Node: "node-2"},
 	}
 	full.Failures = []string{"s3://bucket/exports/x/1.gz: access denied"}
 	minimal := &pinfold.Job{ID: pinfold.NewID(), AppID: app.ID, Scope: scopeA, Type: pinfold.JobImport,

@@ -34,6 +34,7 @@ import (
 type ServeCmd struct {
 	Listen          string   `default:"127.0.0.1:4566" env:"PINFOLD_LISTEN" help:"Address to listen on (${env})."`
 	DataDir         string   `default:"./pinfold-data" env:"PINFOLD_DATA_DIR" help:"Directory of the embedded store and S3 objects (${env})."`
+	NodeID          string   `env:"PINFOLD_NODE_ID" placeholder:"NAME" help:"This node's name in the job queue and in each piece it finishes; default host name and process ID (${env})."`
 	Database        string   `env:"PINFOLD_DATABASE" placeholder:"postgres://..." help:"PostgreSQL database of the store and the job queue, shared by every node; empty keeps the embedded SQLite store in --data-dir (${env})."`
 	Credentials     []string `env:"PINFOLD_CREDENTIALS" sep:"," placeholder:"KEY:SECRET:ACCOUNT" help:"Access keys accepted, each mapped to a 12-digit account ID (${env}, comma-separated)."`
 	CredentialsFile string   `env:"PINFOLD_CREDENTIALS_FILE" type:"path" help:"JSON file of access keys: {\"credentials\":[{\"access_key_id\",\"secret_access_key\",\"account_id\"}]} (${env})."`
@@ -135,6 +136,7 @@ func (c *ServeCmd) Run() error {
 	n := &node{
 		DataDir:     c.DataDir,
 		Database:    c.Database,
+		NodeID:      c.NodeID,
 		Listen:      c.Listen,
 		Credentials: creds,
 		Logger:      logger,
@@ -195,6 +197,7 @@ func reserveProcs(workers int, getenv func(string) string) {
 type node struct {
 	DataDir     string
 	Database    string
+	NodeID      string
 	Listen      string
 	Credentials map[string]sigv4.Credential
 	Logger      *slog.Logger
@@ -342,6 +345,7 @@ func (n *node) startRunner(ctx context.Context, blobs pinfold.BlobStore) error {
 		ImportBatch:       n.Jobs.ImportBatch,
 		PieceTimeout:      n.Jobs.PieceTimeout,
 		RescueMargin:      n.Jobs.RescueMargin,
+		NodeID:            n.NodeID,
 		OnEvent:           n.OnJobEvent,
 	}
 	if st, ok := n.Store.(*postgres.Store); ok {
