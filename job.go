@@ -113,8 +113,8 @@ type JobPiece struct {
 	Key       string
 	Count     int64 // endpoints planned
 	Status    PieceStatus
-	Processed int64 // endpoints written, once DONE
-	Failed    int64 // endpoints not written, once FAILED
+	Processed int64  // endpoints written, once DONE
+	Failed    int64  // endpoints not written, once FAILED
 	Node      string // the node (jobs.Config.NodeID) that made it DONE or FAILED
 }
 

@@ -319,4 +319,3 @@ func migrationsDir() fs.FS {
 	}
 	return sub
 }
-
