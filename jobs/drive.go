@@ -382,6 +382,8 @@ func (r *Runner[TTx]) runPiece(ctx context.Context, args pieceArgs, lastAttempt 
 		}
 		return err
 	}
+	r.cfg.Logger.InfoContext(ctx, "piece started", "job_id", j.ID, "type", j.Type, "piece", p.Index,
+		"node", r.cfg.NodeID, "last_attempt", lastAttempt)
 	if j.Type == pinfold.JobImport {
 		return r.runImportPiece(ctx, j, p, lastAttempt)
 	}

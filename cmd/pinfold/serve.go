@@ -78,7 +78,8 @@ type JobFlags struct {
 	MaxImportBytes int64         `default:"1073741824" env:"PINFOLD_JOBS_MAX_IMPORT_BYTES" help:"Bytes one import job may read (${env})."`
 	ImportBatch    int           `default:"10000" env:"PINFOLD_JOBS_IMPORT_BATCH" help:"Import rows written per transaction: larger imports faster, smaller lets other writes wait less (${env})."`
 	PieceTimeout   time.Duration `default:"30m" env:"PINFOLD_JOBS_PIECE_TIMEOUT" help:"Longest attempt at one piece (${env})."`
-	RescueMargin   time.Duration `default:"5m" env:"PINFOLD_JOBS_RESCUE_MARGIN" help:"With --database: a piece still running this long after its timeout is taken over by another node; a dead node's pieces move after about piece-timeout + rescue-margin (${env})."`
+	PlanTimeout    time.Duration `default:"10m" env:"PINFOLD_JOBS_PLAN_TIMEOUT" help:"Longest attempt at planning a job or moving it on (${env})."`
+	RescueMargin   time.Duration `default:"5m" env:"PINFOLD_JOBS_RESCUE_MARGIN" help:"With --database: work still running this long after the longer of the two timeouts is taken over by another node; a dead node's pieces move after about that sum plus up to 30 s (${env})."`
 }
 
 // Run starts the node and blocks until a termination signal, then shuts
@@ -344,6 +345,7 @@ func (n *node) startRunner(ctx context.Context, blobs pinfold.BlobStore) error {
 		MaxImportBytes:    n.Jobs.MaxImportBytes,
 		ImportBatch:       n.Jobs.ImportBatch,
 		PieceTimeout:      n.Jobs.PieceTimeout,
+		PlanTimeout:       n.Jobs.PlanTimeout,
 		RescueMargin:      n.Jobs.RescueMargin,
 		NodeID:            n.NodeID,
 		OnEvent:           n.OnJobEvent,
