@@ -173,6 +173,28 @@ func (s *Store) CreateJob(ctx context.Context, job *pinfold.Job) error {
 	return nil
 }
 
+// CreateJobTx stores a new job like CreateJob and, in the same
+// transaction, calls enqueue with it; the job is committed only if enqueue
+// succeeds. It is how a job and its River job are stored together
+// (River's InsertTx on tx): neither exists without the other. enqueue
+// runs after the job's row is inserted, so it may refer to it. Errors are
+// CreateJob's, and enqueue's own, returned wrapped.
+func (s *Store) CreateJobTx(ctx context.Context, job *pinfold.Job, enqueue func(ctx context.Context, tx pgx.Tx) error) error {
+	segmentID, data, err := s.prepareJob(job)
+	if err != nil {
+		return fmt.Errorf("create job: %w", err)
+	}
+	return s.write(ctx, "create job", func(tx pgx.Tx) error {
+		if err := insertJob(ctx, tx, job, segmentID, data); err != nil {
+			return err
+		}
+		if err := enqueue(ctx, tx); err != nil {
+			return fmt.Errorf("enqueue job %s: %w", job.ID, err)
+		}
+		return nil
+	})
+}
+
 // prepareJob fills in the defaults of a new job and encodes it.
 func (s *Store) prepareJob(job *pinfold.Job) (segmentID, data string, err error) {
 	if job.ID == "" {
