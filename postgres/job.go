@@ -57,6 +57,7 @@ type pieceData struct {
 	Status    string `json:"status"`
 	Processed int64  `json:"processed,omitempty"`
 	Failed    int64  `json:"failed,omitempty"`
+	Node      string `json:"node,omitempty"`
 }
 
 // encodeJob returns the columns of j that change besides its status:
@@ -88,7 +89,7 @@ func encodeJob(j *pinfold.Job) (segmentID, data string, err error) {
 	if len(j.Pieces) > 0 {
 		d.Pieces = make([]pieceData, len(j.Pieces))
 		for i, p := range j.Pieces {
-			d.Pieces[i] = pieceData{p.Index, p.From, p.To, p.Key, p.Count, string(p.Status), p.Processed, p.Failed}
+			d.Pieces[i] = pieceData{p.Index, p.From, p.To, p.Key, p.Count, string(p.Status), p.Processed, p.Failed, p.Node}
 		}
 	}
 	b, err := json.Marshal(&d)
@@ -152,7 +153,7 @@ func decodeJob(j *pinfold.Job, createdAt int64, data string) error {
 		j.Pieces = make([]pinfold.JobPiece, len(d.Pieces))
 		for i, p := range d.Pieces {
 			j.Pieces[i] = pinfold.JobPiece{Index: p.Index, From: p.From, To: p.To, Key: p.Key, Count: p.Count,
-				Status: pinfold.PieceStatus(p.Status), Processed: p.Processed, Failed: p.Failed}
+				Status: pinfold.PieceStatus(p.Status), Processed: p.Processed, Failed: p.Failed, Node: p.Node}
 		}
 	}
 	return nil
