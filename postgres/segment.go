@@ -32,7 +32,7 @@ func (s *Store) CreateSegment(ctx context.Context, seg *pinfold.Segment) error {
 	}
 	seg.CreatedAt = seg.CreatedAt.UTC().Truncate(time.Millisecond)
 	seg.Version, seg.UpdatedAt = 1, seg.CreatedAt
-	tags, err := segmentTagsJSON(seg.Tags)
+	tags, err := marshalTags(seg.Tags)
 	if err != nil {
 		return fmt.Errorf("create segment: %w", err)
 	}
@@ -206,7 +206,7 @@ func (s *Store) ListSegments(ctx context.Context, scope pinfold.Scope, appID str
 // token".
 func (s *Store) ListSegmentVersions(ctx context.Context, scope pinfold.Scope, appID, segmentID string, page pinfold.Page) ([]*pinfold.Segment, string, error) {
 	// The token holds the last version of the previous page.
-	before, err := decodeToken("segment-versions", page.Token, math.MaxInt64)
+	before, err := decodeToken("segment-versions", page.Token, maxPK)
 	if err != nil {
 		return nil, "", err
 	}
@@ -263,7 +263,7 @@ func (s *Store) UpdateSegment(ctx context.Context, seg *pinfold.Segment) (*pinfo
 		updated = s.Now()
 	}
 	updated = updated.UTC().Truncate(time.Millisecond)
-	tags, err := segmentTagsJSON(seg.Tags)
+	tags, err := marshalTags(seg.Tags)
 	if err != nil {
 		return nil, fmt.Errorf("update segment: %w", err)
 	}
@@ -353,16 +353,7 @@ func (s *Store) DeleteSegment(ctx context.Context, scope pinfold.Scope, appID, s
 	return seg, nil
 }
 
-// segmentTagsJSON encodes a segment's tags for the tags column.
-func segmentTagsJSON(tags map[string]string) (string, error) {
-	if len(tags) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(tags)
-	return string(b), err
-}
-
-// segmentTagsOf decodes a tags column: nil for no tags.
+// segmentTagsOf decodes a tags column (marshalTags): nil for no tags.
 func segmentTagsOf(s string) (map[string]string, error) {
 	var tags map[string]string
 	if err := json.Unmarshal([]byte(s), &tags); err != nil {
