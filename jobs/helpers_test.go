@@ -205,7 +205,7 @@ func startRunner(t testing.TB, e *env, cfg jobs.Config) (*jobs.Runner[*sql.Tx], 
 }
 
 // createApp creates an app in testScope and returns its ID.
-func createApp(t testing.TB, store *sqlite.Store) string {
+func createApp(t testing.TB, store pinfold.AppStore) string {
 	t.Helper()
 	app := &pinfold.App{ID: pinfold.NewID(), Scope: testScope, Name: "test"}
 	if err := store.CreateApp(context.Background(), app); err != nil {
@@ -238,7 +238,7 @@ func endpointID(i int) string { return fmt.Sprintf("ep-%07d", i) }
 // addEndpoints stores endpoints [from, to) of the test set, version v. Like
 // the other helpers that hooks call, it reports errors with Errorf, never
 // Fatalf, which must not run off the test goroutine.
-func addEndpoints(t testing.TB, store *sqlite.Store, appID string, from, to, v int) {
+func addEndpoints(t testing.TB, store jobs.Store, appID string, from, to, v int) {
 	t.Helper()
 	const batch = 1000
 	for start := from; start < to; start += batch {
@@ -256,7 +256,7 @@ func addEndpoints(t testing.TB, store *sqlite.Store, appID string, from, to, v i
 
 // storedDocs returns the stored document of every endpoint of the app, by
 // endpoint ID.
-func storedDocs(t testing.TB, store *sqlite.Store, appID string, from, to int64) map[string]string {
+func storedDocs(t testing.TB, store jobs.Store, appID string, from, to int64) map[string]string {
 	t.Helper()
 	docs := map[string]string{}
 	err := store.ScanEndpoints(context.Background(), appID, from, to, func(doc []byte) error {
@@ -269,7 +269,7 @@ func storedDocs(t testing.TB, store *sqlite.Store, appID string, from, to int64)
 	return docs
 }
 
-func allDocs(t testing.TB, store *sqlite.Store, appID string) map[string]string {
+func allDocs(t testing.TB, store jobs.Store, appID string) map[string]string {
 	return storedDocs(t, store, appID, 0, math.MaxInt64)
 }
 
@@ -285,7 +285,12 @@ func lineID(t testing.TB, line []byte) string {
 }
 
 // submit submits an export of the app to s3://testBucket/prefix.
-func submit(t testing.TB, r *jobs.Runner[*sql.Tx], appID, s3URL string) *pinfold.Job {
+// submitter is a jobs.Runner of any River driver.
+type submitter interface {
+	Submit(ctx context.Context, job *pinfold.Job) error
+}
+
+func submit(t testing.TB, r submitter, appID, s3URL string) *pinfold.Job {
 	t.Helper()
 	j := &pinfold.Job{
 		ID: pinfold.NewID(), AppID: appID, Scope: testScope, Type: pinfold.JobExport,
