@@ -27,6 +27,9 @@ CREATE INDEX apps_scope ON apps (account, region, pk);
 -- pos is the endpoint's store position within its app: given once from
 -- apps.next_pos, never changed by an update, never reused.
 -- doc is wire.Codec's encoding of the endpoint, the bytes an export writes.
+-- fillfactor 80 leaves room on each page for updated versions of its rows:
+-- an update that changes no indexed column (doc only, the common case) is
+-- then HOT and writes no index entry.
 CREATE TABLE endpoints (
     app_pk  bigint NOT NULL REFERENCES apps (pk) ON DELETE CASCADE,
     id      text   NOT NULL,
@@ -34,7 +37,7 @@ CREATE TABLE endpoints (
     user_id text,
     doc     bytea  NOT NULL,
     PRIMARY KEY (app_pk, id)
-);
+) WITH (fillfactor = 80);
 -- Exports read an app's endpoints in position order, by ranges.
 CREATE UNIQUE INDEX endpoints_pos ON endpoints (app_pk, pos);
 -- GetUserEndpoints, DeleteUserEndpoints and the per-user quota.
