@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/pinfold/pinfold"
 )
@@ -26,53 +27,186 @@ import (
 // When several updates are invalid, the error is the first one's in the
 // order given.
 //
-// # Set-based
+// # Two round trips
 //
 // Before the transaction, each ID's updates are applied to no endpoint and
 // encoded: the document the endpoint gets if it is new, which is what most
-// batches (and every import into a new app) hold. In the transaction, one
-// round trip locks the app (lockApp) and reads the batch's existing rows
-// (id = ANY); the existing endpoints are merged with pinfold.Apply in Go;
-// a second round trip writes every row with one INSERT ... SELECT FROM
-// unnest ... ON CONFLICT DO UPDATE, records the attribute names, checks the
-// per-user quota and advances apps.next_pos. New endpoints take positions
-// next_pos+1, next_pos+2, ... in order of first appearance; updated ones
-// keep theirs.
+// batches (and every import into a new app) hold. Then one pipelined batch
+// begins the transaction, locks the app (lockApp's query), and reads the
+// batch's existing rows (id = ANY), the app's attribute names among the
+// updates' and the endpoint counts of the users the updates name. Holding
+// the lock, what was read stays true to commit, so Go merges the existing
+// endpoints (pinfold.Apply) and checks both quotas exactly. A second batch
+// writes: one INSERT ... SELECT FROM unnest for the new endpoints (positions
+// next_pos+1, next_pos+2, ... in order of first appearance), one UPDATE ...
+// FROM unnest for the existing ones (which keep their positions), the new
+// attribute names, apps.next_pos, and COMMIT.
 func (s *Store) UpsertEndpoints(ctx context.Context, scope pinfold.Scope, appID string, updates []pinfold.EndpointUpdate, now time.Time) error {
 	b := newUpsertBatch(appID, updates, now)
-	return s.write(ctx, "upsert endpoints", func(tx pgx.Tx) error {
-		var (
-			pk, next int64
-			rows     = make([]row, 0, len(b.ids))
-		)
-		read := &pgx.Batch{}
-		read.Queue(`SELECT pk, next_pos FROM apps WHERE id = $1 AND account = $2 AND region = $3 FOR NO KEY UPDATE`,
-			appID, scope.Account, scope.Region)
-		if len(updates) > 0 {
-			// id is unique across scopes: the first query checks the scope.
-			read.Queue(`SELECT id, pos, coalesce(user_id, ''), doc FROM endpoints
-				WHERE app_pk = (SELECT pk FROM apps WHERE id = $1) AND id = ANY($2)`, appID, b.ids)
+	if err := s.upsert(ctx, scope, b); err != nil {
+		return wrap("upsert endpoints", err)
+	}
+	return nil
+}
+
+// upsert runs b's transaction on a connection of its own, with BEGIN and
+// COMMIT inside its two batches. Whatever fails rolls back; a connection
+// left inside a transaction (the ROLLBACK failed too) is closed by the
+// pool when released.
+func (s *Store) upsert(ctx context.Context, scope pinfold.Scope, b *upsertBatch) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	committed := false
+	defer func() {
+		if !committed {
+			conn.Exec(ctx, "ROLLBACK") //nolint:errcheck // see above
 		}
-		br := tx.SendBatch(ctx, read)
-		err := br.QueryRow().Scan(&pk, &next)
-		if errors.Is(err, pgx.ErrNoRows) {
-			err = errAppNotFound()
+	}()
+
+	names := attributeNames(b.updates)
+	users := b.namedUsers()
+	read := &pgx.Batch{}
+	read.Queue(`BEGIN`)
+	read.Queue(`SELECT pk, next_pos FROM apps WHERE id = $1 AND account = $2 AND region = $3 FOR NO KEY UPDATE`,
+		b.appID, scope.Account, scope.Region)
+	// The app's id is unique across scopes: the lock's query checks the
+	// scope, the others find the app by id alone (no row if the scope
+	// was wrong).
+	const app = `(SELECT pk FROM apps WHERE id = $1)`
+	if len(b.ids) > 0 {
+		read.Queue(`SELECT id, pos, coalesce(user_id, ''), doc FROM endpoints
+			WHERE app_pk = `+app+` AND id = ANY($2)`, b.appID, b.ids)
+	}
+	var kinds, ns []string
+	if len(names) > 0 {
+		kinds, ns = make([]string, len(names)), make([]string, len(names))
+		for i, n := range names {
+			kinds[i], ns[i] = string(n.kind), n.name
 		}
-		if err == nil && len(updates) > 0 {
-			rows, err = s.loadExisting(br, b, rows)
-		}
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil || len(updates) == 0 {
+		read.Queue(`SELECT count(*), count(*) FILTER (WHERE (kind, name) IN (SELECT * FROM unnest($2::text[], $3::text[])))
+			FROM attribute_names WHERE app_pk = `+app, b.appID, kinds, ns)
+	}
+	if len(users) > 0 {
+		read.Queue(`SELECT user_id, count(*) FROM endpoints WHERE app_pk = `+app+` AND user_id = ANY($2)
+			GROUP BY user_id`, b.appID, users)
+	}
+
+	var (
+		pk, next      int64
+		rows          = make([]row, 0, len(b.ids))
+		total, having int64                                // the app's attribute names, and how many of names it has
+		counts        = make(map[string]int64, len(users)) // endpoints by user, of users
+	)
+	br := conn.SendBatch(ctx, read)
+	err = func() error {
+		if _, err := br.Exec(); err != nil {
 			return err
 		}
-		rows = b.merge(rows)
-		if b.err.err != nil {
-			return b.err.err
+		err := br.QueryRow().Scan(&pk, &next)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errAppNotFound()
+		} else if err != nil {
+			return err
 		}
-		return b.write(ctx, tx, pk, next, rows)
-	})
+		if len(b.ids) > 0 {
+			if rows, err = b.loadExisting(br, rows); err != nil {
+				return err
+			}
+		}
+		if len(names) > 0 {
+			if err := br.QueryRow().Scan(&total, &having); err != nil {
+				return err
+			}
+		}
+		if len(users) > 0 {
+			rs, err := br.Query()
+			if err != nil {
+				return err
+			}
+			var (
+				u string
+				n int64
+			)
+			if _, err := pgx.ForEachRow(rs, []any{&u, &n}, func() error { counts[u] = n; return nil }); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || len(b.ids) == 0 {
+		return err
+	}
+
+	rows = b.merge(rows)
+	if b.err.err != nil {
+		return b.err.err
+	}
+	added := int64(len(names)) - having
+	if added > 0 && total+added > pinfold.MaxAttributeNamesInApp {
+		return pinfold.Errorf(pinfold.EINVALID, pinfold.MsgAttributeNamesQuota)
+	}
+	if err := checkUsers(rows, counts); err != nil {
+		return err
+	}
+	w := b.write(pk, next, rows)
+	if added > 0 {
+		w.Queue(`INSERT INTO attribute_names (app_pk, kind, name)
+			SELECT $1, u.kind, u.name FROM unnest($2::text[], $3::text[]) AS u (kind, name)
+			ON CONFLICT DO NOTHING`, pk, kinds, ns)
+	}
+	w.Queue(`COMMIT`)
+	if err := conn.SendBatch(ctx, w).Close(); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// namedUsers returns the user IDs the updates set, each once: every user
+// that can gain an endpoint.
+func (b *upsertBatch) namedUsers() []string {
+	var users []string
+	seen := make(map[string]bool)
+	for i := range b.updates {
+		if u := b.updates[i].User; u != nil && u.UserID != nil && *u.UserID != "" && !seen[*u.UserID] {
+			seen[*u.UserID] = true
+			users = append(users, *u.UserID)
+		}
+	}
+	return users
+}
+
+// checkUsers fails with EINVALID "Exceeded maximum endpoint per user
+// count: 15" when a user that gains one of rows would have more than
+// pinfold.MaxEndpointsPerUser endpoints. counts holds the stored counts of
+// every user the updates name; rows are the rows to write, with the users
+// they had (old) and get.
+func checkUsers(rows []row, counts map[string]int64) error {
+	var gained []string
+	for _, r := range rows {
+		if r.old == r.user {
+			continue
+		}
+		if r.old != "" {
+			counts[r.old]--
+		}
+		if r.user != "" {
+			counts[r.user]++
+			gained = append(gained, r.user)
+		}
+	}
+	for _, u := range gained {
+		if counts[u] > pinfold.MaxEndpointsPerUser {
+			return pinfold.Errorf(pinfold.EINVALID, pinfold.MsgUserEndpointsQuota)
+		}
+	}
+	return nil
 }
 
 // upsertBatch is one UpsertEndpoints call's work, by distinct ID (k).
@@ -102,11 +236,11 @@ type failure struct {
 // row is an endpoint row as read, then as written: pos 0 is a new
 // endpoint's until write gives it its position.
 type row struct {
-	k      int
-	pos    int64
-	user   string
-	doc    []byte
-	gained bool // the row's user gains it: a new endpoint, or a changed user
+	k    int
+	pos  int64
+	old  string // the stored user ("" for a new endpoint)
+	user string
+	doc  []byte
 }
 
 // newUpsertBatch applies the updates to no endpoint and encodes the
@@ -163,7 +297,7 @@ func (b *upsertBatch) fail(f failure) {
 
 // loadExisting reads the batch's existing rows from br (id, pos, user,
 // doc) into rows; doc is a copy.
-func (s *Store) loadExisting(br pgx.BatchResults, b *upsertBatch, rows []row) ([]row, error) {
+func (b *upsertBatch) loadExisting(br pgx.BatchResults, rows []row) ([]row, error) {
 	rs, err := br.Query()
 	if err != nil {
 		return rows, err
@@ -174,7 +308,7 @@ func (s *Store) loadExisting(br pgx.BatchResults, b *upsertBatch, rows []row) ([
 			id string
 			r  row
 		)
-		if err := rs.Scan(&id, &r.pos, &r.user, &r.doc); err != nil {
+		if err := rs.Scan(&id, &r.pos, &r.old, &r.doc); err != nil {
 			return rows, err
 		}
 		r.k = b.index[id]
@@ -230,9 +364,7 @@ func (b *upsertBatch) merge(existing []row) []row {
 		if err := checkSize(e.ID, r.doc); err != nil {
 			b.fail(failure{b.first[r.k], err})
 		}
-		if u := e.UserID(); u != r.user {
-			r.user, r.gained = u, true
-		}
+		r.user = e.UserID()
 	}
 	for k := range b.ids {
 		if found[k] != 0 {
@@ -242,32 +374,22 @@ func (b *upsertBatch) merge(existing []row) []row {
 			b.fail(f)
 			continue
 		}
-		rows = append(rows, row{k: k, user: b.users[k], doc: b.docs[k], gained: true})
+		rows = append(rows, row{k: k, user: b.users[k], doc: b.docs[k]})
 	}
 	return rows
 }
 
-// write writes rows, records the updates' attribute names, checks the
-// quotas and advances the app's next_pos, in one round trip (a pipelined
-// pgx.Batch): one INSERT ... SELECT FROM unnest for the new endpoints and
-// one UPDATE ... FROM unnest for the existing ones. The app's lock makes
-// the read rows the truth until commit, so the two need no ON CONFLICT,
-// whose speculative insertion cost about 17 µs a row more than a plain
-// insert (see the notes of the benchmarks).
-func (b *upsertBatch) write(ctx context.Context, tx pgx.Tx, pk, next int64, rows []row) error {
-	var (
-		ins, upd  cols
-		gained    []string
-		gainedSet = make(map[string]bool)
-	)
-	// New endpoints, in order of first appearance, take the positions
-	// after next.
+// write returns a batch that writes rows: one INSERT ... SELECT FROM
+// unnest for the new endpoints, one UPDATE ... FROM unnest for the existing
+// ones, and the app's new next_pos. The app's lock makes the rows read the
+// truth until commit, so neither needs ON CONFLICT, whose speculative
+// insertion costs more than a plain insert or update (see the notes of the
+// benchmarks). New endpoints, in order of first appearance, take the
+// positions after next.
+func (b *upsertBatch) write(pk, next int64, rows []row) *pgx.Batch {
+	var ins, upd cols
 	pos := next
 	for _, r := range rows {
-		if r.gained && r.user != "" && !gainedSet[r.user] {
-			gainedSet[r.user] = true
-			gained = append(gained, r.user)
-		}
 		if r.pos == 0 {
 			pos++
 			ins.add(b.ids[r.k], pos, r.user, r.doc)
@@ -275,62 +397,23 @@ func (b *upsertBatch) write(ctx context.Context, tx pgx.Tx, pk, next int64, rows
 			upd.add("", r.pos, r.user, r.doc)
 		}
 	}
-
 	w := &pgx.Batch{}
-	var steps []func(pgx.BatchResults) error // reads each statement's result
 	if len(ins.pos) > 0 {
 		w.Queue(`INSERT INTO endpoints (app_pk, id, pos, user_id, doc)
 			SELECT $1, u.id, u.pos, nullif(u.user_id, ''), u.doc
 			FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bytea[]) AS u (id, pos, user_id, doc)`,
-			pk, ins.ids, ins.pos, ins.users, ins.docs)
-		steps = append(steps, execResult)
+			pk, ins.ids, ins.pos, ins.users, pgtype.FlatArray[[]byte](ins.docs))
 	}
 	if len(upd.pos) > 0 {
 		w.Queue(`UPDATE endpoints e SET doc = u.doc, user_id = nullif(u.user_id, '')
 			FROM unnest($2::bigint[], $3::text[], $4::bytea[]) AS u (pos, user_id, doc)
 			WHERE e.app_pk = $1 AND e.pos = u.pos`,
-			pk, upd.pos, upd.users, upd.docs)
-		steps = append(steps, execResult)
-	}
-	if names := attributeNames(b.updates); len(names) > 0 {
-		kinds := make([]string, len(names))
-		ns := make([]string, len(names))
-		for i, n := range names {
-			kinds[i], ns[i] = string(n.kind), n.name
-		}
-		// The outer count does not see the CTE's inserts: the total is
-		// the sum.
-		w.Queue(`WITH added AS (
-				INSERT INTO attribute_names (app_pk, kind, name)
-				SELECT $1, u.kind, u.name FROM unnest($2::text[], $3::text[]) AS u (kind, name)
-				ON CONFLICT DO NOTHING RETURNING 1)
-			SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM attribute_names WHERE app_pk = $1)`,
-			pk, kinds, ns)
-		steps = append(steps, checkNames)
-	}
-	if len(gained) > 0 {
-		w.Queue(`SELECT user_id FROM endpoints WHERE app_pk = $1 AND user_id = ANY($2)
-			GROUP BY user_id HAVING count(*) > $3 LIMIT 1`, pk, gained, pinfold.MaxEndpointsPerUser)
-		steps = append(steps, checkUsers)
+			pk, upd.pos, upd.users, pgtype.FlatArray[[]byte](upd.docs))
 	}
 	if pos > next {
 		w.Queue(`UPDATE apps SET next_pos = $2 WHERE pk = $1`, pk, pos)
-		steps = append(steps, execResult)
 	}
-	if len(steps) == 0 {
-		return nil
-	}
-	br := tx.SendBatch(ctx, w)
-	var err error
-	for _, step := range steps {
-		if err = step(br); err != nil {
-			break
-		}
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return w
 }
 
 // cols holds rows to write as the columns the statements unnest.
@@ -348,39 +431,6 @@ func (c *cols) add(id string, pos int64, user string, doc []byte) {
 	c.pos = append(c.pos, pos)
 	c.users = append(c.users, user)
 	c.docs = append(c.docs, doc)
-}
-
-// execResult reads the result of a statement that returns no rows.
-func execResult(br pgx.BatchResults) error {
-	_, err := br.Exec()
-	return err
-}
-
-// checkNames reads the attribute names' counts: EINVALID when the app has
-// gained names and has more than pinfold.MaxAttributeNamesInApp.
-func checkNames(br pgx.BatchResults) error {
-	var added, before int64
-	if err := br.QueryRow().Scan(&added, &before); err != nil {
-		return err
-	}
-	if added > 0 && before+added > pinfold.MaxAttributeNamesInApp {
-		return pinfold.Errorf(pinfold.EINVALID, pinfold.MsgAttributeNamesQuota)
-	}
-	return nil
-}
-
-// checkUsers reads the per-user quota query: EINVALID when it found a user
-// over pinfold.MaxEndpointsPerUser.
-func checkUsers(br pgx.BatchResults) error {
-	var u string
-	err := br.QueryRow().Scan(&u)
-	if err == nil {
-		return pinfold.Errorf(pinfold.EINVALID, pinfold.MsgUserEndpointsQuota)
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	return err
 }
 
 // checkSize fails when doc, the encoding of endpoint id, is over the limit.
