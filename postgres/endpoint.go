@@ -62,7 +62,7 @@ func (s *Store) upsert(ctx context.Context, scope pinfold.Scope, b *upsertBatch)
 	committed := false
 	defer func() {
 		if !committed {
-			conn.Exec(ctx, "ROLLBACK") //nolint:errcheck // see above
+			_, _ = conn.Exec(ctx, "ROLLBACK") // if it fails, Release closes the connection
 		}
 	}()
 
@@ -737,7 +737,7 @@ func removeFromEndpoints(ctx context.Context, tx pgx.Tx, pk int64, appID string,
 		if len(poss) > 0 {
 			if _, err := tx.Exec(ctx, `UPDATE endpoints e SET doc = u.doc
 				FROM unnest($2::bigint[], $3::bytea[]) AS u (pos, doc)
-				WHERE e.app_pk = $1 AND e.pos = u.pos`, pk, poss, docs); err != nil {
+				WHERE e.app_pk = $1 AND e.pos = u.pos`, pk, poss, pgtype.FlatArray[[]byte](docs)); err != nil {
 				return err
 			}
 		}
