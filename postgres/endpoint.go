@@ -238,7 +238,8 @@ type failure struct {
 type row struct {
 	k    int
 	pos  int64
-	old  string // the stored user ("" for a new endpoint)
+	old  string            // the stored user ("" for a new endpoint)
+	e    *pinfold.Endpoint // the stored endpoint, decoded (nil for a new one)
 	user string
 	doc  []byte
 }
@@ -296,7 +297,7 @@ func (b *upsertBatch) fail(f failure) {
 }
 
 // loadExisting reads the batch's existing rows from br (id, pos, user,
-// doc) into rows; doc is a copy.
+// doc) into rows, decoding each document from the driver's buffer.
 func (b *upsertBatch) loadExisting(br pgx.BatchResults, rows []row) ([]row, error) {
 	rs, err := br.Query()
 	if err != nil {
@@ -305,13 +306,17 @@ func (b *upsertBatch) loadExisting(br pgx.BatchResults, rows []row) ([]row, erro
 	defer rs.Close()
 	for rs.Next() {
 		var (
-			id string
-			r  row
+			id  string
+			r   row
+			doc pgtype.DriverBytes
 		)
-		if err := rs.Scan(&id, &r.pos, &r.old, &r.doc); err != nil {
+		if err := rs.Scan(&id, &r.pos, &r.old, &doc); err != nil {
 			return rows, err
 		}
 		r.k = b.index[id]
+		if r.e, err = decode(doc, b.appID, id); err != nil {
+			return rows, err
+		}
 		rows = append(rows, r)
 	}
 	return rows, rs.Err()
@@ -325,17 +330,11 @@ func (b *upsertBatch) merge(existing []row) []row {
 	for i, r := range existing {
 		found[r.k] = i + 1
 	}
-	// The existing endpoints, decoded, merged in update order.
+	// The existing endpoints, merged in update order.
 	eps := make([]*pinfold.Endpoint, len(b.ids))
 	failed := make([]bool, len(b.ids))
 	for _, r := range existing {
-		e, err := decode(r.doc, b.appID, b.ids[r.k])
-		if err != nil {
-			b.fail(failure{b.first[r.k], err})
-			failed[r.k] = true
-			continue
-		}
-		eps[r.k] = e
+		eps[r.k] = r.e
 	}
 	for i := range b.updates {
 		k := b.index[b.updates[i].ID]
