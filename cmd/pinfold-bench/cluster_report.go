@@ -42,14 +42,14 @@ func (cl *cluster) ingestTable(rep *clusterReport) *table {
 // reference, the in-process encode+gzip the raw cost.
 func (cl *cluster) exportTable(rep *clusterReport) *table {
 	c := cl.c
-	t := &table{head: []string{"Run", "Wall time (median; runs)", "endpoints/s", "Time / SQLite's (runs)", "Time / reference's", "Pieces by node (median run)", "CPU during the median run (cores busy)", "GetExportJob p99 (poll)", "Floor", "Result"}}
+	t := &table{head: []string{"Run", "Wall time (median; runs)", "endpoints/s", "Time / SQLite's (runs)", "Time / reference's", "Create to PROCESSING (planned; median run)", "Pieces by node (median run)", "CPU during the median run (cores busy)", "GetExportJob p99 (poll)", "Floor", "Result"}}
 	var refSecs []float64
 	for _, r := range rep.refs {
 		refSecs = append(refSecs, r.Elapsed.Seconds())
 	}
 	ref := median(refSecs)
 	t.add("Reference: in-process encoding/json + gzip BestSpeed, 2 workers, output discarded", fmt.Sprintf("%.2f s (%s)", ref, secs(refSecs)),
-		fmtRate(float64(c.Endpoints)/ref), "", "1.00", "", fmt.Sprintf("bench %.2f cores", median(refBusy(rep.refs))), "", "", "")
+		fmtRate(float64(c.Endpoints)/ref), "", "1.00", "", "", fmt.Sprintf("bench %.2f cores", median(refBusy(rep.refs))), "", "", "")
 	sqlite := rep.exports["sqlite"]
 	verified := true
 	for _, cfg := range c.exportConfigs() {
@@ -74,13 +74,13 @@ func (cl *cluster) exportTable(rep *clusterReport) *table {
 			pieces = fmt.Sprintf("sqlite %d", m.Job.TotalPieces)
 		}
 		t.add(describeConfig(cfg), fmt.Sprintf("%.2f s (%s)", median(ss), secs(ss)), fmtRate(float64(c.Endpoints)/median(ss)), ratio,
-			fmt.Sprintf("%.2f", median(ss)/ref), pieces, fmtCPU(m.CPU, cl.cpuOrder(), m.Elapsed), fmtMs(percentile(m.Polls, 99)), fl, res)
+			fmt.Sprintf("%.2f", median(ss)/ref), fmtReached(m.jobResult, "PROCESSING"), pieces, fmtCPU(m.CPU, cl.cpuOrder(), m.Elapsed), fmtMs(percentile(m.Polls, 99)), fl, res)
 	}
 	var v []string
 	for _, cfg := range c.exportConfigs() {
 		v = append(v, describeConfig(cfg)+": "+rep.exports[cfg][0].Verified.String())
 	}
-	t.add("Output verified (first run of each: lines == N, JSON, distinct IDs, ApplicationId), read back from versitygw", strings.Join(v, "; "), "", "", "", "", "", "", "all", passFail(verified))
+	t.add("Output verified (first run of each: lines == N, JSON, distinct IDs, ApplicationId), read back from versitygw", strings.Join(v, "; "), "", "", "", "", "", "", "", "all", passFail(verified))
 	return t
 }
 
@@ -143,4 +143,13 @@ func (cl *cluster) readTable(rep *clusterReport) *table {
 	t.add(fmt.Sprintf("net/http client, each request signed when sent, worker k on node (k mod %d); %s warm-up + %s window per run; GetEndpoint of one endpoint of the PostgreSQL app, GetExportJob of its last completed export. During: export jobs of the whole app created on node1 one after another (%d jobs, one running %.0f%% of the reads' time; pieces by node: %s)",
 		len(cl.nodes), c.ReadWarmup, c.ReadWindow, len(rr.bg.Jobs), 100*rr.bg.Coverage, fmtBgPieces(rr.bg.Pieces)), "", "", "", "", "", "")
 	return t
+}
+
+// fmtReached formats when a job was first seen in status, "-" if never.
+func fmtReached(r jobResult, status string) string {
+	d, ok := r.Reached[status]
+	if !ok {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
 }

@@ -152,8 +152,8 @@ func (cl *cluster) measureExports(ctx context.Context, rep *clusterReport) error
 				return fmt.Errorf("%s: %w", describeConfig(cfg), err)
 			}
 			rep.exports[cfg] = append(rep.exports[cfg], run)
-			progress("run %d/%d export %s: %s (%s endpoints/s); pieces %s; CPU %s; GetExportJob p99 %s; statuses %s; load %s", i, c.Reps, describeConfig(cfg),
-				run.Elapsed.Round(time.Millisecond), fmtRate(run.Rate()), fmtPieces(run.Pieces), fmtCPU(run.CPU, cl.cpuOrder(), run.Elapsed),
+			progress("run %d/%d export %s: %s (%s endpoints/s); %d pieces %s; CPU %s; GetExportJob p99 %s; statuses %s; load %s", i, c.Reps, describeConfig(cfg),
+				run.Elapsed.Round(time.Millisecond), fmtRate(run.Rate()), run.Job.TotalPieces, fmtPieces(run.Pieces), fmtCPU(run.CPU, cl.cpuOrder(), run.Elapsed),
 				fmtMs(percentile(run.Polls, 99)), strings.Join(run.Statuses, ", "), run.Load)
 			if i == 1 {
 				progress("verify %s: %s", describeConfig(cfg), run.Verified)
