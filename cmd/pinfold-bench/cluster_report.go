@@ -140,7 +140,7 @@ func (cl *cluster) readTable(rep *clusterReport) *table {
 			fmt.Sprintf("%.2f", float64(b.Pct(99))/float64(i.Pct(99))),
 			fmtCPU(rr.busyCPU[op], cl.cpuOrder(), c.ReadWindow+c.ReadWarmup), "p99 < 10 ms", passFail(b.Pct(99) < 10*time.Millisecond))
 	}
-	t.add(fmt.Sprintf("net/http client, each request signed when sent, worker k on node (k mod %d); %s warm-up + %s window per run; GetEndpoint of one endpoint of the PostgreSQL app, GetExportJob of its last completed export. During: export jobs of the whole app created on node1 one after another (%d jobs, one running %.0f%% of the reads' time; pieces by node: %s)",
+	t.add(fmt.Sprintf("net/http client, each request signed when sent, worker k on node (k mod %d); %s warm-up + %s window per run; GetEndpoint of one endpoint of the PostgreSQL app; GetExportJob of its last completed export with no job, of the running export during. During: export jobs of the whole app created on node1 one after another (%d jobs, one running %.0f%% of the reads' time; pieces by node: %s)",
 		len(cl.nodes), c.ReadWarmup, c.ReadWindow, len(rr.bg.Jobs), 100*rr.bg.Coverage, fmtBgPieces(rr.bg.Pieces)), "", "", "", "", "", "")
 	return t
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -242,11 +243,13 @@ type spreadClient struct {
 	next    atomic.Int64
 }
 
-func newSpreadClient(s *signer, urls []string, conns int) *spreadClient {
+// newSpreadClient returns a client of conns workers spread over the nodes
+// at bases, each requesting the URL base+path(), path called per request.
+func newSpreadClient(s *signer, bases []string, path func() string, conns int) *spreadClient {
 	sc := &spreadClient{}
-	per := (conns + len(urls) - 1) / len(urls)
-	for _, u := range urls {
-		sc.clients = append(sc.clients, &httpClient{pool: newPool(per), signer: s, url: u})
+	per := (conns + len(bases) - 1) / len(bases)
+	for _, b := range bases {
+		sc.clients = append(sc.clients, &httpClient{pool: newPool(per), signer: s, urlOf: func() string { return b + path() }})
 	}
 	return sc
 }
@@ -280,20 +283,24 @@ func (cl *cluster) measureReads(ctx context.Context, rep *clusterReport) error {
 		return err
 	}
 	last := rep.exports[fmt.Sprintf("pg%d", c.Nodes)]
-	paths := map[string]string{
-		"GetEndpoint":  "/v1/apps/" + cl.pgApp + "/endpoints/" + endpointID(c.Endpoints/2),
-		"GetExportJob": "/v1/apps/" + cl.pgApp + "/jobs/export/" + last[len(last)-1].Job.Id,
+	// GetExportJob reads the last measured export with no job running,
+	// and the running one during the exports.
+	var jobID atomic.Pointer[string]
+	jobID.Store(&last[len(last)-1].Job.Id)
+	paths := map[string]func() string{
+		"GetEndpoint":  func() string { return "/v1/apps/" + cl.pgApp + "/endpoints/" + endpointID(c.Endpoints/2) },
+		"GetExportJob": func() string { return "/v1/apps/" + cl.pgApp + "/jobs/export/" + *jobID.Load() },
 	}
 	rr := &rep.reads
 	rr.ops = []string{"GetEndpoint", "GetExportJob"}
 	rr.idle, rr.busy = map[string]loadResult{}, map[string]loadResult{}
 	rr.idleCPU, rr.busyCPU = map[string]cpuSample{}, map[string]cpuSample{}
 	load := func(op string) (loadResult, cpuSample, error) {
-		var urls []string
+		var bases []string
 		for _, n := range cl.nodes {
-			urls = append(urls, n.URL+paths[op])
+			bases = append(bases, n.URL)
 		}
-		lc := newSpreadClient(cl.r.Signer, urls, c.Conns)
+		lc := newSpreadClient(cl.r.Signer, bases, paths[op], c.Conns)
 		defer lc.Close()
 		ws := cl.watched()
 		before := sampleCPU(ws)
@@ -313,7 +320,7 @@ func (cl *cluster) measureReads(ctx context.Context, rep *clusterReport) error {
 		progress("%s@%d over %d nodes, no job: %s req/s, p50 %s, p99 %s", op, c.Conns, len(cl.nodes), fmtRate(lr.RPS()), fmtMs(lr.Pct(50)), fmtMs(lr.Pct(99)))
 	}
 
-	bg := startBgExports(ctx, cl.r.Signer, cl.nodes[0].URL, cl.pgApp)
+	bg := startBgExports(ctx, cl.r.Signer, cl.nodes[0].URL, cl.pgApp, &jobID)
 	select {
 	case <-bg.processing:
 	case <-bg.done:
@@ -368,8 +375,9 @@ type bgResult struct {
 }
 
 // startBgExports starts exporting app on base to s3://bench/load/N/, one
-// job after another, each polled every 20 ms.
-func startBgExports(ctx context.Context, s *signer, base, app string) *bgExports {
+// job after another, each polled every 20 ms; current is set to each job's
+// ID when it is created.
+func startBgExports(ctx context.Context, s *signer, base, app string, current *atomic.Pointer[string]) *bgExports {
 	bg := &bgExports{processing: make(chan struct{}), done: make(chan struct{}), quit: make(chan struct{})}
 	go func() {
 		defer close(bg.done)
@@ -395,6 +403,8 @@ func startBgExports(ctx context.Context, s *signer, base, app string) *bgExports
 				return
 			}
 			bg.res.Jobs = append(bg.res.Jobs, job.Id)
+			id := job.Id
+			current.Store(&id)
 			for job.JobStatus != "COMPLETED" {
 				select {
 				case <-ctx.Done():
@@ -452,11 +462,40 @@ func coverage(intervals [][2]time.Time, from, to time.Time) float64 {
 	return covered.Seconds() / to.Sub(from).Seconds()
 }
 
-// fmtBgPieces formats the pieces by node of several jobs.
+// fmtBgPieces formats the pieces by node of several jobs: the sum over
+// the jobs, and the fewest any node finished of one job.
 func fmtBgPieces(ps [][]nodeCount) string {
-	parts := make([]string, len(ps))
-	for i, p := range ps {
-		parts[i] = fmtPieces(p)
+	sum, least := sumPieces(ps)
+	return fmt.Sprintf("%s in all; fewest of one job on one node: %d", fmtPieces(sum), least)
+}
+
+// sumPieces adds up the pieces each node finished over several jobs, in
+// node order, and returns the fewest pieces a node finished of one job
+// (0 when a node that finished pieces of one job finished none of
+// another).
+func sumPieces(ps [][]nodeCount) (sum []nodeCount, least int) {
+	m := map[string]int{}
+	for _, p := range ps {
+		for _, n := range p {
+			m[n.Node] += n.Pieces
+		}
 	}
-	return strings.Join(parts, " | ")
+	for n, c := range m {
+		sum = append(sum, nodeCount{n, c})
+	}
+	slices.SortFunc(sum, func(a, b nodeCount) int { return strings.Compare(a.Node, b.Node) })
+	least = -1
+	for _, p := range ps {
+		for _, n := range sum {
+			i := slices.IndexFunc(p, func(c nodeCount) bool { return c.Node == n.Node })
+			c := 0
+			if i >= 0 {
+				c = p[i].Pieces
+			}
+			if least < 0 || c < least {
+				least = c
+			}
+		}
+	}
+	return sum, max(least, 0)
 }

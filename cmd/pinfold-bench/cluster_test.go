@@ -108,3 +108,23 @@ func TestFmtCPU(t *testing.T) {
 		t.Errorf("since: got %v, want node1 2s only", d)
 	}
 }
+
+func TestSumPieces(t *testing.T) {
+	ps := [][]nodeCount{
+		{{"node1", 4}, {"node2", 3}, {"node3", 3}},
+		{{"node1", 6}, {"node3", 4}},
+	}
+	sum, least := sumPieces(ps)
+	if want := []nodeCount{{"node1", 10}, {"node2", 3}, {"node3", 7}}; !slices.Equal(sum, want) {
+		t.Errorf("sum: got %v, want %v", sum, want)
+	}
+	if least != 0 {
+		t.Errorf("least: got %d, want 0 (node2 finished none of the second job)", least)
+	}
+	if _, least := sumPieces(ps[:1]); least != 3 {
+		t.Errorf("least of the first job: got %d, want 3", least)
+	}
+	if sum, least := sumPieces(nil); len(sum) != 0 || least != 0 {
+		t.Errorf("no jobs: got %v, %d", sum, least)
+	}
+}
