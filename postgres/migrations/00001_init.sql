@@ -27,14 +27,20 @@ CREATE INDEX apps_scope ON apps (account, region, pk);
 -- pos is the endpoint's store position within its app: given once from
 -- apps.next_pos, never changed by an update, never reused.
 -- doc is wire.Codec's encoding of the endpoint, the bytes an export writes.
+-- id and user_id compare bytewise (COLLATE "C"): nothing sorts them for
+-- people, and the indexes on them do not pay for the database's locale.
+-- A join with another table's text column names the collation.
+-- fillfactor 80 leaves room on each page for updated versions of its rows:
+-- an update that changes no indexed column (doc only, the common case) is
+-- then HOT and writes no index entry.
 CREATE TABLE endpoints (
     app_pk  bigint NOT NULL REFERENCES apps (pk) ON DELETE CASCADE,
-    id      text   NOT NULL,
+    id      text   COLLATE "C" NOT NULL,
     pos     bigint NOT NULL,
-    user_id text,
+    user_id text   COLLATE "C",
     doc     bytea  NOT NULL,
     PRIMARY KEY (app_pk, id)
-);
+) WITH (fillfactor = 80);
 -- Exports read an app's endpoints in position order, by ranges.
 CREATE UNIQUE INDEX endpoints_pos ON endpoints (app_pk, pos);
 -- GetUserEndpoints, DeleteUserEndpoints and the per-user quota.
