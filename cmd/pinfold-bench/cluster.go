@@ -274,7 +274,11 @@ func (c *ClusterCmd) report(r *rig, cl *cluster, rep *clusterReport) {
 	}
 	fmt.Printf("- PostgreSQL: %s on loopback, %s; each node's pool is the store's default (pgxpool: the larger of 4 and the CPUs)\n", where, rep.pgSettings)
 	fmt.Printf("- River's schema in each benchmark database is migrated by the benchmark (rivermigrate, a transaction per version) before the first node starts: a node's own one-transaction migration fails on a fresh database at River's version 006 (SQLSTATE 55P04)\n")
-	fmt.Printf("- Durability differs: SQLite runs synchronous=NORMAL in WAL mode, so a commit is not fsynced (it survives a crash of the process, not a power loss); PostgreSQL here fsyncs the WAL at every commit (fsync=on, synchronous_commit=on)\n")
+	pgDurable := "PostgreSQL here fsyncs the WAL at every commit (fsync=on, synchronous_commit=on)"
+	if !strings.Contains(rep.pgSettings, "fsync=on") || !strings.Contains(rep.pgSettings, "synchronous_commit=on") {
+		pgDurable = "PostgreSQL here does NOT fsync every commit (see its settings above), so it is not the durable configuration"
+	}
+	fmt.Printf("- Durability differs: SQLite runs synchronous=NORMAL in WAL mode, so a commit is not fsynced (it survives a crash of the process, not a power loss); %s\n", pgDurable)
 	fmt.Printf("- S3: every pinfold (SQLite and each node) writes and reads job objects in one versitygw (POSIX backend, same disk) at %s, so the S3 side is the same for both stores\n", cl.s3.URL)
 	fmt.Printf("- Nodes: pinfold serve --database (one database, %s) --node-id nodeK, extra nodes started as more child processes; every export is created on node1 and polled there every %s; the pieces' nodes are read from the job's row (jobs.data, pieces[].node) after it completes\n", benchDB, c.Poll)
 	fmt.Printf("- CPU: seconds of CPU each process used during the measurement, from /proc/PID/stat (postgres: the postmaster, its live backends and those that exited), with the cores it kept busy in parentheses; the machine has %d CPUs, so more nodes add no CPU\n", runtime.NumCPU())
