@@ -234,6 +234,8 @@ type clusterReport struct {
 	asyncIngest            *ingestRun // synchronous_commit=off, when measured
 	asyncWhy               string
 
+	statsBefore, statsAfter string // the endpoints table's statistics around the exports
+
 	refs    []refResult
 	exports map[string][]jobRun // by configuration: "sqlite", "pg1", "pg2", ...
 
@@ -281,6 +283,8 @@ func (c *ClusterCmd) report(r *rig, cl *cluster, rep *clusterReport) {
 	fmt.Printf("- Durability differs: SQLite runs synchronous=NORMAL in WAL mode, so a commit is not fsynced (it survives a crash of the process, not a power loss); %s\n", pgDurable)
 	fmt.Printf("- S3: every pinfold (SQLite and each node) writes and reads job objects in one versitygw (POSIX backend, same disk) at %s, so the S3 side is the same for both stores\n", cl.s3.URL)
 	fmt.Printf("- Nodes: pinfold serve --database (one database, %s) --node-id nodeK, extra nodes started as more child processes; every export is created on node1 and polled there every %s; the pieces' nodes are read from the job's row (jobs.data, pieces[].node) after it completes\n", benchDB, c.Poll)
+	fmt.Printf("- PostgreSQL's statistics of the endpoints table (pg_stat_user_tables; autovacuum on, as by default), when the exports started: %s; after the exports: %s. Until the first analyze after the ingest the planner sees the table as almost empty\n",
+		rep.statsBefore, rep.statsAfter)
 	fmt.Printf("- CPU: seconds of CPU each process used during the measurement, from /proc/PID/stat (postgres: the postmaster, its live backends and those that exited), with the cores it kept busy in parentheses; the machine has %d CPUs, so more nodes add no CPU\n", runtime.NumCPU())
 	fmt.Println()
 

@@ -434,3 +434,29 @@ func (s *pgServer) migrateRiver(ctx context.Context, db string) error {
 	}
 	return nil
 }
+
+// tableStats describes what the server knows of table's statistics in
+// database db: the live rows it counts and when the table was last
+// analyzed and vacuumed (by hand or by autovacuum). A plan made before the
+// first analyze of a freshly filled table sees almost no rows.
+func (s *pgServer) tableStats(ctx context.Context, db, table string) (string, error) {
+	u, err := s.DatabaseURL(db)
+	if err != nil {
+		return "", err
+	}
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		return "", fmt.Errorf("connect to postgres: %w", err)
+	}
+	defer conn.Close(context.Background())
+	var live int64
+	var analyzed, vacuumed string
+	err = conn.QueryRow(ctx, `SELECT n_live_tup,
+		coalesce(to_char(greatest(last_analyze, last_autoanalyze) AT TIME ZONE 'UTC', 'HH24:MI:SS'), 'never'),
+		coalesce(to_char(greatest(last_vacuum, last_autovacuum) AT TIME ZONE 'UTC', 'HH24:MI:SS'), 'never')
+		FROM pg_stat_user_tables WHERE relname = $1`, table).Scan(&live, &analyzed, &vacuumed)
+	if err != nil {
+		return "", fmt.Errorf("statistics of %s: %w", table, err)
+	}
+	return fmt.Sprintf("at %s UTC, %d live rows counted, last analyzed %s, last vacuumed %s", time.Now().UTC().Format("15:04:05"), live, analyzed, vacuumed), nil
+}

@@ -131,6 +131,16 @@ func (cl *cluster) exportOn(ctx context.Context, srv *child, app, prefix, db str
 func (cl *cluster) measureExports(ctx context.Context, rep *clusterReport) error {
 	c := cl.c
 	rep.exports = map[string][]jobRun{}
+	var err error
+	if rep.statsBefore, err = cl.pg.tableStats(ctx, benchDB, "endpoints"); err != nil {
+		return err
+	}
+	progress("endpoints table before the exports: %s", rep.statsBefore)
+	defer func() {
+		if s, err := cl.pg.tableStats(ctx, benchDB, "endpoints"); err == nil {
+			rep.statsAfter = s
+		}
+	}()
 	for i := 1; i <= c.Reps; i++ {
 		ref, err := reference(ctx, cl.sqliteApp, c.Endpoints, c.Chunk)
 		if err != nil {
