@@ -402,26 +402,30 @@ const riverMigrateLock = 0x2f1d_7a43_c0de_0e01
 
 // migrate brings River's schema up to date. River's migrator takes no lock,
 // and nodes that start together on one PostgreSQL database would run the
-// same migration at once; there the migration runs in one transaction that
-// first takes an advisory lock, so the nodes take turns and the later ones
-// find nothing to do. SQLite's database belongs to one process.
+// same migration at once; there the migrations run while an advisory lock
+// is held, so the nodes take turns and the later ones find nothing to do.
+// SQLite's database belongs to one process.
 func (r *Runner[TTx]) migrate(ctx context.Context, m *rivermigrate.Migrator[TTx]) error {
 	if r.driver.DatabaseName() != riverdriver.DatabaseNamePostgres {
 		_, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
 		return err
 	}
-	tx, err := r.driver.GetExecutor().Begin(ctx)
+	// The lock is held by a transaction of its own, on its own
+	// connection, while the migrator runs its migrations in transactions of
+	// their own (one transaction for all of them would fail: PostgreSQL
+	// refuses a new enum value in the transaction that added it).
+	lock, err := r.driver.GetExecutor().Begin(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(riverMigrateLock)); err != nil {
+	defer lock.Rollback(context.WithoutCancel(ctx))
+	if err := lock.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(riverMigrateLock)); err != nil {
 		return err
 	}
-	if _, err := m.MigrateTx(ctx, r.driver.UnwrapTx(tx), rivermigrate.DirectionUp, nil); err != nil {
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return err
 	}
-	return tx.Commit(ctx)
+	return lock.Commit(ctx)
 }
 
 func (r *Runner[TTx]) recoverLoop(ctx context.Context, stopped func()) {

@@ -21,7 +21,8 @@ import (
 )
 
 // pgNode is one pinfold node on a shared PostgreSQL database: its own store
-// (connection pool) and, once started, its own runner.
+// (connection pool) and, once started, its own runner. The nodes of one
+// cluster share their event log: any node may finish a job.
 type pgNode struct {
 	store  *postgres.Store
 	runner *jobs.Runner[pgx.Tx]
@@ -36,13 +37,14 @@ func pgCluster(t *testing.T, n int) (nodes []*pgNode, blobs *blob.Store, url str
 	if err := blobs.CreateBucket(context.Background(), testScope.Account, testBucket); err != nil {
 		t.Fatal(err)
 	}
+	ev := newEvents()
 	for range n {
 		st := postgres.NewStore(url)
 		if err := st.Open(context.Background()); err != nil {
 			t.Fatalf("open store: %v", err)
 		}
 		t.Cleanup(func() { st.Close() })
-		nodes = append(nodes, &pgNode{store: st})
+		nodes = append(nodes, &pgNode{store: st, events: ev})
 	}
 	return nodes, blobs, url
 }
@@ -51,7 +53,6 @@ func pgCluster(t *testing.T, n int) (nodes []*pgNode, blobs *blob.Store, url str
 // quick polling filled in); Cleanup stops it.
 func (nd *pgNode) start(t *testing.T, name string, blobs pinfold.BlobStore, cfg jobs.Config) {
 	t.Helper()
-	nd.events = newEvents()
 	cfg.Store, cfg.Blobs, cfg.OnEvent, cfg.NodeID = nd.store, blobs, nd.events.on, name
 	cfg.RetryBackoff = time.Millisecond
 	cfg.PendingRecheck = 10 * time.Millisecond
