@@ -119,9 +119,6 @@ func (cl *cluster) start(ctx context.Context) error {
 	if cl.dbURL, err = cl.pg.DatabaseURL(benchDB); err != nil {
 		return err
 	}
-	if err := cl.pg.migrateRiver(ctx, benchDB); err != nil {
-		return err
-	}
 	bin, err := versitygwBinary(c.Versitygw)
 	if err != nil {
 		return err
@@ -275,7 +272,6 @@ func (c *ClusterCmd) report(r *rig, cl *cluster, rep *clusterReport) {
 		where = "the server given with --postgres (its CPU is not measured)"
 	}
 	fmt.Printf("- PostgreSQL: %s on loopback, %s; each node's pool is the store's default (pgxpool: the larger of 4 and the CPUs)\n", where, rep.pgSettings)
-	fmt.Printf("- River's schema in each benchmark database is migrated by the benchmark (rivermigrate, a transaction per version) before the first node starts: a node's own one-transaction migration fails on a fresh database at River's version 006 (SQLSTATE 55P04)\n")
 	pgDurable := "PostgreSQL here fsyncs the WAL at every commit (fsync=on, synchronous_commit=on)"
 	if !strings.Contains(rep.pgSettings, "fsync=on") || !strings.Contains(rep.pgSettings, "synchronous_commit=on") {
 		pgDurable = "PostgreSQL here does NOT fsync every commit (see its settings above), so it is not the durable configuration"

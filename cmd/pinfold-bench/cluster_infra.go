@@ -17,9 +17,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
 )
 
 // What the cluster command runs besides pinfold: a throwaway PostgreSQL
@@ -407,32 +404,6 @@ func fmtCPU(s cpuSample, order []string, wall time.Duration) string {
 		return "-"
 	}
 	return strings.Join(parts, ", ") + fmt.Sprintf("; total %.1f s (%.2f cores)", total.Seconds(), total.Seconds()/wall.Seconds())
-}
-
-// migrateRiver brings River's schema in database db up to date with
-// rivermigrate's Migrate, one transaction per version. pinfold nodes
-// migrate River in one transaction under an advisory lock, and on a fresh
-// database that fails at River's version 006 (it adds a value to an enum
-// and uses it: SQLSTATE 55P04), so the benchmark migrates first and the
-// nodes find nothing to do.
-func (s *pgServer) migrateRiver(ctx context.Context, db string) error {
-	u, err := s.DatabaseURL(db)
-	if err != nil {
-		return err
-	}
-	pool, err := pgxpool.New(ctx, u)
-	if err != nil {
-		return fmt.Errorf("connect to postgres: %w", err)
-	}
-	defer pool.Close()
-	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
-	if err != nil {
-		return fmt.Errorf("migrate river: %w", err)
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("migrate river: %w", err)
-	}
-	return nil
 }
 
 // tableStats describes what the server knows of table's statistics in

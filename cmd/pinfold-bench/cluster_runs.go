@@ -76,9 +76,6 @@ func (cl *cluster) measureIngest(ctx context.Context, rep *clusterReport) error 
 		"ALTER DATABASE "+benchAsyncDB+" SET synchronous_commit = off"); err != nil {
 		return err
 	}
-	if err := cl.pg.migrateRiver(ctx, benchAsyncDB); err != nil {
-		return err
-	}
 	u, err := cl.pg.DatabaseURL(benchAsyncDB)
 	if err != nil {
 		return err
