@@ -30,7 +30,8 @@ type jobResult struct {
 	Job       jobView       // as last observed
 	Elapsed   time.Duration // CreateExportJob/CreateImportJob sent → first COMPLETED observed
 	Polls     []time.Duration
-	Statuses  []string // each status observed, with the time since create
+	Statuses  []string                 // each status observed, with the time since create
+	Reached   map[string]time.Duration // when each status was first observed, since create
 	PeakRSSKB int64
 	RSSReset  bool          // VmHWM was reset before the export
 	RSSBefore int64         // VmRSS (KiB) just before the export
@@ -62,7 +63,7 @@ func (c *ExportCmd) export(ctx context.Context, s *signer, srv *child, app, pref
 // COMPLETED. A FAILED job, an unexpected status or a job still running after
 // --timeout is an error.
 func (c *ExportCmd) runJob(ctx context.Context, s *signer, srv *child, app, kind string, body []byte, every time.Duration) (jobResult, error) {
-	res := jobResult{RSSReset: resetPeakRSS(srv.PID()) == nil}
+	res := jobResult{RSSReset: resetPeakRSS(srv.PID()) == nil, Reached: map[string]time.Duration{}}
 	res.RSSBefore, _ = procStatusKB(srv.PID(), "VmRSS")
 	p := newPool(1)
 	defer p.Close()
@@ -116,6 +117,9 @@ func (c *ExportCmd) runJob(ctx context.Context, s *signer, srv *child, app, kind
 		if res.Job.JobStatus != last {
 			last = res.Job.JobStatus
 			res.Statuses = append(res.Statuses, fmt.Sprintf("%s at %s", last, t1.Sub(start).Round(time.Millisecond)))
+			if _, ok := res.Reached[last]; !ok {
+				res.Reached[last] = t1.Sub(start)
+			}
 		}
 		switch res.Job.JobStatus {
 		case "COMPLETED":

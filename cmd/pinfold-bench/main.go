@@ -3,6 +3,7 @@
 //
 //	pinfold-bench api    [--duration 5s] [--mode http] [--compare raw] [--tuned] [--pinfold PATH]
 //	pinfold-bench export [--endpoints 1000000] [--piece-size 100000] [--cpuprofile FILE] [--no-segment] [--import-reps 3] [--tuned]
+//	pinfold-bench cluster [--endpoints 1000000] [--nodes 3] [--reps 3] [--postgres URL] [--versitygw PATH]
 //
 // Both subcommands build the server (go build ./cmd/pinfold, from the module
 // root above the working directory) unless --pinfold names a binary, start it
@@ -30,6 +31,18 @@
 // full export's gzip JSON objects into a new app, against the seeding
 // (UpdateEndpointsBatch) rate and with the server's peak RSS (import.go).
 //
+// cluster starts a throwaway PostgreSQL 15 server (.ci/start-postgres.sh,
+// default settings) and versitygw, the S3 store every pinfold it starts
+// shares, then pinfold on SQLite and pinfold nodes on one PostgreSQL
+// database, and compares them in the same run (cluster.go): the ingest
+// rate of the same UpdateEndpointsBatch client (SQLite the reference), the
+// export time with 1, 2, ... --nodes nodes against SQLite's and the
+// in-process reference's, with the pieces each node finished (read from
+// the job's row) and the CPU time of every process, the import rate of
+// the SQLite export's objects, and GetEndpoint and GetExportJob latency at
+// 16 connections spread over the nodes while they share export jobs,
+// against the same reads with no job running (cluster_runs.go).
+//
 // Every measurement is repeated (--reps, default 3) and the median is
 // reported with the load average at the time: the numbers come from a shared
 // machine where the client and the server compete for the same cores.
@@ -47,8 +60,9 @@ import (
 
 // CLI is pinfold-bench's command line.
 type CLI struct {
-	API    APICmd    `cmd:"" name:"api" help:"GetApp/GetEndpoint throughput and latency against pinfold and moto, and UpdateEndpointsBatch ingest rate."`
-	Export ExportCmd `cmd:"" help:"Export job throughput against an in-process encoding/json+gzip reference, peak RSS and GetExportJob latency; segment export against full export; import of the export's objects against the seeding rate."`
+	API     APICmd     `cmd:"" name:"api" help:"GetApp/GetEndpoint throughput and latency against pinfold and moto, and UpdateEndpointsBatch ingest rate."`
+	Export  ExportCmd  `cmd:"" help:"Export job throughput against an in-process encoding/json+gzip reference, peak RSS and GetExportJob latency; segment export against full export; import of the export's objects against the seeding rate."`
+	Cluster ClusterCmd `cmd:"" help:"pinfold on PostgreSQL with 1 to --nodes nodes sharing one database and one versitygw, against pinfold on SQLite in the same run: ingest rate, export time, import rate, GetEndpoint and GetExportJob latency during an export."`
 }
 
 func main() {

@@ -127,6 +127,7 @@ type httpClient struct {
 	pool   *pool
 	signer *signer
 	url    string
+	urlOf  func() string // when set, called for each request's URL instead of url
 }
 
 func (c *httpClient) worker() worker { return c }
@@ -135,7 +136,11 @@ func (c *httpClient) Close()         { c.pool.Close() }
 func (c *httpClient) close()         {}
 
 func (c *httpClient) send(ctx context.Context) (bool, string) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	u := c.url
+	if c.urlOf != nil {
+		u = c.urlOf()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return false, err.Error()
 	}

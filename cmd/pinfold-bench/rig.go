@@ -139,7 +139,13 @@ func (r *rig) Close() {
 // --jobs-piece-size when not 0. With --server-profile the server writes its
 // CPU profile to DIR/name.cpu.prof (name-2.cpu.prof... when taken).
 func (r *rig) startPinfold(ctx context.Context, name string, pieceSize int) (*child, error) {
-	args := slices.Clone(r.Flags.ServerArg)
+	return r.startPinfoldWith(ctx, name, pieceSize)
+}
+
+// startPinfoldWith is startPinfold with more arguments of pinfold serve,
+// before --server-arg's.
+func (r *rig) startPinfoldWith(ctx context.Context, name string, pieceSize int, extra ...string) (*child, error) {
+	args := append(slices.Clone(extra), r.Flags.ServerArg...)
 	if r.Flags.ServerProfile != "" {
 		args = append(args, "--cpu-profile", freeName(filepath.Join(r.Flags.ServerProfile, name), ".cpu.prof"))
 	}
