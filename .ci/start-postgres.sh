@@ -6,6 +6,7 @@
 #   ... PINFOLD_TEST_POSTGRES=$url go test ./postgres/ ...
 #   bash .ci/stop-postgres.sh DIR
 #
+# Run again on the same DIR, it starts the same cluster on the same port.
 # It installs Debian's postgresql-15 when the server binaries are missing. The
 # cluster runs as an unprivileged user (initdb refuses root): the caller when
 # not root, else the system user "pinfoldpg", created when absent. Clients
@@ -50,8 +51,14 @@ if [ ! -f "$dir/data/PG_VERSION" ]; then
 		{ cat "$dir/initdb.log" >&2; exit 1; }
 fi
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-echo "$port" >"$dir/port"
+# A cluster started again in the same DIR keeps its port, so that clients
+# holding its URL reconnect.
+if [ -f "$dir/port" ]; then
+	port=$(cat "$dir/port")
+else
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	echo "$port" >"$dir/port"
+fi
 "${run_as[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
 	-o "-h 127.0.0.1 -p $port -k $dir -c max_connections=300 ${PGOPTS:-}" start >&2 ||
 	{ cat "$dir/server.log" >&2; exit 1; }
