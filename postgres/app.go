@@ -144,16 +144,29 @@ func (s *Store) ListApps(ctx context.Context, scope pinfold.Scope, page pinfold.
 
 // DeleteApp removes the app and everything it owns (endpoints, attribute
 // names, segments with their versions and members, jobs, settings: the
-// foreign keys cascade) and returns it as it was. ENOTFOUND "Application
+// foreign keys cascade, but for the endpoints) and returns it as it was. ENOTFOUND "Application
 // not found" when absent. It waits for the transactions that hold the app
 // row (endpoint writes) to end.
+//
+// The app row goes first, which locks it: writers of its endpoints wait
+// for it in lockApp and then find no app. Its endpoints, which are not
+// tied to it by a foreign key (see the schema), go in the same transaction.
 func (s *Store) DeleteApp(ctx context.Context, scope pinfold.Scope, id string) (*pinfold.App, error) {
-	app, _, err := scanApp(s.pool.QueryRow(ctx, `DELETE FROM apps WHERE id = $1 AND account = $2 AND region = $3
-		RETURNING `+appColumns, id, scope.Account, scope.Region))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errAppNotFound()
-	} else if err != nil {
-		return nil, fmt.Errorf("delete app: %w", err)
+	var app *pinfold.App
+	err := s.write(ctx, "delete app", func(tx pgx.Tx) error {
+		a, pk, err := scanApp(tx.QueryRow(ctx, `DELETE FROM apps WHERE id = $1 AND account = $2 AND region = $3
+			RETURNING `+appColumns, id, scope.Account, scope.Region))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errAppNotFound()
+		} else if err != nil {
+			return err
+		}
+		app = a
+		_, err = tx.Exec(ctx, `DELETE FROM endpoints WHERE app_pk = $1`, pk)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return app, nil
 }

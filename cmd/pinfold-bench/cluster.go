@@ -33,7 +33,8 @@ type ClusterCmd struct {
 	ImportPoll  time.Duration `default:"50ms" help:"Pause between GetImportJob polls."`
 	Timeout     time.Duration `default:"30m" help:"Longest wait for one job."`
 	Chunk       int           `default:"20000" hidden:"" help:"Endpoints per reference worker built per untimed phase."`
-	Postgres    string        `placeholder:"URL" help:"An existing PostgreSQL server whose user may create databases (the benchmark creates and drops pinfold_bench*); empty starts a throwaway PostgreSQL 15 cluster with .ci/start-postgres.sh and its default settings."`
+	Postgres    string        `placeholder:"URL" help:"An existing PostgreSQL server whose user may create databases (the benchmark creates and drops pinfold_bench*); empty starts a throwaway PostgreSQL 15 cluster with .ci/start-postgres.sh and --postgres-settings."`
+	PGSettings  []string      `name:"postgres-settings" default:"shared_buffers=2GB,max_wal_size=4GB,checkpoint_timeout=15min" placeholder:"NAME=VALUE" help:"Settings of the throwaway PostgreSQL server (docs/deploy.md recommends them for a server with memory to spare; fsync and synchronous_commit stay on); --postgres-settings= leaves PostgreSQL's defaults."`
 	Versitygw   string        `type:"path" help:"versitygw binary; empty: $PINFOLD_VERSITYGW, PATH, then $(go env GOPATH)/bin (.ci/install-versitygw.sh)."`
 
 	ServerFlags `embed:""`
@@ -108,7 +109,7 @@ func (cl *cluster) start(ctx context.Context) error {
 		cl.pg = &pgServer{URL: c.Postgres}
 	} else {
 		progress("starting PostgreSQL 15 (.ci/start-postgres.sh)")
-		if cl.pg, err = startPostgres(ctx, r.DataDir("pg")); err != nil {
+		if cl.pg, err = startPostgres(ctx, r.DataDir("pg"), c.PGSettings); err != nil {
 			return err
 		}
 	}
@@ -267,7 +268,10 @@ func (c *ClusterCmd) report(r *rig, cl *cluster, rep *clusterReport) {
 	r.header("pinfold-bench cluster")
 	fmt.Printf("- %s endpoints of %d bytes on average (as UpdateEndpointsBatch items); piece size %d (%d pieces per full export); %d runs of each export, medians reported; pinfold log level %s, extra server arguments %q\n",
 		fmtRate(float64(c.Endpoints)), avgItemBytes(), cl.pieceSize, (c.Endpoints+cl.pieceSize-1)/cl.pieceSize, c.Reps, c.ServerLogLevel, c.ServerArg)
-	where := "a throwaway cluster started by the benchmark (.ci/start-postgres.sh, no extra settings)"
+	where := "a throwaway cluster started by the benchmark (.ci/start-postgres.sh, PostgreSQL's defaults)"
+	if len(c.PGSettings) > 0 {
+		where = "a throwaway cluster started by the benchmark (.ci/start-postgres.sh, with " + strings.Join(c.PGSettings, " ") + ")"
+	}
 	if cl.pg.Dir == "" {
 		where = "the server given with --postgres (its CPU is not measured)"
 	}

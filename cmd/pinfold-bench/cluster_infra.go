@@ -31,15 +31,20 @@ type pgServer struct {
 }
 
 // startPostgres starts a throwaway PostgreSQL 15 cluster in dir with the
-// repository's .ci/start-postgres.sh, with the server's default settings
-// (fsync and synchronous_commit on): no PGOPTS.
-func startPostgres(ctx context.Context, dir string) (*pgServer, error) {
+// repository's .ci/start-postgres.sh, with settings (NAME=VALUE) on top of
+// the server's defaults (fsync and synchronous_commit on).
+func startPostgres(ctx context.Context, dir string, settings []string) (*pgServer, error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, ".ci", "start-postgres.sh"), dir)
 	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "PGOPTS=") })
+	var opts []string
+	for _, s := range settings {
+		opts = append(opts, "-c "+s)
+	}
+	cmd.Env = append(cmd.Env, "PGOPTS="+strings.Join(opts, " "))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
