@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/pinfold/pinfold"
@@ -41,12 +42,124 @@ import (
 // next_pos+1, next_pos+2, ... in order of first appearance), one UPDATE ...
 // FROM unnest for the existing ones (which keep their positions), the new
 // attribute names, apps.next_pos, and COMMIT.
+//
+// # One round trip for new endpoints
+//
+// A batch whose endpoints are all new (the common case: an import into a
+// new app, a first sync) skips the merge: insertNew writes it in one
+// pipelined batch that ends in COMMIT, so the app's lock is held only
+// while the server runs it, never while Go works or a round trip is under
+// way. Writers of one app take turns on that lock, so the shorter it is
+// held, the more of them commit per second.
 func (s *Store) UpsertEndpoints(ctx context.Context, scope pinfold.Scope, appID string, updates []pinfold.EndpointUpdate, now time.Time) error {
 	b := newUpsertBatch(appID, updates, now)
+	if done, err := s.insertNew(ctx, scope, b); done || err != nil {
+		return wrap("upsert endpoints", err)
+	}
 	if err := s.upsert(ctx, scope, b); err != nil {
 		return wrap("upsert endpoints", err)
 	}
 	return nil
+}
+
+// insertNew writes b in one round trip when every endpoint in it is new,
+// and reports whether it did. It first asks, without a lock, whether any
+// of b's IDs is stored; if none is (and every update applied to no
+// endpoint), one pipelined batch begins, reserves the positions by
+// advancing the app's next_pos (an UPDATE, which takes the same row lock as
+// lockApp), inserts the endpoints at those positions, adds the attribute
+// names, checks both quotas in SQL (a division by zero when one is
+// exceeded aborts the transaction) and commits. An endpoint stored
+// meanwhile (a unique violation) or a quota exceeded rolls it back and
+// returns false: upsert then does the work with the exact error. An app
+// not in scope writes nothing and is ENOTFOUND.
+func (s *Store) insertNew(ctx context.Context, scope pinfold.Scope, b *upsertBatch) (bool, error) {
+	if len(b.ids) == 0 {
+		return false, nil
+	}
+	for _, f := range b.unfit {
+		if f.err != nil {
+			return false, nil
+		}
+	}
+	var stored bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM endpoints
+		WHERE app_pk = (SELECT pk FROM apps WHERE id = $1) AND id = ANY($2))`, b.appID, b.ids).Scan(&stored); err != nil {
+		return false, err
+	}
+	if stored {
+		return false, nil
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Release()
+
+	n := int64(len(b.ids))
+	const app = `FROM apps a WHERE a.id = $1 AND a.account = $2 AND a.region = $3`
+	w := &pgx.Batch{}
+	w.Queue(`BEGIN`)
+	w.Queue(`UPDATE apps SET next_pos = next_pos + $4 WHERE id = $1 AND account = $2 AND region = $3 RETURNING pk`,
+		b.appID, scope.Account, scope.Region, n)
+	w.Queue(`INSERT INTO endpoints (app_pk, id, pos, user_id, doc)
+		SELECT a.pk, u.id, a.next_pos - $4 + u.ord, nullif(u.user_id, ''), u.doc
+		FROM apps a, unnest($5::text[], $6::text[], $7::bytea[]) WITH ORDINALITY AS u (id, user_id, doc, ord)
+		WHERE a.id = $1 AND a.account = $2 AND a.region = $3`,
+		b.appID, scope.Account, scope.Region, n, b.ids, b.users, pgtype.FlatArray[[]byte](b.docs))
+	if names := attributeNames(b.updates); len(names) > 0 {
+		kinds, ns := make([]string, len(names)), make([]string, len(names))
+		for i, nm := range names {
+			kinds[i], ns[i] = string(nm.kind), nm.name
+		}
+		w.Queue(`INSERT INTO attribute_names (app_pk, kind, name)
+			SELECT a.pk, u.kind, u.name FROM apps a, unnest($4::text[], $5::text[]) AS u (kind, name)
+			WHERE a.id = $1 AND a.account = $2 AND a.region = $3
+			ON CONFLICT DO NOTHING`, b.appID, scope.Account, scope.Region, kinds, ns)
+		w.Queue(`SELECT 1 / (CASE WHEN count(*) > $4 THEN 0 ELSE 1 END) FROM attribute_names
+			WHERE app_pk = (SELECT a.pk `+app+`)`, b.appID, scope.Account, scope.Region, pinfold.MaxAttributeNamesInApp)
+	}
+	if users := b.namedUsers(); len(users) > 0 {
+		w.Queue(`SELECT 1 / (CASE WHEN coalesce(max(c), 0) > $5 THEN 0 ELSE 1 END) FROM (
+			SELECT count(*) AS c FROM endpoints WHERE app_pk = (SELECT a.pk `+app+`) AND user_id = ANY($4)
+			GROUP BY user_id) x`, b.appID, scope.Account, scope.Region, users, pinfold.MaxEndpointsPerUser)
+	}
+	w.Queue(`COMMIT`)
+	br := conn.SendBatch(ctx, w)
+	found := true
+	err = func() error {
+		if _, err := br.Exec(); err != nil { // BEGIN
+			return err
+		}
+		var pk int64
+		if err := br.QueryRow().Scan(&pk); errors.Is(err, pgx.ErrNoRows) {
+			found = false
+		} else if err != nil {
+			return err
+		}
+		for range w.Len() - 2 {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		// The transaction is aborted or was never committed.
+		_, _ = conn.Exec(ctx, "ROLLBACK") // if it fails, Release closes the connection
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "22012") {
+			return false, nil // stored meanwhile, or over a quota: the full path says which
+		}
+		return false, err
+	}
+	if !found {
+		return true, errAppNotFound()
+	}
+	return true, nil
 }
 
 // upsert runs b's transaction on a connection of its own, with BEGIN and

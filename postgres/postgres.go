@@ -207,9 +207,12 @@ func (s *Store) read(ctx context.Context, op string, fn func(tx pgx.Tx) error) e
 	return nil
 }
 
-// wrap adds op to err unless it is an application error, which callers
-// inspect by type and whose message is for the client.
+// wrap adds op to err unless it is nil or an application error, which
+// callers inspect by type and whose message is for the client.
 func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var pe *pinfold.Error
 	if errors.As(err, &pe) {
 		return err
