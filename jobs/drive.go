@@ -231,13 +231,35 @@ func (r *Runner[TTx]) drive(ctx context.Context, jobID string) error {
 
 // admit moves a PREPARING_FOR_INITIALIZATION or PENDING_JOB job to
 // INITIALIZING when fewer than MaxConcurrentJobs jobs are active, and to
-// PENDING_JOB otherwise. Admission is serialised within this process, so
-// the limit is exact with one process; with several nodes on one database,
-// simultaneous admissions on different nodes may exceed it by up to the
-// number of nodes minus one.
-func (r *Runner[TTx]) admit(ctx context.Context, jobID string) (bool, *pinfold.Job, error) {
+// PENDING_JOB otherwise. Admissions take turns: within this process on a
+// mutex, and across processes on the store's lock when it has one (Locker),
+// so the limit holds with several nodes on one database too.
+func (r *Runner[TTx]) admit(ctx context.Context, jobID string) (admitted bool, j *pinfold.Job, err error) {
 	r.admitMu.Lock()
 	defer r.admitMu.Unlock()
+	if l, ok := r.cfg.Store.(Locker); ok {
+		err = l.WithLock(ctx, admissionLock, func(ctx context.Context) error {
+			admitted, j, err = r.admitLocked(ctx, jobID)
+			return err
+		})
+		return admitted, j, err
+	}
+	return r.admitLocked(ctx, jobID)
+}
+
+// admissionLock names the store lock that admissions take.
+const admissionLock = "pinfold job admission"
+
+// Locker is a store that can serialise work across processes:
+// postgres.Store, with a PostgreSQL advisory lock.
+type Locker interface {
+	// WithLock runs fn while holding the lock named key, which no other
+	// caller, in this process or another, holds meanwhile.
+	WithLock(ctx context.Context, key string, fn func(ctx context.Context) error) error
+}
+
+// admitLocked is admit's work, once admissions are serialised.
+func (r *Runner[TTx]) admitLocked(ctx context.Context, jobID string) (bool, *pinfold.Job, error) {
 	n, err := r.cfg.Store.CountJobs(ctx, pinfold.JobInitializing, pinfold.JobProcessing,
 		pinfold.JobCompleting, pinfold.JobFailing)
 	if err != nil {

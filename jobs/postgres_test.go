@@ -303,3 +303,63 @@ func TestPostgresSubmitIsTransactional(t *testing.T) {
 		t.Errorf("%d drive jobs in River for a job that was not stored, want 0", n)
 	}
 }
+
+// TestPostgresAdmissionAcrossNodes submits jobs on two nodes at once with
+// MaxConcurrentJobs 1: admissions take turns on the database's lock, so
+// whenever a job starts (INITIALIZING), the database holds one active job,
+// that one, whichever node admitted it.
+func TestPostgresAdmissionAcrossNodes(t *testing.T) {
+	t.Parallel()
+	nodes, blobs, _ := pgCluster(t, 2)
+	appID := createApp(t, nodes[0].store)
+	addEndpoints(t, nodes[0].store, appID, 0, 1000, 1)
+	var overlaps atomic.Int64
+	nodes[0].events.hook(func(e jobs.Event) {
+		if e.Piece != nil || e.Status != pinfold.JobInitializing {
+			return
+		}
+		n, err := nodes[0].store.CountJobs(context.Background(), pinfold.JobInitializing, pinfold.JobProcessing,
+			pinfold.JobCompleting, pinfold.JobFailing)
+		if err != nil {
+			t.Errorf("count jobs: %v", err)
+		} else if n > 1 {
+			overlaps.Add(1)
+			t.Errorf("job %s started with %d jobs active, want 1", e.JobID, n)
+		}
+	})
+	for i, nd := range nodes {
+		nd.start(t, fmt.Sprint("node", i+1), blobs, jobs.Config{PieceSize: 100, Workers: 1, MaxConcurrentJobs: 1})
+	}
+	var ids []string
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			j := submit(t, nodes[i%2].runner, appID, fmt.Sprintf("s3://%s/adm/%d/", testBucket, i))
+			mu.Lock()
+			ids = append(ids, j.ID)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if j := nodes[0].events.waitFinished(t, nodes[0].store, id); j.Status != pinfold.JobCompleted {
+			t.Errorf("job %s: %s %q", id, j.Status, j.Failures)
+		}
+	}
+	pending := 0
+	for _, id := range ids {
+		for _, s := range nodes[0].events.statuses(id) {
+			if s == pinfold.JobPending {
+				pending++
+				break
+			}
+		}
+	}
+	t.Logf("%d of %d jobs waited in PENDING_JOB; %d overlaps", pending, len(ids), overlaps.Load())
+	if pending == 0 {
+		t.Errorf("no job waited for admission: the jobs did not compete")
+	}
+}

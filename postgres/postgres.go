@@ -39,6 +39,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 	"math"
@@ -178,6 +179,33 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping postgres: %w", err)
 	}
 	return nil
+}
+
+// WithLock runs fn while this store holds the PostgreSQL advisory lock
+// named key (hashed to 64 bits), on a connection of its own: no other
+// caller in any process sharing the database holds it meanwhile. The lock
+// goes with the connection if the process dies. jobs uses it to admit jobs
+// one at a time across nodes.
+func (s *Store) WithLock(ctx context.Context, key string, fn func(ctx context.Context) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("lock %q: %w", key, err)
+	}
+	defer conn.Release()
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	id := int64(h.Sum64())
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, id); err != nil {
+		return fmt.Errorf("lock %q: %w", key, err)
+	}
+	defer func() {
+		// A connection whose unlock failed may still hold the lock: close
+		// it rather than return it to the pool.
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, id); err != nil {
+			conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
+	return fn(ctx)
 }
 
 // querier is what pgx.Tx, *pgxpool.Pool and *pgxpool.Conn have in common.
