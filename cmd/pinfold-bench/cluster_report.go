@@ -131,17 +131,19 @@ func (cl *cluster) importTable(rep *clusterReport) *table {
 func (cl *cluster) readTable(rep *clusterReport) *table {
 	c := cl.c
 	rr := &rep.reads
-	t := &table{head: []string{"Operation", "No job: req/s, p50, p99", "During export: req/s, p50, p99", "p99 during / no job", "CPU during export (cores busy)", "Floor (during export)", "Result"}}
+	// Issue 14 asks for these figures without a floor: the table reports
+	// them against the same reads with no job, and judges nothing.
+	t := &table{head: []string{"Operation", "No job: req/s, p50, p99", "During export: req/s, p50, p99", "p99 during / no job", "CPU during export (cores busy)"}}
 	for _, op := range rr.ops {
 		i, b := rr.idle[op], rr.busy[op]
 		t.add(fmt.Sprintf("%s@%d", op, c.Conns),
 			fmt.Sprintf("%s, %s, %s", fmtRate(i.RPS()), fmtMs(i.Pct(50)), fmtMs(i.Pct(99))),
 			fmt.Sprintf("%s, %s, %s", fmtRate(b.RPS()), fmtMs(b.Pct(50)), fmtMs(b.Pct(99))),
 			fmt.Sprintf("%.2f", float64(b.Pct(99))/float64(i.Pct(99))),
-			fmtCPU(rr.busyCPU[op], cl.cpuOrder(), c.ReadWindow+c.ReadWarmup), "p99 < 10 ms", passFail(b.Pct(99) < 10*time.Millisecond))
+			fmtCPU(rr.busyCPU[op], cl.cpuOrder(), c.ReadWindow+c.ReadWarmup))
 	}
 	t.add(fmt.Sprintf("net/http client, each request signed when sent, worker k on node (k mod %d); %s warm-up + %s window per run; GetEndpoint of one endpoint of the PostgreSQL app; GetExportJob of its last completed export with no job, of the running export during. During: export jobs of the whole app created on node1 one after another (%d jobs, one running %.0f%% of the reads' time; pieces by node: %s)",
-		len(cl.nodes), c.ReadWarmup, c.ReadWindow, len(rr.bg.Jobs), 100*rr.bg.Coverage, fmtBgPieces(rr.bg.Pieces)), "", "", "", "", "", "")
+		len(cl.nodes), c.ReadWarmup, c.ReadWindow, len(rr.bg.Jobs), 100*rr.bg.Coverage, fmtBgPieces(rr.bg.Pieces)), "", "", "", "")
 	return t
 }
 
