@@ -41,7 +41,7 @@ run_pass() {
 run_pass sqlite
 if [ -n "${PINFOLD_TEST_POSTGRES:-}" ]; then
   db="pinfold_conformance_$$"
-  psql -q "$PINFOLD_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  PGOPTIONS=--client-min-messages=warning psql -q "$PINFOLD_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   run_pass postgres --database "${PINFOLD_TEST_POSTGRES/\/postgres\?//$db?}" --s3-builtin=on
   psql -q "$PINFOLD_TEST_POSTGRES" -c "DROP DATABASE $db WITH (FORCE)"
 fi
