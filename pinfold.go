@@ -84,6 +84,8 @@ type Store interface {
 	SegmentStore
 	JobStore
 	EndpointSource
+	ChannelStore
+	EventStreamStore
 	Close() error
 }
 

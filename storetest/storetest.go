@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) pinfold.Store) {
 		{"SegmentMembers", memberTests},
 		{"Jobs", jobTests},
 		{"Source", sourceTests},
+		{"Channels", channelTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
