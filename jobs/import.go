@@ -327,7 +327,13 @@ func (im *importer) flush(ctx context.Context) error {
 	if len(im.batch) == 0 {
 		return nil
 	}
-	defer func() { im.batch, im.lines = im.batch[:0], im.lines[:0] }()
+	defer func() {
+		// Clear before reuse: the old rows' maps and strings would stay
+		// reachable from the backing array until overwritten, so a piece
+		// would hold two batches of rows near each flush, not one.
+		clear(im.batch)
+		im.batch, im.lines = im.batch[:0], im.lines[:0]
+	}()
 	ok, err := im.write(ctx, im.batch, im.lines, im.now())
 	im.res.imported += int64(len(ok)) // stored, even when a later half failed
 	if err != nil {
@@ -389,6 +395,7 @@ func (im *importer) flushUsers(ctx context.Context) error {
 			return fmt.Errorf("find user endpoints: %w", err)
 		}
 	}
+	clear(im.users)
 	im.users, im.lines = im.users[:0], im.lines[:0]
 	if len(ids) == 0 {
 		return nil
