@@ -100,8 +100,8 @@ func (c *ServeCmd) Run() error {
 	if c.Jobs.Workers <= 0 {
 		// One per CPU the runtime uses, but no more than the machine has:
 		// a GOMAXPROCS set above the CPUs (more Ps for requests) is not
-		// more cores for pieces, and each import piece holds two batches
-		// of parsed rows in memory.
+		// more cores for pieces, and each import piece holds a batch of
+		// parsed rows in memory.
 		c.Jobs.Workers = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	}
 	creds, err := loadCredentials(c.Credentials, c.CredentialsFile, c.Listen)
