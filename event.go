@@ -3,6 +3,7 @@ package pinfold
 import (
 	"context"
 	"math"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -70,14 +71,14 @@ const (
 // success Validate sets e.Timestamp to TimestampText parsed. ID,
 // EndpointID, AppID, Scope and ReceivedAt are not checked.
 func (e *Event) Validate() error {
-	if utf8.RuneCountInString(e.ID) > MaxEventIDLen || !utf8.ValidString(e.ID) {
-		return Errorf(EINVALID, "Invalid event Id: at most %d characters of UTF-8", MaxEventIDLen)
+	if !eventText(e.ID, MaxEventIDLen) {
+		return Errorf(EINVALID, "Invalid event Id: at most %d characters of UTF-8, without NUL", MaxEventIDLen)
 	}
 	if e.EventType == "" {
 		return Errorf(EINVALID, "Missing EventType")
 	}
-	if utf8.RuneCountInString(e.EventType) > MaxEventTypeLen || !utf8.ValidString(e.EventType) {
-		return Errorf(EINVALID, "Invalid EventType: at most %d characters of UTF-8", MaxEventTypeLen)
+	if !eventText(e.EventType, MaxEventTypeLen) {
+		return Errorf(EINVALID, "Invalid EventType: at most %d characters of UTF-8, without NUL", MaxEventTypeLen)
 	}
 	if e.TimestampText == "" {
 		return Errorf(EINVALID, "Missing Timestamp")
@@ -123,6 +124,13 @@ func (e *Event) Validate() error {
 	}
 	e.Timestamp = ts
 	return nil
+}
+
+// eventText reports whether s, an event's ID or type (which stores index),
+// is valid UTF-8 of at most limit characters without NUL (which PostgreSQL's
+// text refuses).
+func eventText(s string, limit int) bool {
+	return utf8.RuneCountInString(s) <= limit && utf8.ValidString(s) && !strings.Contains(s, "\x00")
 }
 
 // validateEventKey checks an attribute or metric key of an event: not empty,
