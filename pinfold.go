@@ -83,6 +83,7 @@ type Store interface {
 	EndpointStore
 	SegmentStore
 	JobStore
+	EventStore
 	EndpointSource
 	ChannelStore
 	EventStreamStore

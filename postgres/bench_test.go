@@ -181,3 +181,48 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// benchEvents returns batch n of 100 events of the benchmarks, as a web app
+// records them with Amplify: one per endpoint, a session, a few attributes
+// and a metric.
+func benchEvents(n int) []pinfold.Event {
+	events := make([]pinfold.Event, 100)
+	now := time.Now()
+	for i := range events {
+		k := n*100 + i
+		events[i] = pinfold.Event{
+			ID:               fmt.Sprintf("%016x-%08d", mix(uint64(k)), k),
+			EndpointID:       benchID(k % 10_000),
+			EventType:        []string{"_session.start", "_page.view", "_session.stop"}[k%3],
+			Timestamp:        now,
+			TimestampText:    now.UTC().Format(time.RFC3339Nano),
+			Session:          &pinfold.EventSession{ID: fmt.Sprintf("s-%016x", mix(uint64(k/3))), StartTimestamp: now.UTC().Format(time.RFC3339Nano)},
+			AppPackageName:   "com.example.web",
+			AppTitle:         "Example",
+			AppVersionCode:   "4.12.0",
+			ClientSdkVersion: "6.0.0",
+			SdkName:          "aws-amplify",
+			Attributes:       map[string]string{"url": "https://example.com/products/42", "referrer": "https://search.example/", "plan": "premium"},
+			Metrics:          map[string]float64{"duration": float64(k % 977)},
+		}
+	}
+	return events
+}
+
+// BenchmarkRecordEvents measures RecordEvents in calls of 100 events, as
+// PutEvents makes them, one caller, as sqlite's benchmark of the same name;
+// cpu-µs and server-cpu-µs as in BenchmarkUpsertEndpoints.
+func BenchmarkRecordEvents(b *testing.B) {
+	s, app := benchStore(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu, server := cpuTime(), serverCPU(b, s)
+	for n := 0; n < b.N; n++ {
+		if err := s.RecordEvents(context.Background(), benchScope, app.ID, benchEvents(n)); err != nil {
+			b.Fatalf("RecordEvents: %v", err)
+		}
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N*100), "cpu-µs/event")
+	b.ReportMetric(float64((serverCPU(b, s)-server).Microseconds())/float64(b.N*100), "server-cpu-µs/event")
+}

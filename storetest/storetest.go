@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) pinfold.Store) {
 		{"Segments", segmentTests},
 		{"SegmentMembers", memberTests},
 		{"Jobs", jobTests},
+		{"Events", eventTests},
 		{"Source", sourceTests},
 		{"Channels", channelTests},
 	}

@@ -1,0 +1,327 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pinfold/pinfold"
+)
+
+// eventData is the stored JSON of the parts of pinfold.Event without a
+// column of their own: the store's private shape (the PostgreSQL store's
+// too), not a wire shape. Fields added later are absent from older rows and
+// read as zero values.
+type eventData struct {
+	Timestamp        string             `json:"timestamp,omitempty"` // TimestampText
+	Session          *sessionData       `json:"session,omitempty"`
+	AppPackageName   string             `json:"app_package_name,omitempty"`
+	AppTitle         string             `json:"app_title,omitempty"`
+	AppVersionCode   string             `json:"app_version_code,omitempty"`
+	ClientSdkVersion string             `json:"client_sdk_version,omitempty"`
+	SdkName          string             `json:"sdk_name,omitempty"`
+	Attributes       map[string]string  `json:"attributes,omitempty"`
+	Metrics          map[string]float64 `json:"metrics,omitempty"`
+}
+
+type sessionData struct {
+	ID       string `json:"id"`
+	Start    string `json:"start,omitempty"`
+	Stop     string `json:"stop,omitempty"`
+	Duration *int64 `json:"duration,omitempty"`
+}
+
+// eventColumns are the columns of one row RecordEvents inserts.
+const eventColumns = 7
+
+// prepareEvents completes events as RecordEvents documents (app, scope,
+// ReceivedAt, times to the millisecond) and returns their column values
+// after app_pk, in insertion order, eventColumns-1 per event.
+func prepareEvents(scope pinfold.Scope, appID string, events []pinfold.Event, now time.Time) ([]any, error) {
+	vals := make([]any, 0, (eventColumns-1)*len(events))
+	for i := range events {
+		e := &events[i]
+		e.AppID, e.Scope = appID, scope
+		if e.ReceivedAt.IsZero() {
+			e.ReceivedAt = now
+		}
+		e.ReceivedAt = e.ReceivedAt.UTC().Truncate(time.Millisecond)
+		e.Timestamp = e.Timestamp.UTC().Truncate(time.Millisecond)
+		d := eventData{
+			Timestamp:        e.TimestampText,
+			AppPackageName:   e.AppPackageName,
+			AppTitle:         e.AppTitle,
+			AppVersionCode:   e.AppVersionCode,
+			ClientSdkVersion: e.ClientSdkVersion,
+			SdkName:          e.SdkName,
+			Attributes:       e.Attributes,
+			Metrics:          e.Metrics,
+		}
+		if s := e.Session; s != nil {
+			d.Session = &sessionData{s.ID, s.StartTimestamp, s.StopTimestamp, s.Duration}
+		}
+		data, err := json.Marshal(&d)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %q: %w", e.ID, err)
+		}
+		vals = append(vals, e.ID, e.EndpointID, e.EventType, e.Timestamp.UnixMilli(), e.ReceivedAt.UnixMilli(), string(data))
+	}
+	return vals, nil
+}
+
+// eventSelect selects the columns scanEvent reads.
+const eventSelect = `SELECT pk, id, endpoint_id, event_type, occurred_at, received_at, data FROM events`
+
+// scanEvent scans eventSelect's columns into an event of app appID in scope.
+func scanEvent(sc scanner, scope pinfold.Scope, appID string) (*pinfold.Event, int64, error) {
+	var (
+		e        = pinfold.Event{AppID: appID, Scope: scope}
+		pk       int64
+		occurred int64
+		received int64
+		data     []byte
+	)
+	if err := sc.Scan(&pk, &e.ID, &e.EndpointID, &e.EventType, &occurred, &received, &data); err != nil {
+		return nil, 0, err
+	}
+	e.Timestamp, e.ReceivedAt = time.UnixMilli(occurred).UTC(), time.UnixMilli(received).UTC()
+	var d eventData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, 0, fmt.Errorf("decode event %d: %w", pk, err)
+	}
+	e.TimestampText, e.AppPackageName, e.AppTitle = d.Timestamp, d.AppPackageName, d.AppTitle
+	e.AppVersionCode, e.ClientSdkVersion, e.SdkName = d.AppVersionCode, d.ClientSdkVersion, d.SdkName
+	e.Attributes, e.Metrics = d.Attributes, d.Metrics
+	if s := d.Session; s != nil {
+		e.Session = &pinfold.EventSession{ID: s.ID, StartTimestamp: s.Start, StopTimestamp: s.Stop, Duration: s.Duration}
+	}
+	return &e, pk, nil
+}
+
+// RecordEvents stores the events in one writer transaction, with
+// multi-row INSERTs of up to chunk events each: all or none. It sets each
+// event's AppID and Scope, fills ReceivedAt with Now where it is zero and
+// truncates Timestamp and ReceivedAt to the millisecond. ENOTFOUND
+// "Application not found" when the app is not in scope (also for no
+// events).
+func (s *Store) RecordEvents(ctx context.Context, scope pinfold.Scope, appID string, events []pinfold.Event) error {
+	vals, err := prepareEvents(scope, appID, events, s.Now())
+	if err != nil {
+		return fmt.Errorf("record events: %w", err)
+	}
+	if len(events) == 0 {
+		return s.read(ctx, "record events", func(tx *sql.Tx) error {
+			_, err := appPK(ctx, tx, scope, appID)
+			return err
+		})
+	}
+	const width = eventColumns - 1
+	return s.write(ctx, "record events", func(ctx context.Context, tx wtx) error {
+		pk, err := appPK(ctx, tx, scope, appID)
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, eventColumns*chunk)
+		for lo := 0; lo < len(events); lo += chunk {
+			n := min(chunk, len(events)-lo)
+			args = args[:0]
+			for i := lo; i < lo+n; i++ {
+				args = append(args, pk)
+				args = append(args, vals[i*width:(i+1)*width]...)
+			}
+			if err := exec(ctx, tx, `INSERT INTO events (app_pk, id, endpoint_id, event_type, occurred_at, received_at, data)
+				VALUES `+placeholders(n, eventColumns), args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// eventWhere returns the WHERE clause, and its arguments, of the app's
+// events matching f.
+func eventWhere(apk int64, f pinfold.EventFilter) (string, []any) {
+	var b strings.Builder
+	b.WriteString(` WHERE app_pk = ?`)
+	args := []any{apk}
+	if f.EndpointID != "" {
+		b.WriteString(` AND endpoint_id = ?`)
+		args = append(args, f.EndpointID)
+	}
+	if f.EventType != "" {
+		b.WriteString(` AND event_type = ?`)
+		args = append(args, f.EventType)
+	}
+	return b.String(), args
+}
+
+// ListEvents returns a page of the app's events matching f, newest first
+// (by ReceivedAt, then the later recorded first), and the token of the
+// next page ("" on the last). ENOTFOUND "Application not found"; EINVALID
+// "Invalid token".
+func (s *Store) ListEvents(ctx context.Context, scope pinfold.Scope, appID string, f pinfold.EventFilter, page pinfold.Page) ([]*pinfold.Event, string, error) {
+	at, before, err := decodeEventToken(page.Token)
+	if err != nil {
+		return nil, "", err
+	}
+	size := pageSize(page.Size)
+	var (
+		events []*pinfold.Event
+		last   int64
+	)
+	err = s.read(ctx, "list events", func(tx *sql.Tx) error {
+		apk, err := appPK(ctx, tx, scope, appID)
+		if err != nil {
+			return err
+		}
+		where, args := eventWhere(apk, f)
+		args = append(args, at, before, size+1)
+		from := eventSelect
+		if f.EndpointID != "" {
+			// Without it the planner walks the app's events in list
+			// order (events_app), skipping other endpoints', to spare
+			// sorting the ties of received_at.
+			from += ` INDEXED BY events_endpoint`
+		}
+		rows, err := tx.QueryContext(ctx, from+where+` AND (received_at, pk) < (?, ?)
+			ORDER BY received_at DESC, pk DESC LIMIT ?`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, pk, err := scanEvent(rows, scope, appID)
+			if err != nil {
+				return err
+			}
+			if len(events) < size {
+				last = pk
+			}
+			events = append(events, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if len(events) > size {
+		return events[:size], encodeEventToken(events[size-1].ReceivedAt.UnixMilli(), last), nil
+	}
+	return events, "", nil
+}
+
+// DeleteEvents removes the app's events matching f and returns how many it
+// removed. ENOTFOUND "Application not found".
+func (s *Store) DeleteEvents(ctx context.Context, scope pinfold.Scope, appID string, f pinfold.EventFilter) (int64, error) {
+	var n int64
+	err := s.write(ctx, "delete events", func(ctx context.Context, tx wtx) error {
+		apk, err := appPK(ctx, tx, scope, appID)
+		if err != nil {
+			return err
+		}
+		where, args := eventWhere(apk, f)
+		res, err := tx.ExecContext(ctx, `DELETE FROM events`+where, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// lastActivityChunk is the most endpoint IDs one LastActivity query asks
+// about.
+const lastActivityChunk = 500
+
+// LastActivity returns the latest event Timestamp of each of endpointIDs
+// that has events, from one read transaction: the events_endpoint index
+// holds the answer. ENOTFOUND "Application not found".
+func (s *Store) LastActivity(ctx context.Context, scope pinfold.Scope, appID string, endpointIDs []string) (map[string]time.Time, error) {
+	last := make(map[string]time.Time)
+	err := s.read(ctx, "last activity", func(tx *sql.Tx) error {
+		apk, err := appPK(ctx, tx, scope, appID)
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, lastActivityChunk+1)
+		for lo := 0; lo < len(endpointIDs); lo += lastActivityChunk {
+			part := endpointIDs[lo:min(lo+lastActivityChunk, len(endpointIDs))]
+			args = append(args[:0], apk)
+			for _, id := range part {
+				args = append(args, id)
+			}
+			if err := lastActivity(ctx, tx, args, last); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return last, nil
+}
+
+// lastActivity adds to last the latest occurred_at of the endpoints
+// args[1:] of app args[0].
+func lastActivity(ctx context.Context, tx *sql.Tx, args []any, last map[string]time.Time) error {
+	rows, err := tx.QueryContext(ctx, `SELECT endpoint_id, max(occurred_at) FROM events
+		WHERE app_pk = ? AND endpoint_id IN (`+placeholders(len(args)-1, 1)+`) GROUP BY endpoint_id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id string
+			ms int64
+		)
+		if err := rows.Scan(&id, &ms); err != nil {
+			return err
+		}
+		last[id] = time.UnixMilli(ms).UTC()
+	}
+	return rows.Err()
+}
+
+// Event page tokens are base64url("events:<received_at>:<pk>") of the last
+// event of the page: lists run along (received_at, pk), descending.
+
+func encodeEventToken(receivedAt, pk int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("events:" + strconv.FormatInt(receivedAt, 10) + ":" + strconv.FormatInt(pk, 10)))
+}
+
+// decodeEventToken returns the position in token, the position before
+// every event for the empty token, and EINVALID "Invalid token" for
+// anything this store did not issue.
+func decodeEventToken(token string) (receivedAt, pk int64, err error) {
+	if token == "" {
+		return math.MaxInt64, math.MaxInt64, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return 0, 0, errInvalidToken()
+	}
+	rest, ok := strings.CutPrefix(string(b), "events:")
+	if !ok {
+		return 0, 0, errInvalidToken()
+	}
+	at, p, ok := strings.Cut(rest, ":")
+	if !ok {
+		return 0, 0, errInvalidToken()
+	}
+	receivedAt, err1 := strconv.ParseInt(at, 10, 64)
+	pk, err2 := strconv.ParseInt(p, 10, 64)
+	if err1 != nil || err2 != nil || pk <= 0 || pk == math.MaxInt64 ||
+		strconv.FormatInt(receivedAt, 10) != at || strconv.FormatInt(pk, 10) != p {
+		return 0, 0, errInvalidToken()
+	}
+	return receivedAt, pk, nil
+}
