@@ -22,6 +22,7 @@ import (
 
 	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/sigv4"
+	"github.com/pinfold/pinfold/wire/shapes"
 )
 
 // MaxBodyBytes is Pinpoint's request payload quota (7 MB).
@@ -137,73 +138,26 @@ func (h *Handler) Init() {
 	}
 	h.budget = semaphore.NewWeighted(h.MemoryBudget)
 	h.mux = http.NewServeMux()
-	h.handle("/v1/apps", map[string]route{
-		"POST": {"CreateApp", h.createApp},
-		"GET":  {"GetApps", h.getApps},
-	})
-	h.handle("/v1/apps/{appID}", map[string]route{
-		"GET":    {"GetApp", h.getApp},
-		"DELETE": {"DeleteApp", h.deleteApp},
-	})
-	h.handle("/v1/apps/{appID}/settings", map[string]route{
-		"GET": {"GetApplicationSettings", h.getAppSettings},
-		"PUT": {"UpdateApplicationSettings", h.updateAppSettings},
-	})
-	h.handle("/v1/tags/{resourceARN}", map[string]route{
-		"GET":    {"ListTagsForResource", h.listTags},
-		"POST":   {"TagResource", h.tagResource},
-		"DELETE": {"UntagResource", h.untagResource},
-	})
-	h.handle("/v1/apps/{appID}/endpoints", map[string]route{
-		"PUT": {"UpdateEndpointsBatch", h.updateEndpointsBatch},
-	})
-	h.handle("/v1/apps/{appID}/endpoints/{endpointID}", map[string]route{
-		"GET":    {"GetEndpoint", h.getEndpoint},
-		"PUT":    {"UpdateEndpoint", h.updateEndpoint},
-		"DELETE": {"DeleteEndpoint", h.deleteEndpoint},
-	})
-	h.handle("/v1/apps/{appID}/users/{userID}", map[string]route{
-		"GET":    {"GetUserEndpoints", h.getUserEndpoints},
-		"DELETE": {"DeleteUserEndpoints", h.deleteUserEndpoints},
-	})
-	h.handle("/v1/apps/{appID}/attributes/{attributeType}", map[string]route{
-		"PUT": {"RemoveAttributes", h.removeAttributes},
-	})
-	h.handle("/v1/apps/{appID}/jobs/export", map[string]route{
-		"POST": {"CreateExportJob", h.createExportJob},
-		"GET":  {"GetExportJobs", h.getExportJobs},
-	})
-	h.handle("/v1/apps/{appID}/jobs/export/{jobID}", map[string]route{
-		"GET": {"GetExportJob", h.getExportJob},
-	})
-	h.handle("/v1/apps/{appID}/jobs/import", map[string]route{
-		"POST": {"CreateImportJob", h.createImportJob},
-		"GET":  {"GetImportJobs", h.getImportJobs},
-	})
-	h.handle("/v1/apps/{appID}/jobs/import/{jobID}", map[string]route{
-		"GET": {"GetImportJob", h.getImportJob},
-	})
-	h.handle("/v1/apps/{appID}/segments/{segmentID}/jobs/import", map[string]route{
-		"GET": {"GetSegmentImportJobs", h.getSegmentImportJobs},
-	})
-	h.handle("/v1/apps/{appID}/segments", map[string]route{
-		"POST": {"CreateSegment", h.createSegment},
-		"GET":  {"GetSegments", h.getSegments},
-	})
-	h.handle("/v1/apps/{appID}/segments/{segmentID}", map[string]route{
-		"GET":    {"GetSegment", h.getSegment},
-		"PUT":    {"UpdateSegment", h.updateSegment},
-		"DELETE": {"DeleteSegment", h.deleteSegment},
-	})
-	h.handle("/v1/apps/{appID}/segments/{segmentID}/versions", map[string]route{
-		"GET": {"GetSegmentVersions", h.getSegmentVersions},
-	})
-	h.handle("/v1/apps/{appID}/segments/{segmentID}/versions/{version}", map[string]route{
-		"GET": {"GetSegmentVersion", h.getSegmentVersion},
-	})
-	h.handle("/v1/apps/{appID}/segments/{segmentID}/jobs/export", map[string]route{
-		"GET": {"GetSegmentExportJobs", h.getSegmentExportJobs},
-	})
+	// Every operation of the model, by its route; those without a handler
+	// answer NotImplementedException (501).
+	handlers := h.operations()
+	byPattern := map[string]map[string]route{}
+	var patterns []string
+	for _, rt := range shapes.Routes() {
+		pattern := muxPattern(rt.URI)
+		if byPattern[pattern] == nil {
+			byPattern[pattern] = map[string]route{}
+			patterns = append(patterns, pattern)
+		}
+		fn, ok := handlers[rt.Operation]
+		if !ok {
+			fn = notImplemented(rt.Operation)
+		}
+		byPattern[pattern][rt.Method] = route{rt.Operation, fn}
+	}
+	for _, pattern := range patterns {
+		h.handle(pattern, byPattern[pattern])
+	}
 	// Everything else: Pinpoint's NotFoundException, not ServeMux's text.
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		rec := h.recorderOf(w)
@@ -213,6 +167,98 @@ func (h *Handler) Init() {
 		rec.op = "NotFound"
 		rec.err = pinfold.Errorf(pinfold.ENOTFOUND, "No operation matches %s %s", r.Method, r.URL.EscapedPath())
 	})
+}
+
+// operations returns the handler of each operation pinfold implements, by
+// the model's operation name.
+func (h *Handler) operations() map[string]opFunc {
+	return map[string]opFunc{
+		"CreateApp":                 h.createApp,
+		"GetApps":                   h.getApps,
+		"GetApp":                    h.getApp,
+		"DeleteApp":                 h.deleteApp,
+		"GetApplicationSettings":    h.getAppSettings,
+		"UpdateApplicationSettings": h.updateAppSettings,
+		"ListTagsForResource":       h.listTags,
+		"TagResource":               h.tagResource,
+		"UntagResource":             h.untagResource,
+		"UpdateEndpointsBatch":      h.updateEndpointsBatch,
+		"GetEndpoint":               h.getEndpoint,
+		"UpdateEndpoint":            h.updateEndpoint,
+		"DeleteEndpoint":            h.deleteEndpoint,
+		"GetUserEndpoints":          h.getUserEndpoints,
+		"DeleteUserEndpoints":       h.deleteUserEndpoints,
+		"RemoveAttributes":          h.removeAttributes,
+		"CreateExportJob":           h.createExportJob,
+		"GetExportJobs":             h.getExportJobs,
+		"GetExportJob":              h.getExportJob,
+		"CreateImportJob":           h.createImportJob,
+		"GetImportJobs":             h.getImportJobs,
+		"GetImportJob":              h.getImportJob,
+		"GetSegmentImportJobs":      h.getSegmentImportJobs,
+		"CreateSegment":             h.createSegment,
+		"GetSegments":               h.getSegments,
+		"GetSegment":                h.getSegment,
+		"UpdateSegment":             h.updateSegment,
+		"DeleteSegment":             h.deleteSegment,
+		"GetSegmentVersions":        h.getSegmentVersions,
+		"GetSegmentVersion":         h.getSegmentVersion,
+		"GetSegmentExportJobs":      h.getSegmentExportJobs,
+	}
+}
+
+// notImplemented is the handler of an operation of the model that pinfold
+// does not answer yet.
+func notImplemented(op string) opFunc {
+	return func(http.ResponseWriter, *request) error { return notImplementedError{op} }
+}
+
+// muxPattern turns a model URI (/v1/apps/{application-id}/endpoints/{endpoint-id})
+// into a ServeMux pattern whose wildcards are the names the handlers read
+// with PathValue (/v1/apps/{appID}/endpoints/{endpointID}): application-id
+// is appID, other labels lowerCamelCase with id and arn in capitals
+// (resource-arn is resourceARN). A greedy label ({key+}) matches the rest of
+// the path.
+func muxPattern(uri string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(uri, '{')
+		if i < 0 {
+			b.WriteString(uri)
+			return b.String()
+		}
+		j := strings.IndexByte(uri[i:], '}')
+		if j < 0 {
+			b.WriteString(uri)
+			return b.String()
+		}
+		b.WriteString(uri[:i+1])
+		label := uri[i+1 : i+j]
+		greedy := strings.HasSuffix(label, "+")
+		b.WriteString(wildcardName(strings.TrimSuffix(label, "+")))
+		if greedy {
+			b.WriteString("...")
+		}
+		b.WriteByte('}')
+		uri = uri[i+j+1:]
+	}
+}
+
+// wildcardName is the PathValue name of a model URI label.
+func wildcardName(label string) string {
+	if label == "application-id" {
+		return "appID"
+	}
+	parts := strings.Split(label, "-")
+	for i, p := range parts {
+		switch {
+		case i > 0 && (p == "id" || p == "arn"):
+			parts[i] = strings.ToUpper(p)
+		case i > 0 && p != "":
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 // handle registers one path with its operations by method. Unknown methods

@@ -37,6 +37,13 @@ type methodNotAllowedError struct{}
 
 func (methodNotAllowedError) Error() string { return "method not allowed" }
 
+// notImplementedError is returned for an operation of the model that
+// pinfold does not answer yet: 501 NotImplementedException, a code no client
+// takes for a missing resource.
+type notImplementedError struct{ op string }
+
+func (e notImplementedError) Error() string { return "pinfold does not implement " + e.op + " yet" }
+
 // signatureExceptions maps sigv4 failure kinds to the names AWS's Pinpoint
 // endpoint (fronted by API Gateway) uses. All are 403.
 var signatureExceptions = map[sigv4.Kind]string{
@@ -65,6 +72,8 @@ func writeError(w http.ResponseWriter, log *slog.Logger, requestID string, err e
 		}
 	case errors.As(err, new(methodNotAllowedError)):
 		status, name, msg = http.StatusMethodNotAllowed, "MethodNotAllowedException", "Method not allowed"
+	case errors.As(err, new(notImplementedError)):
+		status, name, msg = http.StatusNotImplemented, "NotImplementedException", err.Error()
 	default:
 		code := pinfold.ErrorCode(err)
 		if code == pinfold.EINTERNAL {
