@@ -394,27 +394,50 @@ func (r StoreResolver) ImportMembers(ctx context.Context, segmentID string) (map
 	return set, err
 }
 
-// Compile turns a definition into a Matcher evaluated at now (for Recency).
+// Activity gives an endpoint's last activity for Behavior.Recency: the
+// latest Timestamp of its recorded events (EventStore.LastActivity), and
+// false when it has none. A Matcher calls it while matching, so a caller may
+// change what it answers between matches (an export loads the activity of a
+// piece's endpoints before matching them).
+type Activity func(endpointID string) (last time.Time, ok bool)
+
+// Evaluation is what a compiled segment is evaluated against besides the
+// endpoint itself.
+type Evaluation struct {
+	// Now is the evaluation time: ACTIVE means active at or after
+	// Now - Duration.
+	Now time.Time
+	// Activity gives the endpoints' last activity. Nil: no endpoint has
+	// recorded events, every one is judged by its EffectiveDate.
+	Activity Activity
+}
+
+// Compile turns a definition into a Matcher evaluated as ev says (for
+// Recency). usesActivity reports whether the Matcher calls ev.Activity: the
+// definition or one of its source segments has a Recency dimension. When it
+// is false, matching never looks up activity, so callers need not load any.
 // Source segments are resolved through resolve, recursively, up to
 // MaxSegmentNestingDepth; a missing one is ENOTFOUND naming it, a cycle or
 // deeper nesting is EINVALID.
-func Compile(ctx context.Context, def SegmentDefinition, resolve SegmentResolver, now time.Time) (Matcher, error) {
-	c := compiler{ctx: ctx, resolve: resolve, now: now}
-	return c.definition(def, 0, nil)
+func Compile(ctx context.Context, def SegmentDefinition, resolve SegmentResolver, ev Evaluation) (m Matcher, usesActivity bool, err error) {
+	c := compiler{ctx: ctx, resolve: resolve, ev: ev}
+	m, err = c.definition(def, 0, nil)
+	return m, c.recency, err
 }
 
 // CompileSegment is Compile for a stored segment: an IMPORT segment matches
 // its members, a DIMENSIONAL one its definition.
-func CompileSegment(ctx context.Context, seg *Segment, resolve SegmentResolver, now time.Time) (Matcher, error) {
-	c := compiler{ctx: ctx, resolve: resolve, now: now}
-	return c.segment(seg, 0, []string{seg.ID})
+func CompileSegment(ctx context.Context, seg *Segment, resolve SegmentResolver, ev Evaluation) (m Matcher, usesActivity bool, err error) {
+	c := compiler{ctx: ctx, resolve: resolve, ev: ev}
+	m, err = c.segment(seg, 0, []string{seg.ID})
+	return m, c.recency, err
 }
 
 // CheckSources resolves every source segment of def, as Compile does, for
 // the definition of segment selfID: a reference back to selfID (directly or
 // through other sources) is EINVALID, a missing source ENOTFOUND.
 func CheckSources(ctx context.Context, selfID string, def SegmentDefinition, resolve SegmentResolver) error {
-	c := compiler{ctx: ctx, resolve: resolve, now: time.Now()}
+	c := compiler{ctx: ctx, resolve: resolve, ev: Evaluation{Now: time.Now()}}
 	_, err := c.definition(def, 0, []string{selfID})
 	return err
 }
@@ -422,7 +445,8 @@ func CheckSources(ctx context.Context, selfID string, def SegmentDefinition, res
 type compiler struct {
 	ctx     context.Context
 	resolve SegmentResolver
-	now     time.Time
+	ev      Evaluation
+	recency bool // a Recency dimension was compiled
 }
 
 func (c *compiler) definition(def SegmentDefinition, depth int, path []string) (Matcher, error) {
@@ -578,7 +602,8 @@ func (c *compiler) dimensions(d *SegmentDimensions) Matcher {
 		}
 	}
 	if r := d.Recency; r != nil {
-		ms = append(ms, recencyMatcher(*r, c.now))
+		c.recency = true
+		ms = append(ms, recencyMatcher(*r, c.ev))
 	}
 	return combine("ALL", ms)
 }
@@ -711,20 +736,33 @@ func HaversineKm(lat1, lon1, lat2, lon2 float64) float64 {
 	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
 }
 
-// recencyMatcher: pinfold records no events, so an endpoint's activity is
-// its EffectiveDate (the time of its last update unless the caller set it).
-// ACTIVE holds when that is within Duration before now, INACTIVE when it is
-// older (or missing).
-func recencyMatcher(r RecencyDimension, now time.Time) Matcher {
-	cutoff := now.Add(-durations[r.Duration])
+// recencyMatcher decides Behavior.Recency. An endpoint's last activity is
+// its latest recorded event (ev.Activity) when it has events, else its
+// EffectiveDate (the time of its last update unless the caller set it).
+// ACTIVE holds when that is at or after ev.Now - Duration (a time after Now
+// counts as active); INACTIVE when it is older, or when the endpoint has
+// neither events nor a readable EffectiveDate.
+func recencyMatcher(r RecencyDimension, ev Evaluation) Matcher {
+	cutoff := ev.Now.Add(-durations[r.Duration])
+	activity := ev.Activity
+	inactive := r.Type == "INACTIVE"
 	return func(e *Endpoint) bool {
-		t, err := ParseTime(e.EffectiveDate)
-		active := err == nil && !t.Before(cutoff)
-		if r.Type == "INACTIVE" {
-			return !active
+		var active bool
+		if t, ok := lookupActivity(activity, e.ID); ok {
+			active = !t.Before(cutoff)
+		} else {
+			t, err := ParseTime(e.EffectiveDate)
+			active = err == nil && !t.Before(cutoff)
 		}
-		return active
+		return active != inactive
 	}
+}
+
+func lookupActivity(activity Activity, id string) (time.Time, bool) {
+	if activity == nil {
+		return time.Time{}, false
+	}
+	return activity(id)
 }
 
 // SegmentStore persists segments and their versions. Every method resolves

@@ -132,7 +132,7 @@ func TestSegmentMatching(t *testing.T) {
 			if err := tc.def.Validate(); err != nil {
 				t.Fatalf("Validate: %v", err)
 			}
-			m, err := pinfold.Compile(context.Background(), tc.def, resolve, now)
+			m, _, err := pinfold.Compile(context.Background(), tc.def, resolve, pinfold.Evaluation{Now: now})
 			if err != nil {
 				t.Fatalf("Compile: %v", err)
 			}
@@ -189,17 +189,17 @@ func TestSegmentSources(t *testing.T) {
 		}
 		return nil, pinfold.Errorf(pinfold.ENOTFOUND, "no")
 	}}
-	if _, err := pinfold.Compile(context.Background(), self, resolve, time.Now()); pinfold.ErrorCode(err) != pinfold.EINVALID {
+	if _, _, err := pinfold.Compile(context.Background(), self, resolve, pinfold.Evaluation{Now: time.Now()}); pinfold.ErrorCode(err) != pinfold.EINVALID {
 		t.Errorf("cycle: got %v, want EINVALID", err)
 	}
 	imported := &pinfold.Segment{ID: "imp", Type: pinfold.SegmentImport}
 	resolve.members = map[string][]string{"imp": {"x"}}
-	m, err := pinfold.CompileSegment(context.Background(), imported, resolve, time.Now())
+	m, _, err := pinfold.CompileSegment(context.Background(), imported, resolve, pinfold.Evaluation{Now: time.Now()})
 	if err != nil || !m(&pinfold.Endpoint{ID: "x"}) || m(&pinfold.Endpoint{ID: "y"}) {
 		t.Errorf("IMPORT segment matches its members only: err %v", err)
 	}
 	missing := pinfold.SegmentDefinition{Groups: &pinfold.SegmentGroupList{Groups: []pinfold.SegmentGroup{{SourceSegments: []pinfold.SegmentRef{{ID: "nope"}}}}}}
-	if _, err := pinfold.Compile(context.Background(), missing, resolve, time.Now()); pinfold.ErrorCode(err) != pinfold.ENOTFOUND || !strings.Contains(pinfold.ErrorMessage(err), "nope") {
+	if _, _, err := pinfold.Compile(context.Background(), missing, resolve, pinfold.Evaluation{Now: time.Now()}); pinfold.ErrorCode(err) != pinfold.ENOTFOUND || !strings.Contains(pinfold.ErrorMessage(err), "nope") {
 		t.Errorf("missing source: got %v, want ENOTFOUND naming it", err)
 	}
 }
@@ -219,3 +219,145 @@ func TestRequiredValues(t *testing.T) {
 		t.Error("a group definition gave required values")
 	}
 }
+
+// TestSegmentRecency checks how Behavior.Recency decides: the last recorded
+// event when the endpoint has one, else its EffectiveDate; ACTIVE at or
+// after now - Duration, INACTIVE before it, for each duration.
+func TestSegmentRecency(t *testing.T) {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	durations := map[string]time.Duration{"HR_24": 24 * time.Hour, "DAY_7": 7 * 24 * time.Hour,
+		"DAY_14": 14 * 24 * time.Hour, "DAY_30": 30 * 24 * time.Hour}
+	for name, d := range durations {
+		cutoff := now.Add(-d)
+		cases := []struct {
+			name   string
+			event  *time.Time // last activity from events; nil: none
+			eff    string     // EffectiveDate
+			active bool
+		}{
+			{"event at the cutoff", ptrTime(cutoff), "", true},
+			{"event a millisecond before the cutoff", ptrTime(cutoff.Add(-time.Millisecond)), "", false},
+			{"event just after the cutoff", ptrTime(cutoff.Add(time.Millisecond)), "", true},
+			{"event now", ptrTime(now), "", true},
+			{"event in the future", ptrTime(now.Add(time.Hour)), "", true},
+			{"old event beats a recent EffectiveDate", ptrTime(cutoff.Add(-time.Second)), pinfold.FormatTime(now), false},
+			{"recent event beats an old EffectiveDate", ptrTime(cutoff.Add(time.Second)), pinfold.FormatTime(cutoff.Add(-time.Hour)), true},
+			{"recent event, no EffectiveDate", ptrTime(now.Add(-time.Minute)), "", true},
+			{"no events: EffectiveDate at the cutoff", nil, pinfold.FormatTime(cutoff), true},
+			{"no events: EffectiveDate before the cutoff", nil, pinfold.FormatTime(cutoff.Add(-time.Millisecond)), false},
+			{"no events: recent EffectiveDate", nil, pinfold.FormatTime(now.Add(-time.Minute)), true},
+			{"no events, no EffectiveDate", nil, "", false},
+			{"no events, unreadable EffectiveDate", nil, "yesterday", false},
+		}
+		for _, tc := range cases {
+			for _, typ := range []string{"ACTIVE", "INACTIVE"} {
+				def := pinfold.SegmentDefinition{Dimensions: &pinfold.SegmentDimensions{
+					Recency: &pinfold.RecencyDimension{Duration: name, Type: typ}}}
+				if err := def.Validate(); err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				var looked []string
+				activity := func(id string) (time.Time, bool) {
+					looked = append(looked, id)
+					if id != "e" || tc.event == nil {
+						return time.Time{}, false
+					}
+					return *tc.event, true
+				}
+				m, uses, err := pinfold.Compile(context.Background(), def, nil, pinfold.Evaluation{Now: now, Activity: activity})
+				if err != nil {
+					t.Fatalf("Compile: %v", err)
+				}
+				if !uses {
+					t.Errorf("%s %s: usesActivity false, want true", name, typ)
+				}
+				got := m(&pinfold.Endpoint{ID: "e", EffectiveDate: tc.eff})
+				if want := tc.active == (typ == "ACTIVE"); got != want {
+					t.Errorf("%s %s, %s: matched %v, want %v", name, typ, tc.name, got, want)
+				}
+				if !slices.Equal(looked, []string{"e"}) {
+					t.Errorf("%s %s, %s: looked up %v, want [e]", name, typ, tc.name, looked)
+				}
+			}
+		}
+	}
+}
+
+// TestSegmentRecencyWithoutActivity checks that a nil Activity judges every
+// endpoint by its EffectiveDate.
+func TestSegmentRecencyWithoutActivity(t *testing.T) {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	def := pinfold.SegmentDefinition{Dimensions: &pinfold.SegmentDimensions{
+		Recency: &pinfold.RecencyDimension{Duration: "DAY_7", Type: "ACTIVE"}}}
+	m, uses, err := pinfold.Compile(context.Background(), def, nil, pinfold.Evaluation{Now: now})
+	if err != nil || !uses {
+		t.Fatalf("Compile: uses %v, err %v; want true, nil", uses, err)
+	}
+	if !m(&pinfold.Endpoint{ID: "a", EffectiveDate: pinfold.FormatTime(now.Add(-time.Hour))}) {
+		t.Error("recent EffectiveDate: not ACTIVE")
+	}
+	if m(&pinfold.Endpoint{ID: "b", EffectiveDate: pinfold.FormatTime(now.Add(-8 * 24 * time.Hour))}) {
+		t.Error("old EffectiveDate: ACTIVE")
+	}
+}
+
+// TestSegmentUsesActivity checks which compiled segments consult Activity:
+// those with a Recency dimension, directly or in a source segment, and no
+// other (their matching never looks anything up).
+func TestSegmentUsesActivity(t *testing.T) {
+	recency := pinfold.SegmentDimensions{Recency: &pinfold.RecencyDimension{Duration: "HR_24", Type: "INACTIVE"}}
+	gold := pinfold.SegmentDimensions{Attributes: map[string]pinfold.AttributeDimension{"Plan": {Values: []string{"gold"}}}}
+	resolve := resolverFunc{members: map[string][]string{"imp": {"a"}}, get: func(_ context.Context, id string, _ int) (*pinfold.Segment, error) {
+		switch id {
+		case "recent":
+			return &pinfold.Segment{ID: id, Version: 1, Def: pinfold.SegmentDefinition{Dimensions: &recency}}, nil
+		case "golds":
+			return &pinfold.Segment{ID: id, Version: 1, Def: pinfold.SegmentDefinition{Dimensions: &gold}}, nil
+		case "imp":
+			return &pinfold.Segment{ID: id, Version: 1, Type: pinfold.SegmentImport}, nil
+		}
+		return nil, pinfold.Errorf(pinfold.ENOTFOUND, "no")
+	}}
+	source := func(id string) pinfold.SegmentDefinition {
+		return pinfold.SegmentDefinition{Groups: &pinfold.SegmentGroupList{Groups: []pinfold.SegmentGroup{
+			{SourceSegments: []pinfold.SegmentRef{{ID: id}}, Dimensions: []pinfold.SegmentDimensions{gold}}}}}
+	}
+	for _, tc := range []struct {
+		name string
+		def  pinfold.SegmentDefinition
+		want bool
+	}{
+		{"everything", pinfold.SegmentDefinition{}, false},
+		{"attributes", pinfold.SegmentDefinition{Dimensions: &gold}, false},
+		{"recency", pinfold.SegmentDefinition{Dimensions: &recency}, true},
+		{"recency in a group", pinfold.SegmentDefinition{Groups: &pinfold.SegmentGroupList{Groups: []pinfold.SegmentGroup{
+			{Type: "ANY", Dimensions: []pinfold.SegmentDimensions{gold, recency}}}}}, true},
+		{"recency in a source", source("recent"), true},
+		{"source without recency", source("golds"), false},
+		{"import source", source("imp"), false},
+	} {
+		activity := func(string) (time.Time, bool) {
+			t.Errorf("%s: Activity called", tc.name)
+			return time.Time{}, false
+		}
+		if tc.want {
+			activity = func(string) (time.Time, bool) { return time.Time{}, false }
+		}
+		m, uses, err := pinfold.Compile(context.Background(), tc.def, resolve, pinfold.Evaluation{Now: time.Now(), Activity: activity})
+		if err != nil {
+			t.Fatalf("%s: Compile: %v", tc.name, err)
+		}
+		if uses != tc.want {
+			t.Errorf("%s: usesActivity %v, want %v", tc.name, uses, tc.want)
+		}
+		for _, e := range fixture(time.Now()) {
+			m(e)
+		}
+	}
+	imported := &pinfold.Segment{ID: "imp", Type: pinfold.SegmentImport}
+	if _, uses, err := pinfold.CompileSegment(context.Background(), imported, resolve, pinfold.Evaluation{Now: time.Now()}); err != nil || uses {
+		t.Errorf("IMPORT segment: usesActivity %v, err %v; want false, nil", uses, err)
+	}
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }

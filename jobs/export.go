@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/riverqueue/river"
@@ -138,11 +140,20 @@ func (r *Runner[TTx]) writePiece(ctx context.Context, j *pinfold.Job, p pinfold.
 	if err != nil {
 		return 0, err
 	}
+	if keep != nil && keep.activity != nil {
+		if err := r.loadActivity(ctx, j, p, keep); err != nil {
+			return 0, &stageError{"read activity", err}
+		}
+	}
 	pr, pw := io.Pipe()
 	var n int64
 	scanDone := make(chan error, 1)
+	var keepLine func([]byte) (bool, error)
+	if keep != nil {
+		keepLine = keep.keep
+	}
 	go func() {
-		err := r.encodePiece(ctx, j.AppID, p, keep, pw, &n)
+		err := r.encodePiece(ctx, j.AppID, p, keepLine, pw, &n)
 		pw.CloseWithError(err) // nil: the reader sees io.EOF
 		scanDone <- err
 	}()
@@ -179,11 +190,31 @@ type segmentError struct{ err error }
 func (e *segmentError) Error() string { return e.err.Error() }
 func (e *segmentError) Unwrap() error { return e.err }
 
+// lineFilter is the test each stored line of an export of a segment must
+// pass: decode it and match it against the segment's definition.
+type lineFilter struct {
+	// required are necessary conditions checked on the stored bytes
+	// first: an endpoint in an INCLUSIVE attribute dimension has one of
+	// its values, so its line contains that value as the codec writes
+	// strings. Lines without any are not decoded (most of the cost of a
+	// segment export).
+	required [][][]byte
+	match    pinfold.Matcher
+	codec    wire.Codec
+	// activity, non-nil when the segment evaluates Recency, holds the last
+	// activity of the piece's endpoints that have events, which match
+	// consults; loadActivity fills it before the piece is written.
+	activity map[string]time.Time
+}
+
+// activityChunk is how many endpoint IDs one EventStore.LastActivity call
+// is given.
+const activityChunk = 1000
+
 // segmentFilter returns, for an export of a segment, the test each stored
-// line must pass: decode it and match it against the segment's definition
-// at the job's version, evaluated as of the job's creation (for Recency).
-// It returns nil for an export of the whole app.
-func (r *Runner[TTx]) segmentFilter(ctx context.Context, j *pinfold.Job) (func(doc []byte) (bool, error), error) {
+// line must pass, evaluated as of the job's creation (for Recency). It
+// returns nil for an export of the whole app.
+func (r *Runner[TTx]) segmentFilter(ctx context.Context, j *pinfold.Job) (*lineFilter, error) {
 	if j.Export.SegmentID == "" {
 		return nil, nil
 	}
@@ -195,40 +226,95 @@ func (r *Runner[TTx]) segmentFilter(ctx context.Context, j *pinfold.Job) (func(d
 		}
 		return nil, err
 	}
-	match, err := pinfold.CompileSegment(ctx, seg, resolve, j.CreatedAt)
+	f := &lineFilter{}
+	activity := func(id string) (time.Time, bool) {
+		t, ok := f.activity[id]
+		return t, ok
+	}
+	match, usesActivity, err := pinfold.CompileSegment(ctx, seg, resolve, pinfold.Evaluation{Now: j.CreatedAt, Activity: activity})
 	if err != nil {
 		if code := pinfold.ErrorCode(err); code == pinfold.ENOTFOUND || code == pinfold.EINVALID {
 			return nil, &segmentError{err}
 		}
 		return nil, err
 	}
-	// A necessary condition checked on the stored bytes first: an endpoint
-	// in an INCLUSIVE attribute dimension has one of its values, so its
-	// line contains that value as the codec writes strings. Lines without
-	// any are not decoded (most of the cost of a segment export).
-	var required [][][]byte
+	f.match = match
+	if usesActivity {
+		f.activity = map[string]time.Time{}
+	}
 	if seg.Type != pinfold.SegmentImport {
 		for _, set := range seg.Def.RequiredValues() {
 			enc := make([][]byte, len(set))
 			for i, v := range set {
 				enc[i] = wire.AppendJSONString(nil, v)
 			}
-			required = append(required, enc)
+			f.required = append(f.required, enc)
 		}
 	}
-	var codec wire.Codec
-	return func(doc []byte) (bool, error) {
-		for _, set := range required {
-			if !containsAny(doc, set) {
-				return false, nil
-			}
+	return f, nil
+}
+
+// candidate reports whether doc passes the byte checks of f.required.
+func (f *lineFilter) candidate(doc []byte) bool {
+	for _, set := range f.required {
+		if !containsAny(doc, set) {
+			return false
 		}
-		var e pinfold.Endpoint
-		if err := codec.DecodeEndpoint(doc, &e); err != nil {
-			return false, err
+	}
+	return true
+}
+
+// keep decodes doc and matches it.
+func (f *lineFilter) keep(doc []byte) (bool, error) {
+	if !f.candidate(doc) {
+		return false, nil
+	}
+	var e pinfold.Endpoint
+	if err := f.codec.DecodeEndpoint(doc, &e); err != nil {
+		return false, err
+	}
+	return f.match(&e), nil
+}
+
+// loadActivity fills f.activity with the last activity of the piece's
+// endpoints that can match (those passing the byte checks): one pass over
+// the piece collects their IDs, then EventStore.LastActivity is called for
+// activityChunk IDs at a time. The IDs are collected before any lookup
+// because a lookup made while ScanEndpoints holds its read connection
+// would need a second one from the same pool: with every worker doing so,
+// the pool runs dry and the workers wait on each other for good. A piece
+// gains no endpoints between this pass and the one that writes it (new
+// endpoints take positions after the snapshot, updated ones keep theirs);
+// events recorded meanwhile, or an endpoint updated meanwhile so that it
+// passes the byte checks only in the second pass, are judged as of this
+// pass (the latter by its EffectiveDate, fresh from that update). Memory:
+// the IDs of one piece and the times of those with events, never a whole
+// app's.
+func (r *Runner[TTx]) loadActivity(ctx context.Context, j *pinfold.Job, p pinfold.JobPiece, f *lineFilter) error {
+	var ids []string
+	var e pinfold.Endpoint
+	err := r.cfg.Store.ScanEndpoints(ctx, j.AppID, p.From, p.To, func(doc []byte) error {
+		if !f.candidate(doc) {
+			return nil
 		}
-		return match(&e), nil
-	}, nil
+		e = pinfold.Endpoint{}
+		if err := f.codec.DecodeEndpoint(doc, &e); err != nil {
+			return err
+		}
+		ids = append(ids, e.ID)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for lo := 0; lo < len(ids); lo += activityChunk {
+		last, err := r.cfg.Store.LastActivity(ctx, j.Scope, j.AppID, ids[lo:min(lo+activityChunk, len(ids))])
+		if err != nil {
+			return err
+		}
+		maps.Copy(f.activity, last)
+	}
+	return nil
 }
 
 func containsAny(doc []byte, values [][]byte) bool {

@@ -107,14 +107,15 @@ import (
 )
 
 // Store is what the runner needs from pinfold's store: the jobs, the
-// endpoints to export or import, and the segments that filter exports and
-// collect imports. sqlite.Store
+// endpoints to export or import, the segments that filter exports and
+// collect imports, and the events that decide their Recency. sqlite.Store
 // implements it.
 type Store interface {
 	pinfold.JobStore
 	pinfold.EndpointSource
 	pinfold.EndpointStore
 	pinfold.SegmentStore
+	pinfold.EventStore
 }
 
 // River queue names and job kinds.

@@ -162,7 +162,7 @@ func FuzzDecodeWriteSegmentRequest(f *testing.F) {
 		}
 		if err := w.Def.Validate(); err == nil {
 			// A valid definition compiles (no source resolves) and runs.
-			if m, err := pinfold.Compile(context.Background(), w.Def, nil, time.Unix(1.7e9, 0)); err == nil {
+			if m, _, err := pinfold.Compile(context.Background(), w.Def, nil, pinfold.Evaluation{Now: time.Unix(1.7e9, 0)}); err == nil {
 				m(fullEndpoint())
 				m(&pinfold.Endpoint{})
 			}

@@ -394,7 +394,7 @@ func TestHalfSegment(t *testing.T) {
 	if err := ws.Def.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	match, err := pinfold.Compile(context.Background(), ws.Def, nil, time.Now())
+	match, _, err := pinfold.Compile(context.Background(), ws.Def, nil, pinfold.Evaluation{Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
