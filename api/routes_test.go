@@ -136,8 +136,8 @@ func TestPutEventsNotImplemented(t *testing.T) {
 	if errors.As(err, &nf) {
 		t.Errorf("PutEvents: the SDK sees NotFoundException: %v", err)
 	}
-	_, err = c.GetEventStream(ctx, &pinpoint.GetEventStreamInput{ApplicationId: &id})
+	_, err = c.GetCampaigns(ctx, &pinpoint.GetCampaignsInput{ApplicationId: &id})
 	if !errors.As(err, &ae) || ae.ErrorCode() != "NotImplementedException" {
-		t.Errorf("GetEventStream: %v, want NotImplementedException", err)
+		t.Errorf("GetCampaigns: %v, want NotImplementedException", err)
 	}
 }

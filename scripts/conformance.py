@@ -418,6 +418,60 @@ def import_jobs_and_round_trip():
         "Format": "XML", "RoleArn": ROLE, "S3Url": "s3://imports/csv/"})
 
 
+@check
+def channels_round_trip():
+    c = pinpoint()
+    app = new_app(c)
+    expect_error("NotFoundException", c.get_gcm_channel, ApplicationId=app)
+    r = c.update_gcm_channel(ApplicationId=app, GCMChannelRequest={
+        "ApiKey": "conformance-secret-api-key", "ServiceJson": '{"private_key":"conformance-secret-json"}',
+        "DefaultAuthenticationMethod": "TOKEN", "Enabled": True})["GCMChannelResponse"]
+    assert r["Platform"] == "GCM" and r["Version"] == 1 and r["Enabled"] and r["HasCredential"], r
+    assert r["HasFcmServiceCredentials"] and r["DefaultAuthenticationMethod"] == "TOKEN" and r["Id"] == "gcm", r
+    # An update without credentials keeps them.
+    u = c.update_gcm_channel(ApplicationId=app, GCMChannelRequest={"Enabled": False})["GCMChannelResponse"]
+    assert u["Version"] == 2 and not u["Enabled"] and u["HasFcmServiceCredentials"], u
+    assert u["CreationDate"] == r["CreationDate"], (r, u)
+    g = c.get_gcm_channel(ApplicationId=app)["GCMChannelResponse"]
+    assert g == u, (g, u)
+    listed = c.get_channels(ApplicationId=app)["ChannelsResponse"]["Channels"]
+    assert list(listed) == ["GCM"] and listed["GCM"]["Version"] == 2, listed
+    assert "conformance-secret" not in json.dumps([r, u, g, listed]), (r, u, g, listed)
+    e = c.update_email_channel(ApplicationId=app, EmailChannelRequest={
+        "FromAddress": "hi@example.com", "Identity": "arn:aws:ses:us-east-1:000000000000:identity/example.com"})
+    assert e["EmailChannelResponse"]["Enabled"] and e["EmailChannelResponse"]["FromAddress"] == "hi@example.com", e
+    resp = expect_error("BadRequestException", c.update_baidu_channel, ApplicationId=app,
+                        BaiduChannelRequest={"ApiKey": "k", "SecretKey": ""})
+    assert resp["Error"]["Message"] == "Missing SecretKey", resp["Error"]
+    d = c.delete_gcm_channel(ApplicationId=app)["GCMChannelResponse"]
+    assert d["Version"] == 2, d
+    expect_error("NotFoundException", c.delete_gcm_channel, ApplicationId=app)
+    c.delete_app(ApplicationId=app)
+    expect_error("NotFoundException", c.get_email_channel, ApplicationId=app)
+
+
+@check
+def aws_cli_event_stream():
+    app = new_app(pinpoint())
+    stream = "arn:aws:kinesis:us-east-1:000000000000:stream/events"
+    out = subprocess.run(["aws", "pinpoint", "put-event-stream", "--application-id", app, "--write-event-stream",
+                          f"DestinationStreamArn={stream},RoleArn={ROLE}"], check=True, capture_output=True, text=True)
+    es = json.loads(out.stdout)["EventStream"]
+    assert es["ApplicationId"] == app and es["DestinationStreamArn"] == stream and es["RoleArn"] == ROLE, es
+    assert es["LastUpdatedBy"] == "arn:aws:iam::000000000000:root" and es["LastModifiedDate"].endswith("Z"), es
+    out = subprocess.run(["aws", "pinpoint", "get-event-stream", "--application-id", app],
+                         check=True, capture_output=True, text=True)
+    assert json.loads(out.stdout)["EventStream"] == es, out.stdout
+    out = subprocess.run(["aws", "pinpoint", "delete-event-stream", "--application-id", app],
+                         check=True, capture_output=True, text=True)
+    assert json.loads(out.stdout)["EventStream"] == es, out.stdout
+    p = subprocess.run(["aws", "pinpoint", "get-event-stream", "--application-id", app], capture_output=True, text=True)
+    assert p.returncode != 0 and "NotFoundException" in p.stderr, (p.returncode, p.stderr)
+    p = subprocess.run(["aws", "pinpoint", "put-event-stream", "--application-id", app, "--write-event-stream",
+                        f"DestinationStreamArn=arn:aws:s3:::bucket,RoleArn={ROLE}"], capture_output=True, text=True)
+    assert p.returncode != 0 and "BadRequestException" in p.stderr, (p.returncode, p.stderr)
+
+
 def main():
     only = set(sys.argv[1:])
     passed = failed = 0
