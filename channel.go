@@ -81,6 +81,9 @@ type Channel struct {
 	LastModifiedBy string
 }
 
+// MsgChannelChanged is SwapChannel's ECONFLICT message.
+const MsgChannelChanged = "The channel was changed by another request"
+
 // ChannelStore persists apps' channels, at most one of each type per app.
 // Every method is scoped: an app of another scope does not exist for it
 // (ENOTFOUND "Application not found"). A channel goes with its app.
@@ -95,6 +98,12 @@ type ChannelStore interface {
 	// ignored; ch is not modified. EINVALID for an unknown type; ENOTFOUND
 	// "Application not found".
 	PutChannel(ctx context.Context, ch *Channel) (*Channel, error)
+	// SwapChannel stores ch like PutChannel, but only while the app's
+	// channel of type ch.Type is at version old (0: while the app has
+	// none); otherwise it stores nothing and returns ECONFLICT. An update
+	// that reads a channel, merges into it and writes it back uses it, and
+	// retries on ECONFLICT, so that no concurrent update is lost.
+	SwapChannel(ctx context.Context, ch *Channel, old int) (*Channel, error)
 	// GetChannel returns the app's channel of type t. ENOTFOUND
 	// "Application not found" without the app, "Resource not found" when
 	// the app has no such channel.

@@ -285,45 +285,65 @@ func (h *Handler) updateChannel(t pinfold.ChannelType) opFunc {
 		if err := json.Unmarshal(b, &given); err != nil {
 			return fmt.Errorf("read %s channel request: %w", t, err)
 		}
-		ctx, appID := r.Context(), r.PathValue("appID")
-		c := &pinfold.Channel{AppID: appID, Scope: r.scope, Type: t, Enabled: true,
-			UpdatedAt: h.Now().UTC(), LastModifiedBy: callerARN(r.scope)}
-		s := channelSettings{}
-		old, err := h.Store.GetChannel(ctx, r.scope, appID, t)
-		switch {
-		case err == nil:
-			c.Enabled = old.Enabled
-			if s, err = settingsOf(old); err != nil {
-				return err
-			}
-		case pinfold.ErrorCode(err) == pinfold.ENOTFOUND && pinfold.ErrorMessage(err) == pinfold.MsgResourceNotFound:
-		default:
-			return err
-		}
-		for member, v := range given {
-			switch v := v.(type) {
-			case bool:
-				c.Enabled = v
-			case string:
-				s[member] = v
-			default:
-				return fmt.Errorf("%s channel request member %s: unexpected %T", t, member, v)
+		// Read, merge, and write back only if nobody else wrote meanwhile
+		// (SwapChannel); a concurrent update makes this one start over.
+		var stored *pinfold.Channel
+		for attempt := 0; ; attempt++ {
+			stored, err = h.mergeChannel(r, k, t, given)
+			if pinfold.ErrorCode(err) != pinfold.ECONFLICT || attempt == maxChannelSwaps-1 {
+				break
 			}
 		}
-		if k.check != nil {
-			if err := k.check(s); err != nil {
-				return err
-			}
-		}
-		if c.Settings, err = json.Marshal(s); err != nil {
-			return err
-		}
-		stored, err := h.Store.PutChannel(ctx, c)
 		if err != nil {
 			return err
 		}
 		return k.writeChannel(w, stored)
 	}
+}
+
+// maxChannelSwaps bounds the attempts of one channel update that others keep
+// overtaking; the last conflict reaches the client as ConflictException.
+const maxChannelSwaps = 10
+
+// mergeChannel reads the channel, merges the request's members given into
+// it and stores it with SwapChannel, which fails with ECONFLICT when the
+// channel changed since it was read.
+func (h *Handler) mergeChannel(r *request, k channelKind, t pinfold.ChannelType, given map[string]any) (*pinfold.Channel, error) {
+	ctx, appID := r.Context(), r.PathValue("appID")
+	c := &pinfold.Channel{AppID: appID, Scope: r.scope, Type: t, Enabled: true,
+		UpdatedAt: h.Now().UTC(), LastModifiedBy: callerARN(r.scope)}
+	s := channelSettings{}
+	version := 0
+	old, err := h.Store.GetChannel(ctx, r.scope, appID, t)
+	switch {
+	case err == nil:
+		c.Enabled, version = old.Enabled, old.Version
+		if s, err = settingsOf(old); err != nil {
+			return nil, err
+		}
+	case pinfold.ErrorCode(err) == pinfold.ENOTFOUND && pinfold.ErrorMessage(err) == pinfold.MsgResourceNotFound:
+	default:
+		return nil, err
+	}
+	for member, v := range given {
+		switch v := v.(type) {
+		case bool:
+			c.Enabled = v
+		case string:
+			s[member] = v
+		default:
+			return nil, fmt.Errorf("%s channel request member %s: unexpected %T", t, member, v)
+		}
+	}
+	if k.check != nil {
+		if err := k.check(s); err != nil {
+			return nil, err
+		}
+	}
+	if c.Settings, err = json.Marshal(s); err != nil {
+		return nil, err
+	}
+	return h.Store.SwapChannel(ctx, c, version)
 }
 
 // getChannels answers GetChannels: each configured channel by type, with

@@ -89,6 +89,59 @@ func (s *Store) PutChannel(ctx context.Context, ch *pinfold.Channel) (*pinfold.C
 	return &out, nil
 }
 
+// SwapChannel is PutChannel under the condition that the channel is at
+// version old, in one statement: an INSERT ... ON CONFLICT DO NOTHING when
+// old is 0, an UPDATE ... WHERE version = old otherwise. No row back means
+// the condition failed (ECONFLICT) or the app is not in scope.
+func (s *Store) SwapChannel(ctx context.Context, ch *pinfold.Channel, old int) (*pinfold.Channel, error) {
+	if !ch.Type.Valid() {
+		return nil, pinfold.Errorf(pinfold.EINVALID, "Invalid channel type %q", ch.Type)
+	}
+	out := *ch
+	if out.UpdatedAt.IsZero() {
+		out.UpdatedAt = s.Now()
+	}
+	out.UpdatedAt = out.UpdatedAt.UTC().Truncate(time.Millisecond)
+	out.Settings = append([]byte{}, ch.Settings...)
+	var (
+		version int32
+		created int64
+	)
+	args := []any{ch.AppID, ch.Scope.Account, ch.Scope.Region, string(out.Type), out.Enabled, out.Settings,
+		toMillis(out.UpdatedAt), out.LastModifiedBy}
+	var row pgx.Row
+	if old == 0 {
+		row = s.pool.QueryRow(ctx, `INSERT INTO channels
+				(app_pk, type, enabled, settings, version, created_at, updated_at, last_modified_by)
+			SELECT pk, $4, $5, $6, 1, $7, $7, $8 FROM apps WHERE id = $1 AND account = $2 AND region = $3
+			ON CONFLICT (app_pk, type) DO NOTHING
+			RETURNING version, created_at`, args...)
+	} else {
+		row = s.pool.QueryRow(ctx, `UPDATE channels c SET enabled = $5, settings = $6, version = c.version + 1,
+				updated_at = $7, last_modified_by = $8
+			FROM apps a WHERE c.app_pk = a.pk AND a.id = $1 AND a.account = $2 AND a.region = $3
+				AND c.type = $4 AND c.version = $9
+			RETURNING c.version, c.created_at`, append(args, old)...)
+	}
+	err := row.Scan(&version, &created)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		if _, err := appPK(ctx, s.pool, ch.Scope, ch.AppID); err != nil {
+			return nil, err
+		}
+		return nil, pinfold.Errorf(pinfold.ECONFLICT, pinfold.MsgChannelChanged)
+	case isForeignKeyViolation(err):
+		return nil, errAppNotFound()
+	case err != nil:
+		return nil, fmt.Errorf("swap channel: %w", err)
+	}
+	out.Version, out.CreatedAt = int(version), fromMillis(created)
+	if len(out.Settings) == 0 {
+		out.Settings = nil
+	}
+	return &out, nil
+}
+
 // GetChannel returns the app's channel of type t, in one statement.
 // ENOTFOUND "Application not found" without the app, "Resource not found"
 // without the channel.

@@ -90,6 +90,53 @@ func (s *Store) PutChannel(ctx context.Context, ch *pinfold.Channel) (*pinfold.C
 	return &out, nil
 }
 
+// SwapChannel is PutChannel under the condition that the channel is at
+// version old (0: absent), checked in the same write transaction.
+func (s *Store) SwapChannel(ctx context.Context, ch *pinfold.Channel, old int) (*pinfold.Channel, error) {
+	if !ch.Type.Valid() {
+		return nil, pinfold.Errorf(pinfold.EINVALID, "Invalid channel type %q", ch.Type)
+	}
+	out := *ch
+	if out.UpdatedAt.IsZero() {
+		out.UpdatedAt = s.Now()
+	}
+	out.UpdatedAt = out.UpdatedAt.UTC().Truncate(time.Millisecond)
+	out.Settings = append([]byte{}, ch.Settings...)
+	err := s.write(ctx, "swap channel", func(ctx context.Context, tx wtx) error {
+		apk, err := appPK(ctx, tx, ch.Scope, ch.AppID)
+		if err != nil {
+			return err
+		}
+		var cur int
+		err = tx.QueryRowContext(ctx, `SELECT version FROM channels WHERE app_pk = ? AND type = ?`, apk, string(out.Type)).Scan(&cur)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if cur != old {
+			return pinfold.Errorf(pinfold.ECONFLICT, pinfold.MsgChannelChanged)
+		}
+		var created int64
+		err = tx.QueryRowContext(ctx, `INSERT INTO channels
+				(app_pk, type, enabled, settings, version, created_at, updated_at, last_modified_by)
+			VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+			ON CONFLICT (app_pk, type) DO UPDATE SET enabled = excluded.enabled, settings = excluded.settings,
+				version = channels.version + 1, updated_at = excluded.updated_at,
+				last_modified_by = excluded.last_modified_by
+			RETURNING version, created_at`,
+			apk, string(out.Type), out.Enabled, out.Settings, toMillis(out.UpdatedAt), toMillis(out.UpdatedAt),
+			out.LastModifiedBy).Scan(&out.Version, &created)
+		out.CreatedAt = fromMillis(created)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Settings) == 0 {
+		out.Settings = nil
+	}
+	return &out, nil
+}
+
 // GetChannel returns the app's channel of type t. ENOTFOUND "Application
 // not found" without the app, "Resource not found" without the channel.
 func (s *Store) GetChannel(ctx context.Context, scope pinfold.Scope, appID string, t pinfold.ChannelType) (*pinfold.Channel, error) {

@@ -20,6 +20,52 @@ var channelTests = []test{
 	{"ConcurrentPuts", testConcurrentChannelPuts},
 	{"GoWithApp", testChannelsGoWithApp},
 	{"EventStream", testEventStream},
+	{"Swap", testSwapChannel},
+}
+
+// testSwapChannel checks SwapChannel's condition: it writes only while the
+// channel is at the version the caller read (0: absent), and otherwise
+// stores nothing and answers ECONFLICT.
+func testSwapChannel(t *testing.T, st pinfold.Store) {
+	ctx := ctxOf(t)
+	app := createApp(t, st, scopeA, "swap")
+	ch := func(settings string) *pinfold.Channel {
+		return &pinfold.Channel{AppID: app.ID, Scope: scopeA, Type: pinfold.ChannelSMS, Enabled: true,
+			Settings: []byte(settings), UpdatedAt: t0}
+	}
+	conflict := func(what string, err error) {
+		t.Helper()
+		if pinfold.ErrorCode(err) != pinfold.ECONFLICT || pinfold.ErrorMessage(err) != pinfold.MsgChannelChanged {
+			t.Errorf("%s: %v, want ECONFLICT %q", what, err, pinfold.MsgChannelChanged)
+		}
+	}
+	got, err := st.SwapChannel(ctx, ch(`{"a":1}`), 0)
+	if err != nil || got.Version != 1 {
+		t.Fatalf("SwapChannel(create, 0): %+v, %v; want version 1", got, err)
+	}
+	_, err = st.SwapChannel(ctx, ch(`{"b":1}`), 0)
+	conflict("SwapChannel(create again, 0)", err)
+	_, err = st.SwapChannel(ctx, ch(`{"b":1}`), 2)
+	conflict("SwapChannel(version 2 of 1)", err)
+	if got, err = st.SwapChannel(ctx, ch(`{"c":1}`), 1); err != nil || got.Version != 2 || !got.CreatedAt.Equal(t0) {
+		t.Fatalf("SwapChannel(1): %+v, %v; want version 2, CreatedAt kept", got, err)
+	}
+	if c := mustGetChannel(t, st, app.ID, pinfold.ChannelSMS); string(c.Settings) != `{"c":1}` || c.Version != 2 {
+		t.Errorf("after the swaps: %s at version %d, want {\"c\":1} at 2", c.Settings, c.Version)
+	}
+	if _, err := st.DeleteChannel(ctx, scopeA, app.ID, pinfold.ChannelSMS); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.SwapChannel(ctx, ch(`{"d":1}`), 2)
+	conflict("SwapChannel(2) after a delete", err)
+	if _, err := st.GetChannel(ctx, scopeA, app.ID, pinfold.ChannelSMS); pinfold.ErrorCode(err) != pinfold.ENOTFOUND {
+		t.Errorf("a failed swap after a delete created the channel: %v", err)
+	}
+	other := ch(`{}`)
+	other.Scope = scopeB
+	if _, err := st.SwapChannel(ctx, other, 0); pinfold.ErrorMessage(err) != pinfold.MsgAppNotFound {
+		t.Errorf("SwapChannel in another account: %v, want Application not found", err)
+	}
 }
 
 // emailSettings is a channel request document as the API layer keeps it:

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint"
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint/types"
+
+	"github.com/pinfold/pinfold"
 )
 
 // sdkCall calls one aws-sdk-go-v2 operation and returns its output as any.
@@ -551,5 +553,60 @@ func TestChannelsNotFound(t *testing.T) {
 	_, err = c.GetEventStream(ctx, &pinpoint.GetEventStreamInput{ApplicationId: &next})
 	if ae := apiErr(t, err, "NotFoundException"); ae.ErrorMessage() != "Resource not found" {
 		t.Errorf("new app's event stream: %q", ae.ErrorMessage())
+	}
+}
+
+// TestChannelConcurrentUpdates runs two clients updating one GCM channel at
+// once: one sets a new API key each time, the other only flips Enabled.
+// Each update merges into what it read and writes only if nobody wrote
+// meanwhile, so the key stored at the end is the last one given, and every
+// update counts in the version.
+func TestChannelConcurrentUpdates(t *testing.T) {
+	n := testNode(t)
+	c := client(n, "test", "us-east-1")
+	ctx := context.Background()
+	app := createApp(t, c, "race")
+	const rounds = 30
+	errs := make(chan error, 2)
+	go func() {
+		for i := range rounds {
+			_, err := c.UpdateGcmChannel(ctx, &pinpoint.UpdateGcmChannelInput{ApplicationId: &app,
+				GCMChannelRequest: &types.GCMChannelRequest{ApiKey: aws.String(fmt.Sprint("key-", i))}})
+			if err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}()
+	go func() {
+		for i := range rounds {
+			_, err := c.UpdateGcmChannel(ctx, &pinpoint.UpdateGcmChannelInput{ApplicationId: &app,
+				GCMChannelRequest: &types.GCMChannelRequest{Enabled: aws.Bool(i%2 == 0)}})
+			if err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	ch, err := n.Store.GetChannel(ctx, pinfold.Scope{Account: "000000000000", Region: "us-east-1"}, app, pinfold.ChannelGCM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.Version != 2*rounds {
+		t.Errorf("version %d after %d updates", ch.Version, 2*rounds)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(ch.Settings, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s["ApiKey"] != fmt.Sprint("key-", rounds-1) {
+		t.Errorf("stored ApiKey %v, want the last one given, key-%d", s["ApiKey"], rounds-1)
 	}
 }
