@@ -268,3 +268,45 @@ func FuzzPutEvents(f *testing.F) {
 		}
 	})
 }
+
+// benchEventsBody is a PutEvents body of 100 endpoints like the
+// benchmark's, with one event each.
+func benchEventsBody() []byte {
+	var items []string
+	for i := range pinfold.MaxBatchItems {
+		items = append(items, fmt.Sprintf(`"ep-%016x":{"Endpoint":{"ChannelType":"GCM","Address":"d%0151d","EndpointStatus":"ACTIVE","OptOut":"NONE",`+
+			`"Location":{"Latitude":47.6062,"Longitude":-122.3321,"PostalCode":"98101","City":"Seattle","Region":"WA","Country":"US"},`+
+			`"Demographic":{"Make":"Google","Model":"Pixel 8","ModelVersion":"shiba","Timezone":"America/Los_Angeles","AppVersion":"4.1.2","Platform":"Android","PlatformVersion":"14"},`+
+			`"EffectiveDate":"2024-03-02T12:00:00.000Z","Attributes":{"Plan":["pro"],"Interests":["music","travel"],"SignupDate":["2023-01-01"]},`+
+			`"Metrics":{"Sessions":12,"LifetimeSpend":120.5},"User":{"UserId":"user-%d","UserAttributes":{"Tier":["gold"]}}},`+
+			`"Events":{"ev-%d":{"EventType":"_session.start","Timestamp":"2024-03-02T12:00:00.000Z","Session":{"Id":"s-%d","StartTimestamp":"2024-03-02T12:00:00.000Z"},`+
+			`"AppPackageName":"com.example.shop","SdkName":"aws-amplify-js","AppVersionCode":"4.1.2","Attributes":{"screen":"home","campaign":"music"},"Metrics":{"latencyMs":120}}}}`,
+			i, i, i, i, i))
+	}
+	return []byte(`{"BatchItem":{` + strings.Join(items, ",") + `}}`)
+}
+
+// BenchmarkDecodeEvents compares DecodeEvents with decoding the same body
+// into the generated EventsRequest (shapes.Decode), the alternative.
+func BenchmarkDecodeEvents(b *testing.B) {
+	body := benchEventsBody()
+	b.Run("wire", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := DecodeEvents(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("shapes", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var req shapes.EventsRequest
+			if err := shapes.Decode(body, &req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
