@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/fnv"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -130,12 +131,13 @@ const (
 )
 
 // Validate checks an update on its own (its ID, enumerations, lengths and
-// counts) and returns an EINVALID *Error naming the first problem.
+// counts) and returns an EINVALID *Error naming the first problem. An ID
+// with NUL is invalid: PostgreSQL text cannot hold it.
 func (u *EndpointUpdate) Validate() error {
 	if u.ID == "" {
 		return Errorf(EINVALID, "Missing Id")
 	}
-	if len(u.ID) > MaxEndpointIDLen || !utf8.ValidString(u.ID) {
+	if len(u.ID) > MaxEndpointIDLen || !utf8.ValidString(u.ID) || strings.Contains(u.ID, "\x00") {
 		return Errorf(EINVALID, "Invalid endpoint Id")
 	}
 	if u.ChannelType != nil && !oneOf(*u.ChannelType, ChannelTypes) {

@@ -82,7 +82,10 @@ type Handler struct {
 	// A body of unknown length is read up to the largest that fits the
 	// budget and charged that much. Requests without a body, unsigned ones
 	// or signed with an unknown key, and those for the embedded S3 endpoint
-	// (which streams) are not charged. Zero means DefaultMemoryBudget.
+	// (which streams) are not charged. A PutEvents body is at most
+	// pinfold.MaxEventsRequestBytes, charged 10 times (its endpoints are
+	// decoded as UpdateEndpointsBatch's, its events with their keys
+	// capped). Zero means DefaultMemoryBudget.
 	MemoryBudget int64
 	// AdmitTimeout is how long a request waits for the memory budget; zero
 	// means DefaultAdmitTimeout.
@@ -158,6 +161,11 @@ func (h *Handler) Init() {
 	for _, pattern := range patterns {
 		h.handle(pattern, byPattern[pattern])
 	}
+	// pinfold's own API, signed as Pinpoint's is (docs/events.md).
+	h.handle(eventsPattern, map[string]route{
+		http.MethodGet:    {"pinfold.ListEvents", h.listEvents},
+		http.MethodDelete: {"pinfold.DeleteEvents", h.deleteEvents},
+	})
 	// Everything else: Pinpoint's NotFoundException, not ServeMux's text.
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		rec := h.recorderOf(w)
@@ -240,6 +248,7 @@ func (h *Handler) operations() map[string]opFunc {
 		"GetSegmentVersions":        h.getSegmentVersions,
 		"GetSegmentVersion":         h.getSegmentVersion,
 		"GetSegmentExportJobs":      h.getSegmentExportJobs,
+		"PutEvents":                 h.putEvents,
 	}
 }
 
@@ -463,12 +472,14 @@ func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 }
 
 // isS3 reports whether r is for the embedded S3 endpoint: signed for service
-// s3, or unsigned and outside the Pinpoint paths.
+// s3, or unsigned and outside the Pinpoint paths and pinfold's own (no
+// bucket name starts with "_").
 func (r *request) isS3() bool {
 	if r.signed && r.sigErr == nil {
 		return r.sig.Service == "s3"
 	}
-	return !strings.HasPrefix(r.URL.Path, "/v1/") && r.URL.Path != "/v1"
+	p := r.URL.Path
+	return !strings.HasPrefix(p, "/v1/") && p != "/v1" && !strings.HasPrefix(p, "/_pinfold/")
 }
 
 // verify checks r's signature; payloadHash as sigv4.Verifier.Verify.
@@ -520,6 +531,9 @@ func (h *Handler) admit(r *http.Request) (charge, limit int64, err error) {
 		factor = segmentCharge
 	}
 	limit = min(MaxBodyBytes, h.MemoryBudget/factor)
+	if isPutEvents(r) {
+		limit = min(limit, pinfold.MaxEventsRequestBytes)
+	}
 	n := r.ContentLength
 	if n < 0 { // unknown: charge the most that may be read
 		n = limit

@@ -60,6 +60,27 @@ func hostileBatch() []byte {
 	return []byte(`{"Item":[` + strings.Join(items, ",") + `]}`)
 }
 
+// hostileEvents is a PutEvents request within the quotas that costs the
+// most to decode per byte: hostileBatch's endpoints, each with one event of
+// 40 metrics (attribute and metric keys past 40 are counted, not kept).
+func hostileEvents() []byte {
+	values := `[` + strings.Repeat(`"",`, 49) + `""]`
+	metrics := make([]string, pinfold.MaxEventKeys)
+	for j := range metrics {
+		metrics[j] = `"m` + strconv.Itoa(j) + `":0`
+	}
+	event := `{"x":{"EventType":"t","Timestamp":"2024-01-01","Metrics":{` + strings.Join(metrics, ",") + `}}}`
+	items := make([]string, pinfold.MaxBatchItems)
+	for i := range items {
+		attrs := make([]string, 150)
+		for j := range attrs {
+			attrs[j] = `"a` + strconv.Itoa(j) + `":` + values
+		}
+		items[i] = `"e` + strconv.Itoa(i) + `":{"Endpoint":{"Attributes":{` + strings.Join(attrs, ",") + `}},"Events":` + event + `}`
+	}
+	return []byte(`{"BatchItem":{` + strings.Join(items, ",") + `}}`)
+}
+
 // createApp creates an app through the SDK and returns its ID.
 func createApp(t *testing.T, c *pinpoint.Client) string {
 	t.Helper()
@@ -149,6 +170,7 @@ func hostileRequests(appID string, budget int64) []hostileRequest {
 	return []hostileRequest{
 		{"UpdateEndpoint", "PUT", "/v1/apps/" + appID + "/endpoints/e", 32, hostileEndpoint(), quota},
 		{"UpdateEndpointsBatch", "PUT", "/v1/apps/" + noApp + "/endpoints", 8, hostileBatch(), notFound},
+		{"PutEvents", "POST", "/v1/apps/" + noApp + "/events", 8, hostileEvents(), notFound},
 		{"TagResource", "POST", "/v1/tags/" + url.PathEscape("arn:aws:mobiletargeting:us-east-1:000000000000:apps/"+noApp), 8,
 			fill(`{"tags":{`, `"#":""`, `}}`, MaxBodyBytes), notFound},
 		{"RemoveAttributes", "PUT", "/v1/apps/" + noApp + "/attributes/endpoint-custom-attributes", 8,

@@ -97,10 +97,11 @@ func TestEveryOperationRouted(t *testing.T) {
 	}
 }
 
-// TestPutEventsNotImplemented: an operation pinfold does not answer yet is
-// 501 NotImplementedException to a raw client and to aws-sdk-go-v2, never
-// NotFoundException (which SDK code reads as "no such app").
-func TestPutEventsNotImplemented(t *testing.T) {
+// TestNotImplementedOperation: an operation pinfold does not answer yet
+// (SendMessages) is 501 NotImplementedException to a raw client and to
+// aws-sdk-go-v2, never NotFoundException (which SDK code reads as "no such
+// app").
+func TestNotImplementedOperation(t *testing.T) {
 	t.Parallel()
 	s := testServer(t, testHandler(t))
 	ctx := context.Background()
@@ -111,30 +112,28 @@ func TestPutEventsNotImplemented(t *testing.T) {
 	}
 	id := aws.ToString(app.ApplicationResponse.Id)
 
-	resp, raw := do(t, signedRequest(t, "POST", s.URL(), "/v1/apps/"+id+"/events", "mobiletargeting", []byte(`{"BatchItem":{}}`)))
+	resp, raw := do(t, signedRequest(t, "POST", s.URL(), "/v1/apps/"+id+"/messages", "mobiletargeting", []byte(`{"MessageConfiguration":{}}`)))
 	got := readEnvelope(t, resp.StatusCode, resp.Header, raw)
 	got.RequestID = ""
-	want := envelope{Status: 501, Type: "NotImplementedException", Message: "pinfold does not implement PutEvents yet"}
+	want := envelope{Status: 501, Type: "NotImplementedException", Message: "pinfold does not implement SendMessages yet"}
 	if got != want {
-		t.Errorf("PutEvents: got %+v, want %+v", got, want)
+		t.Errorf("SendMessages: got %+v, want %+v", got, want)
 	}
 
-	_, err = c.PutEvents(ctx, &pinpoint.PutEventsInput{ApplicationId: &id, EventsRequest: &types.EventsRequest{
-		BatchItem: map[string]types.EventsBatch{"e1": {
-			Endpoint: &types.PublicEndpoint{Address: aws.String("+15555550100")},
-			Events:   map[string]types.Event{"ev1": {EventType: aws.String("session.start"), Timestamp: aws.String("2026-01-02T03:04:05.006Z")}},
-		}},
+	_, err = c.SendMessages(ctx, &pinpoint.SendMessagesInput{ApplicationId: &id, MessageRequest: &types.MessageRequest{
+		Addresses:            map[string]types.AddressConfiguration{"+15555550100": {ChannelType: types.ChannelTypeSms}},
+		MessageConfiguration: &types.DirectMessageConfiguration{SMSMessage: &types.SMSMessage{Body: aws.String("hi")}},
 	}})
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
-		t.Fatalf("PutEvents: %v, want an API error", err)
+		t.Fatalf("SendMessages: %v, want an API error", err)
 	}
-	if ae.ErrorCode() != "NotImplementedException" || ae.ErrorMessage() != "pinfold does not implement PutEvents yet" {
-		t.Errorf("PutEvents: code %q message %q, want NotImplementedException naming PutEvents", ae.ErrorCode(), ae.ErrorMessage())
+	if ae.ErrorCode() != "NotImplementedException" || ae.ErrorMessage() != "pinfold does not implement SendMessages yet" {
+		t.Errorf("SendMessages: code %q message %q, want NotImplementedException naming SendMessages", ae.ErrorCode(), ae.ErrorMessage())
 	}
 	var nf *types.NotFoundException
 	if errors.As(err, &nf) {
-		t.Errorf("PutEvents: the SDK sees NotFoundException: %v", err)
+		t.Errorf("SendMessages: the SDK sees NotFoundException: %v", err)
 	}
 	_, err = c.GetCampaigns(ctx, &pinpoint.GetCampaignsInput{ApplicationId: &id})
 	if !errors.As(err, &ae) || ae.ErrorCode() != "NotImplementedException" {

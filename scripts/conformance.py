@@ -472,6 +472,81 @@ def aws_cli_event_stream():
     assert p.returncode != 0 and "BadRequestException" in p.stderr, (p.returncode, p.stderr)
 
 
+def pinfold_events(method, app, query="", key="test", region="us-east-1"):
+    """A request to pinfold's events read API (docs/events.md), SigV4-signed
+    for mobiletargeting with botocore's signer; returns (status, JSON body)."""
+    import urllib.error
+    import urllib.request
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    req = AWSRequest(method=method, url=f"{ENDPOINT}/_pinfold/apps/{app}/events{query}")
+    SigV4Auth(Credentials(key, key), "mobiletargeting", region).add_auth(req)
+    r = urllib.request.Request(req.url, method=method, headers=dict(req.headers.items()))
+    try:
+        with urllib.request.urlopen(r) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+@check
+def put_events():
+    c = pinpoint()
+    app = new_app(c, "events")
+    ts = "2024-05-01T10:00:00.000Z"
+    r = c.put_events(ApplicationId=app, EventsRequest={"BatchItem": {
+        "good": {"Endpoint": {"ChannelType": "EMAIL", "Address": "a@example.com"},
+                 "Events": {"e1": {"EventType": "_session.start", "Timestamp": ts,
+                                   "Session": {"Id": "s1", "StartTimestamp": ts},
+                                   "Attributes": {"screen": "home"}, "Metrics": {"n": 2.0}},
+                            "bad": {"EventType": "buy", "Timestamp": "not a date"}}},
+        "badendpoint": {"Endpoint": {"ChannelType": "PIGEON", "Address": "x"},
+                        "Events": {"e2": {"EventType": "buy", "Timestamp": ts}}},
+    }})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 202, r
+    res = r["EventsResponse"]["Results"]
+    ok = {"StatusCode": 202, "Message": "Accepted"}
+    assert res["good"]["EndpointItemResponse"] == ok, res
+    assert res["good"]["EventsItemResponse"]["e1"] == ok, res
+    assert res["good"]["EventsItemResponse"]["bad"]["StatusCode"] == 400, res
+    assert "Timestamp" in res["good"]["EventsItemResponse"]["bad"]["Message"], res
+    assert res["badendpoint"]["EndpointItemResponse"]["StatusCode"] == 400, res
+    assert res["badendpoint"]["EventsItemResponse"]["e2"] == ok, res
+    assert c.get_endpoint(ApplicationId=app, EndpointId="good")["EndpointResponse"]["Address"] == "a@example.com"
+    expect_error("NotFoundException", c.get_endpoint, ApplicationId=app, EndpointId="badendpoint")
+    expect_error("BadRequestException", c.put_events, ApplicationId=app, EventsRequest={"BatchItem": {
+        "e": {"Endpoint": {}, "Events": {f"x{i}": {"EventType": "t", "Timestamp": ts} for i in range(101)}}}})
+    expect_error("NotFoundException", pinpoint("other").put_events, ApplicationId=app, EventsRequest={"BatchItem": {}})
+
+    # The aws CLI.
+    out = subprocess.run(["aws", "pinpoint", "put-events", "--application-id", app, "--events-request", json.dumps(
+        {"BatchItem": {"good": {"Endpoint": {}, "Events": {"cli": {"EventType": "cli.run", "Timestamp": ts}}}}})],
+        check=True, capture_output=True, text=True).stdout
+    assert json.loads(out)["EventsResponse"]["Results"]["good"]["EventsItemResponse"]["cli"] == ok, out
+
+    # Read back through pinfold's events read API, newest first.
+    status, page = pinfold_events("GET", app)
+    assert status == 200, page
+    assert [e["Id"] for e in page["Item"]][0] == "cli" and len(page["Item"]) == 3, page
+    e1 = next(e for e in page["Item"] if e["Id"] == "e1")
+    assert e1["EndpointId"] == "good" and e1["Timestamp"] == ts and e1["Session"]["Id"] == "s1", e1
+    assert e1["Attributes"] == {"screen": "home"} and e1["Metrics"] == {"n": 2}, e1
+    status, page = pinfold_events("GET", app, "?endpoint-id=good&page-size=1")
+    assert status == 200 and len(page["Item"]) == 1 and page["NextToken"], page
+    status, page2 = pinfold_events("GET", app, "?endpoint-id=good&page-size=1&next-token=" + page["NextToken"])
+    assert status == 200 and [e["Id"] for e in page2["Item"]] == ["e1"] and "NextToken" not in page2, page2
+    status, body = pinfold_events("GET", app, key="other")
+    assert status == 404, body
+    status, body = pinfold_events("DELETE", app, "?event-type=buy")
+    assert status == 200 and body == {"Deleted": 1}, body
+    status, body = pinfold_events("DELETE", app)
+    assert status == 200 and body == {"Deleted": 2}, body
+    c.delete_app(ApplicationId=app)
+    status, body = pinfold_events("GET", app)
+    assert status == 404, body
+
+
 def main():
     only = set(sys.argv[1:])
     passed = failed = 0

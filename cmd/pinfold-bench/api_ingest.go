@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -105,11 +106,30 @@ func (r ingestResult) Rate() float64 { return float64(r.Endpoints) / r.Elapsed.S
 //
 // pid, when not 0, is the server process whose CPU time is measured.
 func ingest(ctx context.Context, s *signer, base, app string, n, clients, pid int, body func(b int) []byte) (ingestResult, error) {
+	return ingestWith(ctx, s, updateEndpointsBatch(), base, app, n, clients, pid, body)
+}
+
+// ingestOp is the request an ingest run sends, 100 endpoints per request.
+type ingestOp struct {
+	name, method, path string // path under /v1/apps/{id}
+	refused            string // in a 202 response, what says an item was refused ("" none)
+}
+
+func updateEndpointsBatch() ingestOp {
+	return ingestOp{"UpdateEndpointsBatch", http.MethodPut, "/endpoints", ""}
+}
+func putEvents() ingestOp {
+	return ingestOp{"PutEvents", http.MethodPost, "/events", `"StatusCode":400`}
+}
+
+// ingestWith is ingest with the requests of op, each of which must answer
+// 202.
+func ingestWith(ctx context.Context, s *signer, op ingestOp, base, app string, n, clients, pid int, body func(b int) []byte) (ingestResult, error) {
 	p := newPool(clients)
 	defer p.Close()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	url := base + "/v1/apps/" + app + "/endpoints"
+	url := base + "/v1/apps/" + app + op.path
 	batches := (n + pinfold.MaxBatchItems - 1) / pinfold.MaxBatchItems
 	var next atomic.Int64
 	lat := make([][]time.Duration, clients)
@@ -125,14 +145,14 @@ func ingest(ctx context.Context, s *signer, base, app string, n, clients, pid in
 					return
 				}
 				t0 := time.Now()
-				sr, err := s.sign(ctx, "mobiletargeting", http.MethodPut, url, body(b))
+				sr, err := s.sign(ctx, "mobiletargeting", op.method, url, body(b))
 				if err != nil {
 					cancel(err)
 					return
 				}
 				status, resp, err := p.do(ctx, sr)
-				if err == nil && status != http.StatusAccepted {
-					err = fmt.Errorf("UpdateEndpointsBatch batch %d: status %d: %s", b, status, truncate(resp, 300))
+				if err == nil && (status != http.StatusAccepted || op.refused != "" && bytes.Contains(resp, []byte(op.refused))) {
+					err = fmt.Errorf("%s batch %d: status %d: %s", op.name, b, status, truncate(resp, 300))
 				}
 				if err != nil {
 					cancel(err)

@@ -3,6 +3,7 @@
 //
 //	pinfold-bench api    [--duration 5s] [--mode http] [--compare raw] [--tuned] [--pinfold PATH]
 //	pinfold-bench export [--endpoints 1000000] [--piece-size 100000] [--cpuprofile FILE] [--no-segment] [--import-reps 3] [--tuned]
+//	pinfold-bench events [--endpoints 100000] [--clients 4] [--reps 3] [--tuned]
 //	pinfold-bench cluster [--endpoints 1000000] [--nodes 3] [--reps 3] [--postgres URL] [--versitygw PATH]
 //
 // Both subcommands build the server (go build ./cmd/pinfold, from the module
@@ -30,6 +31,10 @@
 // compares the two times (segment.go); after all the exports it imports a
 // full export's gzip JSON objects into a new app, against the seeding
 // (UpdateEndpointsBatch) rate and with the server's peak RSS (import.go).
+//
+// events measures PutEvents, 100 endpoints and 100 events per request,
+// against UpdateEndpointsBatch of the same endpoints, each run into a fresh
+// server, the operations alternating (events.go).
 //
 // cluster starts a throwaway PostgreSQL 15 server (.ci/start-postgres.sh,
 // default settings) and versitygw, the S3 store every pinfold it starts
@@ -62,6 +67,7 @@ import (
 type CLI struct {
 	API     APICmd     `cmd:"" name:"api" help:"GetApp/GetEndpoint throughput and latency against pinfold and moto, and UpdateEndpointsBatch ingest rate."`
 	Export  ExportCmd  `cmd:"" help:"Export job throughput against an in-process encoding/json+gzip reference, peak RSS and GetExportJob latency; segment export against full export; import of the export's objects against the seeding rate."`
+	Events  EventsCmd  `cmd:"" help:"PutEvents throughput (100 endpoints + 100 events per request) against UpdateEndpointsBatch in the same run."`
 	Cluster ClusterCmd `cmd:"" help:"pinfold on PostgreSQL with 1 to --nodes nodes sharing one database and one versitygw, against pinfold on SQLite in the same run: ingest rate, export time, import rate, GetEndpoint and GetExportJob latency during an export."`
 }
 

@@ -762,6 +762,19 @@ func (r *Reader) skipDepth(depth int) error {
 	return err
 }
 
+// RawValue consumes the next value, checking its syntax as Skip does, and
+// returns its bytes: a subslice of the document, not a copy. A caller
+// decodes it apart with a reader of its own, so that an error inside it
+// (a wrong type, a quota) leaves this reader after the value.
+func (r *Reader) RawValue() ([]byte, error) {
+	r.skipWS()
+	start := r.pos
+	if err := r.Skip(); err != nil {
+		return nil, err
+	}
+	return r.data[start:r.pos], nil
+}
+
 // SkipString consumes the string at r.pos without unescaping it.
 func (r *Reader) SkipString() error {
 	data := r.data
