@@ -6,14 +6,15 @@ import (
 
 	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/wire"
+	"github.com/pinfold/pinfold/wire/shapes"
 )
 
 func (h *Handler) createApp(w http.ResponseWriter, r *request) error {
-	name, tags, err := wire.DecodeCreateApplication(r.body)
-	if err != nil {
+	var in shapes.CreateApplicationRequest
+	if err := shapes.Decode(r.body, &in); err != nil {
 		return err
 	}
-	app := &pinfold.App{ID: pinfold.NewID(), Scope: r.scope, Name: name, Tags: tags, CreatedAt: h.Now().UTC()}
+	app := &pinfold.App{ID: pinfold.NewID(), Scope: r.scope, Name: in.Name, Tags: in.Tags, CreatedAt: h.Now().UTC()}
 	if err := h.Store.CreateApp(r.Context(), app); err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func (h *Handler) listTags(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.TagsModel(app.Tags))
+	return writeShapeBody(w, http.StatusOK, tagsModel(app.Tags))
 }
 
 func (h *Handler) tagResource(w http.ResponseWriter, r *request) error {
@@ -110,11 +111,11 @@ func (h *Handler) tagResource(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	tags, err := wire.DecodeTags(r.body)
-	if err != nil {
+	var in shapes.TagsModel
+	if err := shapes.Decode(r.body, &in); err != nil {
 		return err
 	}
-	if err := h.Store.UpdateAppTags(r.Context(), r.scope, id, tags, nil); err != nil {
+	if err := h.Store.UpdateAppTags(r.Context(), r.scope, id, in.Tags, nil); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -135,4 +136,13 @@ func (h *Handler) untagResource(w http.ResponseWriter, r *request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// tagsModel returns tags as a TagsModel: {"tags":{...}}, the keys sorted,
+// {} when there are none.
+func tagsModel(tags map[string]string) *shapes.TagsModel {
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return &shapes.TagsModel{Tags: tags}
 }
