@@ -1,6 +1,9 @@
 package api
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,81 +22,163 @@ func encode(t *testing.T, v any) string {
 	return string(b)
 }
 
-// testJobs returns export and import jobs in every state the responses
-// distinguish.
-func testJobs() (exports, imports []*pinfold.Job) {
-	created := time.Date(2024, 3, 18, 9, 30, 0, 0, time.UTC)
-	done := time.Date(2024, 3, 18, 9, 30, 3, 400e6, time.UTC)
+// testJob is a failed export job of three pieces.
+func testJob() *pinfold.Job {
+	return &pinfold.Job{
+		ID:    "0f1e2d3c4b5a49688776655443322110",
+		AppID: "8b4c3e1f0a9d4c6e8f2a1b3c5d7e9f01",
+		Scope: pinfold.Scope{Account: "123456789012", Region: "us-east-1"}, Type: pinfold.JobExport,
+		Status: pinfold.JobFailed,
+		Export: &pinfold.ExportDefinition{RoleARN: "arn:aws:iam::123456789012:role/pinpoint-export",
+			S3URLPrefix: "s3://exports/pinpoint/", SegmentID: "5c6d7e8f90a1b2c3d4e5f60718293a4b", SegmentVersion: 3},
+		CreatedAt:   time.Date(2024, 3, 18, 9, 30, 0, 0, time.UTC),
+		CompletedAt: time.Date(2024, 3, 18, 9, 30, 3, 400e6, time.UTC),
+		Pieces: []pinfold.JobPiece{
+			{Index: 0, Status: pinfold.PieceDone, Count: 100, Processed: 100},
+			{Index: 1, Status: pinfold.PieceDone, Count: 100, Processed: 100},
+			{Index: 2, Status: pinfold.PieceFailed, Count: 15, Failed: 15},
+		},
+		Failures: []string{"s3://exports/pinpoint/0f1e2d3c4b5a49688776655443322110/2.gz: access denied"},
+	}
+}
+
+// testImportJob is a completed import job that defined a segment.
+func testImportJob() *pinfold.Job {
 	yes, no := true, false
-	failed := &pinfold.Job{ID: "0f1e", AppID: "8b4c", Type: pinfold.JobExport, Status: pinfold.JobFailed,
-		Export: &pinfold.ExportDefinition{RoleARN: "arn:aws:iam::123456789012:role/r", S3URLPrefix: "s3://exports/<p>/",
-			SegmentID: "5c6d", SegmentVersion: 3},
-		CreatedAt: created, CompletedAt: done,
-		Pieces: []pinfold.JobPiece{{Index: 0, Status: pinfold.PieceDone, Count: 100, Processed: 100},
-			{Index: 1, Status: pinfold.PieceFailed, Count: 15, Failed: 15}, {Index: 2, Status: pinfold.PiecePending}},
-		Failures: []string{"s3://exports/p/2.gz: access denied & <more>"}}
-	running := *failed
+	return &pinfold.Job{
+		ID:    "1a2b3c4d5e6f47089a0b1c2d3e4f5061",
+		AppID: "8b4c3e1f0a9d4c6e8f2a1b3c5d7e9f01",
+		Scope: pinfold.Scope{Account: "123456789012", Region: "us-east-1"}, Type: pinfold.JobImport,
+		Status: pinfold.JobCompleted,
+		Import: &pinfold.ImportDefinition{Format: pinfold.FormatCSV, RoleARN: "arn:aws:iam::123456789012:role/pinpoint-import",
+			S3URL: "s3://imports/endpoints/", DefineSegment: &yes, RegisterEndpoints: &no,
+			SegmentName: "Imported VIPs", ExternalID: "ext-1"},
+		SegmentID:   "7d8e9fa0b1c2d3e4f5061728394a5b6c",
+		CreatedAt:   time.Date(2024, 3, 18, 9, 30, 0, 0, time.UTC),
+		CompletedAt: time.Date(2024, 3, 18, 9, 30, 5, 250e6, time.UTC),
+		Pieces: []pinfold.JobPiece{
+			{Index: 0, Key: "endpoints/a.csv", Status: pinfold.PieceDone, Processed: 1200, Failed: 1},
+			{Index: 1, Key: "endpoints/b.csv", Status: pinfold.PieceDone, Processed: 800},
+		},
+		Failures: []string{`s3://imports/endpoints/a.csv: line 7: column "Metrics.score": "high" is not a number`},
+	}
+}
+
+// TestJobGolden pins the job responses' bytes (moved from package wire,
+// whose hand-written encoders they pinned).
+func TestJobGolden(t *testing.T) {
+	t.Parallel()
+	running := testJob()
 	running.Status, running.CompletedAt, running.Failures = pinfold.JobProcessing, time.Time{}, nil
-	running.Export = &pinfold.ExportDefinition{RoleARN: "arn:aws:iam::123456789012:role/r", S3URLPrefix: "s3://exports/"}
-	fresh := &pinfold.Job{ID: "j", AppID: "a", Type: pinfold.JobExport, Status: pinfold.JobCreated, CreatedAt: created,
-		Export: &pinfold.ExportDefinition{RoleARN: "r", S3URLPrefix: "s3://b/", SegmentID: "s"}}
-	completedNoDate := *fresh
-	completedNoDate.Status = pinfold.JobCompleted
-	imp := &pinfold.Job{ID: "1a2b", AppID: "8b4c", Type: pinfold.JobImport, Status: pinfold.JobCompleted,
-		Import: &pinfold.ImportDefinition{Format: pinfold.FormatCSV, RoleARN: "arn:aws:iam::123456789012:role/i",
-			S3URL: "s3://imports/e/", DefineSegment: &yes, RegisterEndpoints: &no, SegmentName: "Imported VIPs", ExternalID: "ext-1"},
-		SegmentID: "7d8e", CreatedAt: created, CompletedAt: done,
-		Pieces:   []pinfold.JobPiece{{Index: 0, Key: "e/a.csv", Status: pinfold.PieceDone, Processed: 1200, Failed: 1}},
-		Failures: []string{`s3://imports/e/a.csv: line 7: column "Metrics.score": "high" is not a number`}}
-	impRunning := *imp
-	impRunning.Status, impRunning.Import = pinfold.JobProcessing, &pinfold.ImportDefinition{Format: pinfold.FormatJSON,
-		RoleARN: "r", S3URL: "s3://b/k.json", SegmentID: "seg"}
-	bare := &pinfold.Job{ID: "j", AppID: "a", Type: pinfold.JobImport, Status: pinfold.JobCreated}
-	return []*pinfold.Job{failed, &running, fresh, &completedNoDate}, []*pinfold.Job{imp, &impRunning, bare}
-}
-
-// TestJobResponsesMatchWire: the job responses encoded from the generated
-// shapes are byte for byte package wire's hand-written ones (whose golden
-// files pin Pinpoint's member order).
-func TestJobResponsesMatchWire(t *testing.T) {
-	t.Parallel()
-	exports, imports := testJobs()
-	for _, j := range exports {
-		if got, want := encode(t, exportJobResponse(j)), string(wire.ExportJobResponse(j)); got != want {
-			t.Errorf("ExportJobResponse:\n got %s\nwant %s", got, want)
-		}
+	running.Pieces[2].Status, running.Pieces[2].Failed = pinfold.PiecePending, 0
+	running.Export = &pinfold.ExportDefinition{RoleARN: "arn:aws:iam::123456789012:role/pinpoint-export", S3URLPrefix: "s3://exports/"}
+	processing := testImportJob()
+	processing.Status, processing.CompletedAt, processing.Failures = pinfold.JobProcessing, time.Time{}, nil
+	processing.Pieces[1].Status, processing.Pieces[1].Processed = pinfold.PiecePending, 0
+	tests := []struct {
+		file string
+		body any
+	}{
+		{"export_job_failed.json", exportJobResponse(testJob())},
+		{"export_job_processing.json", exportJobResponse(running)},
+		{"import_job_completed.json", importJobResponse(testImportJob())},
+		{"import_job_processing.json", importJobResponse(processing)},
 	}
-	for _, j := range imports {
-		if got, want := encode(t, importJobResponse(j)), string(wire.ImportJobResponse(j)); got != want {
-			t.Errorf("ImportJobResponse:\n got %s\nwant %s", got, want)
+	for _, tt := range tests {
+		want, err := os.ReadFile(filepath.Join("testdata", tt.file))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, next := range []string{"", "tok"} {
-		for _, n := range []int{0, len(exports)} {
-			if got, want := encode(t, exportJobsResponse(exports[:n], next)), string(wire.ExportJobsResponse(exports[:n], next)); got != want {
-				t.Errorf("ExportJobsResponse:\n got %s\nwant %s", got, want)
-			}
-		}
-		for _, n := range []int{0, len(imports)} {
-			if got, want := encode(t, importJobsResponse(imports[:n], next)), string(wire.ImportJobsResponse(imports[:n], next)); got != want {
-				t.Errorf("ImportJobsResponse:\n got %s\nwant %s", got, want)
-			}
+		if got := encode(t, tt.body); got != strings.TrimSuffix(string(want), "\n") {
+			t.Errorf("%s differs:\n got %s\nwant %s", tt.file, got, want)
 		}
 	}
 }
 
-// TestSmallResponsesMatchWire: TagsModel and AttributesResource.
-func TestSmallResponsesMatchWire(t *testing.T) {
+func TestExportJobResponse(t *testing.T) {
 	t.Parallel()
-	for _, tags := range []map[string]string{nil, {}, {"b": "2", "a": "1 <&>"}} {
-		if got, want := encode(t, tagsModel(tags)), string(wire.TagsModel(tags)); got != want {
-			t.Errorf("TagsModel: got %s, want %s", got, want)
-		}
+	job := testJob()
+	want := `{"ApplicationId":"8b4c3e1f0a9d4c6e8f2a1b3c5d7e9f01","CompletedPieces":2,"CompletionDate":"2024-03-18T09:30:03.400Z",` +
+		`"CreationDate":"2024-03-18T09:30:00.000Z","Definition":{"RoleArn":"arn:aws:iam::123456789012:role/pinpoint-export",` +
+		`"S3UrlPrefix":"s3://exports/pinpoint/","SegmentId":"5c6d7e8f90a1b2c3d4e5f60718293a4b","SegmentVersion":3},"FailedPieces":1,` +
+		`"Failures":["s3://exports/pinpoint/0f1e2d3c4b5a49688776655443322110/2.gz: access denied"],"Id":"0f1e2d3c4b5a49688776655443322110",` +
+		`"JobStatus":"FAILED","TotalFailures":15,"TotalPieces":3,"TotalProcessed":200,"Type":"EXPORT"}`
+	if got := encode(t, exportJobResponse(job)); got != want {
+		t.Errorf("ExportJobResponse:\n got %s\nwant %s", got, want)
 	}
-	for _, names := range [][]string{nil, {}, {"x", "y"}} {
-		kind := pinfold.EndpointUserAttributes
-		if got, want := encode(t, attributesResource("a", kind, names)), string(wire.AttributesResource("a", string(kind), names)); got != want {
-			t.Errorf("AttributesResource: got %s, want %s", got, want)
+	if got := encode(t, exportJobsResponse([]*pinfold.Job{job}, "t")); got != `{"Item":[`+want+`],"NextToken":"t"}` {
+		t.Errorf("ExportJobsResponse: %s", got)
+	}
+	if got := encode(t, exportJobsResponse(nil, "")); got != `{"Item":[]}` {
+		t.Errorf("ExportJobsResponse(nil): %s", got)
+	}
+
+	created := &pinfold.Job{ID: "j", AppID: "a", Type: pinfold.JobExport, Status: pinfold.JobCreated,
+		Export:    &pinfold.ExportDefinition{RoleARN: "r", S3URLPrefix: "s3://b/"},
+		CreatedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), CompletedAt: time.Date(2024, 1, 1, 0, 0, 1, 0, time.UTC)}
+	want = `{"ApplicationId":"a","CompletedPieces":0,"CreationDate":"2024-01-01T00:00:00.000Z","Definition":{"RoleArn":"r","S3UrlPrefix":"s3://b/"},` +
+		`"FailedPieces":0,"Id":"j","JobStatus":"CREATED","TotalFailures":0,"TotalPieces":0,"TotalProcessed":0,"Type":"EXPORT"}`
+	if got := encode(t, exportJobResponse(created)); got != want {
+		t.Errorf("ExportJobResponse(created; CompletionDate only once finished):\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestImportJobResponse(t *testing.T) {
+	t.Parallel()
+	job := testImportJob()
+	want := `{"ApplicationId":"8b4c3e1f0a9d4c6e8f2a1b3c5d7e9f01","CompletedPieces":2,"CompletionDate":"2024-03-18T09:30:05.250Z",` +
+		`"CreationDate":"2024-03-18T09:30:00.000Z","Definition":{"DefineSegment":true,"ExternalId":"ext-1","Format":"CSV",` +
+		`"RegisterEndpoints":false,"RoleArn":"arn:aws:iam::123456789012:role/pinpoint-import","S3Url":"s3://imports/endpoints/",` +
+		`"SegmentId":"7d8e9fa0b1c2d3e4f5061728394a5b6c","SegmentName":"Imported VIPs"},"FailedPieces":0,` +
+		`"Failures":["s3://imports/endpoints/a.csv: line 7: column \"Metrics.score\": \"high\" is not a number"],` +
+		`"Id":"1a2b3c4d5e6f47089a0b1c2d3e4f5061","JobStatus":"COMPLETED","TotalFailures":1,"TotalPieces":2,"TotalProcessed":2000,"Type":"IMPORT"}`
+	if got := encode(t, importJobResponse(job)); got != want {
+		t.Errorf("ImportJobResponse:\n got %s\nwant %s", got, want)
+	}
+	if got := encode(t, importJobsResponse([]*pinfold.Job{job, job}, "t")); got != `{"Item":[`+want+`,`+want+`],"NextToken":"t"}` {
+		t.Errorf("ImportJobsResponse: %s", got)
+	}
+	if got := encode(t, importJobsResponse(nil, "")); got != `{"Item":[]}` {
+		t.Errorf("ImportJobsResponse(nil): %s", got)
+	}
+
+	// Just created, into an existing segment: the request's SegmentId, no
+	// booleans, no CompletionDate before the end, no Failures.
+	created := &pinfold.Job{ID: "j", AppID: "a", Type: pinfold.JobImport, Status: pinfold.JobCreated,
+		Import:    &pinfold.ImportDefinition{Format: "JSON", RoleARN: "r", S3URL: "s3://b/k", SegmentID: "given"},
+		SegmentID: "given", CreatedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), CompletedAt: time.Date(2024, 1, 1, 0, 0, 1, 0, time.UTC)}
+	want = `{"ApplicationId":"a","CompletedPieces":0,"CreationDate":"2024-01-01T00:00:00.000Z",` +
+		`"Definition":{"Format":"JSON","RoleArn":"r","S3Url":"s3://b/k","SegmentId":"given"},` +
+		`"FailedPieces":0,"Id":"j","JobStatus":"CREATED","TotalFailures":0,"TotalPieces":0,"TotalProcessed":0,"Type":"IMPORT"}`
+	if got := encode(t, importJobResponse(created)); got != want {
+		t.Errorf("ImportJobResponse(created):\n got %s\nwant %s", got, want)
+	}
+	// Neither a segment nor a definition: the required members are still
+	// written.
+	bare := &pinfold.Job{ID: "j", AppID: "a", Type: pinfold.JobImport, Status: pinfold.JobFailed, CreatedAt: created.CreatedAt}
+	if got := encode(t, importJobResponse(bare)); !strings.Contains(got, `"Definition":{"Format":"","RoleArn":"","S3Url":""}`) {
+		t.Errorf("ImportJobResponse(no definition): %s", got)
+	}
+}
+
+// TestSmallResponses: TagsModel and AttributesResource.
+func TestSmallResponses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		got  any
+		want string
+	}{
+		{"attributes", attributesResource("a", "endpoint-user-attributes", []string{"x", "y"}),
+			`{"ApplicationId":"a","AttributeType":"endpoint-user-attributes","Attributes":["x","y"]}`},
+		{"attributes none", attributesResource("a", "endpoint-metric-attributes", nil),
+			`{"ApplicationId":"a","AttributeType":"endpoint-metric-attributes","Attributes":[]}`},
+		{"tags", tagsModel(map[string]string{"b": "2", "a": "1 <&>"}), `{"tags":{"a":"1 <&>","b":"2"}}`},
+		{"no tags", tagsModel(nil), `{"tags":{}}`},
+	}
+	for _, tt := range tests {
+		if got := encode(t, tt.got); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
 		}
 	}
 }
