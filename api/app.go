@@ -6,14 +6,15 @@ import (
 
 	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/wire"
+	"github.com/pinfold/pinfold/wire/shapes"
 )
 
 func (h *Handler) createApp(w http.ResponseWriter, r *request) error {
-	name, tags, err := wire.DecodeCreateApplication(r.body)
-	if err != nil {
+	var in shapes.CreateApplicationRequest
+	if err := shapes.Decode(r.body, &in); err != nil {
 		return err
 	}
-	app := &pinfold.App{ID: pinfold.NewID(), Scope: r.scope, Name: name, Tags: tags, CreatedAt: h.Now().UTC()}
+	app := &pinfold.App{ID: pinfold.NewID(), Scope: r.scope, Name: in.Name, Tags: in.Tags, CreatedAt: h.Now().UTC()}
 	if err := h.Store.CreateApp(r.Context(), app); err != nil {
 		return err
 	}
@@ -57,8 +58,8 @@ func (h *Handler) getAppSettings(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) updateAppSettings(w http.ResponseWriter, r *request) error {
-	patch, err := wire.DecodeWriteApplicationSettings(r.body)
-	if err != nil {
+	var in shapes.WriteApplicationSettingsRequest
+	if err := decodeSettings(r.body, &in); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -66,7 +67,7 @@ func (h *Handler) updateAppSettings(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	patch.Apply(s)
+	applySettings(&in, s)
 	s.UpdatedAt = h.Now().UTC()
 	if err := h.Store.PutAppSettings(ctx, r.scope, s); err != nil {
 		return err
@@ -102,7 +103,7 @@ func (h *Handler) listTags(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.TagsModel(app.Tags))
+	return writeShapeBody(w, http.StatusOK, tagsModel(app.Tags))
 }
 
 func (h *Handler) tagResource(w http.ResponseWriter, r *request) error {
@@ -110,11 +111,11 @@ func (h *Handler) tagResource(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	tags, err := wire.DecodeTags(r.body)
-	if err != nil {
+	var in shapes.TagsModel
+	if err := shapes.Decode(r.body, &in); err != nil {
 		return err
 	}
-	if err := h.Store.UpdateAppTags(r.Context(), r.scope, id, tags, nil); err != nil {
+	if err := h.Store.UpdateAppTags(r.Context(), r.scope, id, in.Tags, nil); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -135,4 +136,65 @@ func (h *Handler) untagResource(w http.ResponseWriter, r *request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// tagsModel returns tags as a TagsModel: {"tags":{...}}, the keys sorted,
+// {} when there are none.
+func tagsModel(tags map[string]string) *shapes.TagsModel {
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return &shapes.TagsModel{Tags: tags}
+}
+
+// decodeSettings decodes a WriteApplicationSettingsRequest body
+// (UpdateApplicationSettings). Errors are EINVALID *pinfold.Error for a
+// malformed body, a member of the wrong type, or a CampaignHook.Mode other
+// than DELIVERY or FILTER (reported first when read before another error).
+func decodeSettings(body []byte, in *shapes.WriteApplicationSettingsRequest) error {
+	err := shapes.Decode(body, in)
+	if h := in.CampaignHook; h != nil && h.Mode != nil {
+		if m := *h.Mode; m != "" && m != shapes.ModeDelivery && m != shapes.ModeFilter {
+			return pinfold.Errorf(pinfold.EINVALID, "Invalid value for field 'CampaignHook.Mode': expected DELIVERY or FILTER")
+		}
+	}
+	return err
+}
+
+// applySettings replaces each member of s that in gives, as a whole (a
+// CampaignHook given without WebUrl clears the web hook), and leaves the
+// others. It does not touch s.UpdatedAt or s.AppID.
+func applySettings(in *shapes.WriteApplicationSettingsRequest, s *pinfold.AppSettings) {
+	if h := in.CampaignHook; h != nil {
+		s.CampaignHook = &pinfold.CampaignHook{LambdaFunctionName: deref(h.LambdaFunctionName),
+			Mode: deref((*string)(h.Mode)), WebURL: deref(h.WebUrl)}
+	}
+	if l := in.Limits; l != nil {
+		s.Limits = &pinfold.CampaignLimits{Daily: intPtr(l.Daily), MaximumDuration: intPtr(l.MaximumDuration),
+			MessagesPerSecond: intPtr(l.MessagesPerSecond), Total: intPtr(l.Total), Session: intPtr(l.Session)}
+	}
+	if q := in.QuietTime; q != nil {
+		s.QuietTime = &pinfold.QuietTime{Start: deref(q.Start), End: deref(q.End)}
+	}
+	if j := in.JourneyLimits; j != nil {
+		jl := &pinfold.JourneyLimits{DailyCap: intPtr(j.DailyCap), TotalCap: intPtr(j.TotalCap)}
+		if c := j.TimeframeCap; c != nil {
+			jl.TimeframeCap = &pinfold.JourneyTimeframeCap{Cap: intPtr(c.Cap), Days: intPtr(c.Days)}
+		}
+		s.JourneyLimits = jl
+	}
+	if in.CloudWatchMetricsEnabled != nil {
+		s.CloudWatchMetricsEnabled = in.CloudWatchMetricsEnabled
+	}
+	if in.EventTaggingEnabled != nil {
+		s.EventTaggingEnabled = in.EventTaggingEnabled
+	}
+}
+
+// intPtr returns n as an *int, nil for nil.
+func intPtr(n *int32) *int {
+	if n == nil {
+		return nil
+	}
+	return new(int(*n))
 }

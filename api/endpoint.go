@@ -6,6 +6,7 @@ import (
 
 	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/wire"
+	"github.com/pinfold/pinfold/wire/shapes"
 )
 
 func (h *Handler) updateEndpoint(w http.ResponseWriter, r *request) error {
@@ -96,14 +97,24 @@ func (h *Handler) removeAttributes(w http.ResponseWriter, r *request) error {
 	default:
 		return pinfold.Errorf(pinfold.EINVALID, "Invalid attribute-type %q: must be endpoint-custom-attributes, endpoint-metric-attributes or endpoint-user-attributes", kind)
 	}
-	names, err := wire.DecodeUpdateAttributes(r.body)
-	if err != nil {
+	var in shapes.UpdateAttributesRequest
+	if err := shapes.Decode(r.body, &in); err != nil {
 		return err
 	}
 	appID := r.PathValue("appID")
-	removed, err := h.Store.RemoveAttributes(r.Context(), r.scope, appID, kind, names)
+	removed, err := h.Store.RemoveAttributes(r.Context(), r.scope, appID, kind, in.Blacklist)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.AttributesResource(appID, string(kind), removed))
+	return writeShapeBody(w, http.StatusOK, attributesResource(appID, kind, removed))
+}
+
+// attributesResource returns an AttributesResource (RemoveAttributes):
+// ApplicationId, AttributeType (the request's attribute-type) and
+// Attributes, the names removed, always a list.
+func attributesResource(appID string, kind pinfold.AttributeKind, removed []string) *shapes.AttributesResource {
+	if removed == nil {
+		removed = []string{}
+	}
+	return &shapes.AttributesResource{ApplicationId: appID, AttributeType: string(kind), Attributes: removed}
 }

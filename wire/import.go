@@ -57,54 +57,6 @@ func DecodeImportJobRequest(body []byte) (pinfold.ImportDefinition, error) {
 	return def, nil
 }
 
-// AppendImportJobResponse appends job, an import job, as an
-// ImportJobResponse. Its members follow AppendExportJobResponse's rules:
-// the model's (alphabetical) order, the counters from job.Counters() always
-// present, CompletionDate left out until the job is finished, Failures left
-// out while there are none, and Type IMPORT.
-//
-// Definition is an ImportJobResource echoing the request as given: Format,
-// RoleArn and S3Url (required, always written), DefineSegment and
-// RegisterEndpoints when given, ExternalId, SegmentId and SegmentName when
-// not "". When the request named no SegmentId but the job has one (the
-// segment DefineSegment made it create), Definition's SegmentId is
-// job.SegmentID.
-func AppendImportJobResponse(dst []byte, job *pinfold.Job) []byte {
-	return appendJobResponse(dst, job, pinfold.JobImport, func(d *jsontok.Object) {
-		var def pinfold.ImportDefinition
-		if job.Import != nil {
-			def = *job.Import
-		}
-		if def.SegmentID == "" {
-			def.SegmentID = job.SegmentID
-		}
-		d.BoolPtr("DefineSegment", def.DefineSegment)
-		d.Str("ExternalId", def.ExternalID)
-		d.Key("Format")
-		d.B = jsontok.AppendString(d.B, def.Format)
-		d.BoolPtr("RegisterEndpoints", def.RegisterEndpoints)
-		d.Key("RoleArn")
-		d.B = jsontok.AppendString(d.B, def.RoleARN)
-		d.Key("S3Url")
-		d.B = jsontok.AppendString(d.B, def.S3URL)
-		d.Str("SegmentId", def.SegmentID)
-		d.Str("SegmentName", def.SegmentName)
-	})
-}
-
-// ImportJobResponse returns job as an ImportJobResponse body
-// (CreateImportJob, GetImportJob); see AppendImportJobResponse.
-func ImportJobResponse(job *pinfold.Job) []byte {
-	return AppendImportJobResponse(make([]byte, 0, 512), job)
-}
-
-// ImportJobsResponse returns an ImportJobsResponse body (GetImportJobs,
-// GetSegmentImportJobs): Item, always a list, and NextToken, left out when
-// next is "".
-func ImportJobsResponse(jobs []*pinfold.Job, next string) []byte {
-	return appendList(jobs, next, 512, AppendImportJobResponse)
-}
-
 // appendSegmentImport writes a SegmentImportResource: ChannelCounts (keys
 // sorted, {} when there are none), ExternalId, Format, RoleArn, S3Url and
 // Size, all always written (all but ChannelCounts are required).

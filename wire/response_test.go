@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/pinfold/pinfold"
 )
@@ -35,10 +34,6 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestGolden(t *testing.T) {
 	t.Parallel()
-	running := testJob()
-	running.Status, running.CompletedAt, running.Failures = pinfold.JobProcessing, time.Time{}, nil
-	running.Pieces[2].Status, running.Pieces[2].Failed = pinfold.PiecePending, 0
-	running.Export = &pinfold.ExportDefinition{RoleARN: "arn:aws:iam::123456789012:role/pinpoint-export", S3URLPrefix: "s3://exports/"}
 	tests := []struct {
 		file string
 		body []byte
@@ -46,8 +41,6 @@ func TestGolden(t *testing.T) {
 		{"export_line_full.json", Codec{}.AppendEndpoint(nil, fullEndpoint())},
 		{"export_line_minimal.json", Codec{}.AppendEndpoint(nil, minimalEndpoint())},
 		{"endpoint_response.json", EndpointResponse(fullEndpoint())},
-		{"export_job_failed.json", ExportJobResponse(testJob())},
-		{"export_job_processing.json", ExportJobResponse(running)},
 		{"application.json", ApplicationResponse(testApp())},
 		{"application_settings.json", ApplicationSettingsResource(fullSettings())},
 	}
@@ -84,42 +77,10 @@ func TestResponses(t *testing.T) {
 				`"QuietTime":{"End":"07:00","Start":"22:00"},"JourneyLimits":{"DailyCap":2,"TimeframeCap":{"Cap":5,"Days":7},"TotalCap":20}}`},
 		{"message", MessageBody("Accepted", "r-1"), `{"Message":"Accepted","RequestID":"r-1"}`},
 		{"message empty", MessageBody("", ""), `{"Message":"","RequestID":""}`},
-		{"attributes", AttributesResource("a", "endpoint-user-attributes", []string{"x", "y"}),
-			`{"ApplicationId":"a","AttributeType":"endpoint-user-attributes","Attributes":["x","y"]}`},
-		{"attributes none", AttributesResource("a", "endpoint-metric-attributes", nil),
-			`{"ApplicationId":"a","AttributeType":"endpoint-metric-attributes","Attributes":[]}`},
-		{"tags", TagsModel(map[string]string{"b": "2", "a": "1"}), `{"tags":{"a":"1","b":"2"}}`},
-		{"no tags", TagsModel(nil), `{"tags":{}}`},
-		{"export jobs", ExportJobsResponse(nil, ""), `{"Item":[]}`},
 	}
 	for _, tt := range tests {
 		if string(tt.got) != tt.want {
 			t.Errorf("%s:\n got %s\nwant %s", tt.name, tt.got, tt.want)
 		}
-	}
-}
-
-func TestExportJobResponse(t *testing.T) {
-	t.Parallel()
-	job := testJob()
-	want := `{"ApplicationId":"8b4c3e1f0a9d4c6e8f2a1b3c5d7e9f01","CompletedPieces":2,"CompletionDate":"2024-03-18T09:30:03.400Z",` +
-		`"CreationDate":"2024-03-18T09:30:00.000Z","Definition":{"RoleArn":"arn:aws:iam::123456789012:role/pinpoint-export",` +
-		`"S3UrlPrefix":"s3://exports/pinpoint/","SegmentId":"5c6d7e8f90a1b2c3d4e5f60718293a4b","SegmentVersion":3},"FailedPieces":1,` +
-		`"Failures":["s3://exports/pinpoint/0f1e2d3c4b5a49688776655443322110/2.gz: access denied"],"Id":"0f1e2d3c4b5a49688776655443322110",` +
-		`"JobStatus":"FAILED","TotalFailures":15,"TotalPieces":3,"TotalProcessed":200,"Type":"EXPORT"}`
-	if got := string(ExportJobResponse(job)); got != want {
-		t.Errorf("ExportJobResponse:\n got %s\nwant %s", got, want)
-	}
-	if got := string(ExportJobsResponse([]*pinfold.Job{job}, "t")); got != `{"Item":[`+want+`],"NextToken":"t"}` {
-		t.Errorf("ExportJobsResponse: %s", got)
-	}
-
-	created := &pinfold.Job{ID: "j", AppID: "a", Type: pinfold.JobExport, Status: pinfold.JobCreated,
-		Export:    &pinfold.ExportDefinition{RoleARN: "r", S3URLPrefix: "s3://b/"},
-		CreatedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), CompletedAt: time.Date(2024, 1, 1, 0, 0, 1, 0, time.UTC)}
-	want = `{"ApplicationId":"a","CompletedPieces":0,"CreationDate":"2024-01-01T00:00:00.000Z","Definition":{"RoleArn":"r","S3UrlPrefix":"s3://b/"},` +
-		`"FailedPieces":0,"Id":"j","JobStatus":"CREATED","TotalFailures":0,"TotalPieces":0,"TotalProcessed":0,"Type":"EXPORT"}`
-	if got := string(ExportJobResponse(created)); got != want {
-		t.Errorf("ExportJobResponse(created; CompletionDate only once finished):\n got %s\nwant %s", got, want)
 	}
 }

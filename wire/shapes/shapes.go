@@ -208,6 +208,9 @@ func decodeValue(r *jsontok.Reader, v reflect.Value) error {
 		}
 		return decodeList(r, v)
 	case reflect.Map:
+		if m, ok := v.Addr().Interface().(*map[string]string); ok {
+			return decodeStringMap(r, m)
+		}
 		m := reflect.MakeMap(v.Type())
 		kt, vt := v.Type().Key(), v.Type().Elem()
 		err := r.Entries(func(key string) error {
@@ -230,6 +233,14 @@ func decodeValue(r *jsontok.Reader, v reflect.Value) error {
 
 // decodeList reads a list into the slice v, skipping null elements.
 func decodeList(r *jsontok.Reader, v reflect.Value) error {
+	if l, ok := v.Addr().Interface().(*[]string); ok {
+		list, err := r.StringList()
+		if err != nil {
+			return err
+		}
+		*l = list
+		return nil
+	}
 	if err := r.OpenArray(); err != nil {
 		return err
 	}
@@ -251,9 +262,36 @@ func decodeList(r *jsontok.Reader, v reflect.Value) error {
 		if err := decodeValue(r, e); err != nil {
 			return jsontok.AtIndex(err, i)
 		}
+		if s.Len() == s.Cap() && s.Len() >= jsontok.BigCollection {
+			g := reflect.MakeSlice(v.Type(), s.Len(), s.Len()+r.CountRest(false, math.MaxInt)+1)
+			reflect.Copy(g, s)
+			s = g
+		}
 		s = reflect.Append(s, e)
 	}
 	v.Set(s)
+	return nil
+}
+
+// decodeStringMap reads a map of strings into *m, skipping null values; a
+// big one is sized once (see jsontok.BigCollection), not grown.
+func decodeStringMap(r *jsontok.Reader, m *map[string]string) error {
+	got := map[string]string{}
+	err := r.Entries(func(key string) error {
+		s, err := r.Str()
+		if err != nil {
+			return err
+		}
+		if len(got) == jsontok.BigCollection {
+			got = jsontok.Grown(got, r.CountRest(true, math.MaxInt)+1)
+		}
+		got[key] = s
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*m = got
 	return nil
 }
 
