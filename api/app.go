@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/pinfold/pinfold"
-	"github.com/pinfold/pinfold/wire"
 	"github.com/pinfold/pinfold/wire/shapes"
 )
 
@@ -18,7 +17,7 @@ func (h *Handler) createApp(w http.ResponseWriter, r *request) error {
 	if err := h.Store.CreateApp(r.Context(), app); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, wire.ApplicationResponse(app))
+	return writeShapeBody(w, http.StatusCreated, applicationResponse(app))
 }
 
 func (h *Handler) getApp(w http.ResponseWriter, r *request) error {
@@ -26,7 +25,7 @@ func (h *Handler) getApp(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.ApplicationResponse(app))
+	return writeShapeBody(w, http.StatusOK, applicationResponse(app))
 }
 
 func (h *Handler) getApps(w http.ResponseWriter, r *request) error {
@@ -38,7 +37,7 @@ func (h *Handler) getApps(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.ApplicationsResponse(apps, next))
+	return writeShapeBody(w, http.StatusOK, applicationsResponse(apps, next))
 }
 
 func (h *Handler) deleteApp(w http.ResponseWriter, r *request) error {
@@ -46,7 +45,7 @@ func (h *Handler) deleteApp(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.ApplicationResponse(app))
+	return writeShapeBody(w, http.StatusOK, applicationResponse(app))
 }
 
 func (h *Handler) getAppSettings(w http.ResponseWriter, r *request) error {
@@ -54,7 +53,7 @@ func (h *Handler) getAppSettings(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.ApplicationSettingsResource(s))
+	return writeShapeBody(w, http.StatusOK, applicationSettingsResource(s))
 }
 
 func (h *Handler) updateAppSettings(w http.ResponseWriter, r *request) error {
@@ -72,7 +71,7 @@ func (h *Handler) updateAppSettings(w http.ResponseWriter, r *request) error {
 	if err := h.Store.PutAppSettings(ctx, r.scope, s); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.ApplicationSettingsResource(s))
+	return writeShapeBody(w, http.StatusOK, applicationSettingsResource(s))
 }
 
 // resourceApp returns the app a taggable resource ARN names. An ARN of
@@ -138,6 +137,65 @@ func (h *Handler) untagResource(w http.ResponseWriter, r *request) error {
 	return nil
 }
 
+// applicationResponse returns app as an ApplicationResponse (CreateApp,
+// GetApp, DeleteApp): tags {} when it has none, CreationDate left out when
+// zero.
+func applicationResponse(app *pinfold.App) *shapes.ApplicationResponse {
+	out := &shapes.ApplicationResponse{Arn: app.ARN(), Id: app.ID, Name: app.Name, Tags: app.Tags}
+	if out.Tags == nil {
+		out.Tags = map[string]string{}
+	}
+	if !app.CreatedAt.IsZero() {
+		out.CreationDate = new(pinfold.FormatTime(app.CreatedAt))
+	}
+	return out
+}
+
+// applicationsResponse returns an ApplicationsResponse (GetApps): Item,
+// always a list, and NextToken, left out when next is "".
+func applicationsResponse(apps []*pinfold.App, next string) *shapes.ApplicationsResponse {
+	out := &shapes.ApplicationsResponse{Item: make([]shapes.ApplicationResponse, len(apps))}
+	for i, app := range apps {
+		out.Item[i] = *applicationResponse(app)
+	}
+	if next != "" {
+		out.NextToken = &next
+	}
+	return out
+}
+
+// applicationSettingsResource returns s as an ApplicationSettingsResource
+// (GetApplicationSettings, UpdateApplicationSettings). CampaignHook, Limits
+// and QuietTime are {} when never set, as Pinpoint answers for a new app;
+// JourneyLimits is left out then; LastModifiedDate is left out until the
+// first update. CloudWatchMetricsEnabled and EventTaggingEnabled are not
+// members of the resource shape, so they are stored but never returned.
+func applicationSettingsResource(s *pinfold.AppSettings) *shapes.ApplicationSettingsResource {
+	out := &shapes.ApplicationSettingsResource{ApplicationId: s.AppID, CampaignHook: &shapes.CampaignHook{},
+		Limits: &shapes.CampaignLimits{}, QuietTime: &shapes.QuietTime{}}
+	if h := s.CampaignHook; h != nil {
+		out.CampaignHook = &shapes.CampaignHook{LambdaFunctionName: nonEmpty(h.LambdaFunctionName),
+			Mode: (*shapes.Mode)(nonEmpty(h.Mode)), WebUrl: nonEmpty(h.WebURL)}
+	}
+	if !s.UpdatedAt.IsZero() {
+		out.LastModifiedDate = new(pinfold.FormatTime(s.UpdatedAt))
+	}
+	if l := s.Limits; l != nil {
+		out.Limits = &shapes.CampaignLimits{Daily: int32Ptr(l.Daily), MaximumDuration: int32Ptr(l.MaximumDuration),
+			MessagesPerSecond: int32Ptr(l.MessagesPerSecond), Session: int32Ptr(l.Session), Total: int32Ptr(l.Total)}
+	}
+	if q := s.QuietTime; q != nil {
+		out.QuietTime = &shapes.QuietTime{End: nonEmpty(q.End), Start: nonEmpty(q.Start)}
+	}
+	if jl := s.JourneyLimits; jl != nil {
+		out.JourneyLimits = &shapes.ApplicationSettingsJourneyLimits{DailyCap: int32Ptr(jl.DailyCap), TotalCap: int32Ptr(jl.TotalCap)}
+		if c := jl.TimeframeCap; c != nil {
+			out.JourneyLimits.TimeframeCap = &shapes.JourneyTimeframeCap{Cap: int32Ptr(c.Cap), Days: int32Ptr(c.Days)}
+		}
+	}
+	return out
+}
+
 // tagsModel returns tags as a TagsModel: {"tags":{...}}, the keys sorted,
 // {} when there are none.
 func tagsModel(tags map[string]string) *shapes.TagsModel {
@@ -197,4 +255,21 @@ func intPtr(n *int32) *int {
 		return nil
 	}
 	return new(int(*n))
+}
+
+// int32Ptr returns n as an *int32, nil for nil. Settings values come from
+// int32 members of the request shapes, so they fit.
+func int32Ptr(n *int) *int32 {
+	if n == nil {
+		return nil
+	}
+	return new(int32(*n))
+}
+
+// nonEmpty returns &s, or nil for "" (a member left out).
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pinfold/pinfold"
 )
@@ -280,17 +279,11 @@ func TestRequiredMembersMatchBotocore(t *testing.T) {
 // present.
 func TestResponsesMatchModel(t *testing.T) {
 	t.Parallel()
-	app := testApp()
 	full := fullEndpoint()
 	tests := []struct {
 		shape string
 		body  []byte
 	}{
-		{"ApplicationResponse", ApplicationResponse(app)},
-		{"ApplicationResponse", ApplicationResponse(&pinfold.App{ID: "x", Name: "n"})},
-		{"ApplicationsResponse", ApplicationsResponse([]*pinfold.App{app, app}, "tok")},
-		{"ApplicationSettingsResource", ApplicationSettingsResource(fullSettings())},
-		{"ApplicationSettingsResource", ApplicationSettingsResource(&pinfold.AppSettings{AppID: "x"})},
 		{"EndpointResponse", EndpointResponse(full)},
 		{"EndpointResponse", Codec{}.AppendEndpoint(nil, full)},
 		{"EndpointsResponse", EndpointsResponse([]*pinfold.Endpoint{full, minimalEndpoint()})},
@@ -381,28 +374,5 @@ func TestDecodersKnowEveryMember(t *testing.T) {
 	}
 	if checked < 100 {
 		t.Errorf("checked %d members, want every member of every request shape", checked)
-	}
-}
-
-func testApp() *pinfold.App {
-	return &pinfold.App{
-		ID:        "8b4c3e1f0a9d4c6e8f2a1b3c5d7e9f01",
-		Scope:     pinfold.Scope{Account: "123456789012", Region: "us-east-1"},
-		Name:      "My App",
-		Tags:      map[string]string{"team": "growth", "env": "prod"},
-		CreatedAt: time.Date(2024, 3, 18, 9, 30, 0, 42e6, time.UTC),
-	}
-}
-
-func fullSettings() *pinfold.AppSettings {
-	return &pinfold.AppSettings{
-		AppID:                    "8b4c3e1f0a9d4c6e8f2a1b3c5d7e9f01",
-		CampaignHook:             &pinfold.CampaignHook{LambdaFunctionName: "fn", Mode: "FILTER", WebURL: "https://hook.example.com"},
-		Limits:                   &pinfold.CampaignLimits{Daily: ptr(1), MaximumDuration: ptr(60), MessagesPerSecond: ptr(50), Total: ptr(10), Session: ptr(0)},
-		QuietTime:                &pinfold.QuietTime{Start: "22:00", End: "07:00"},
-		JourneyLimits:            &pinfold.JourneyLimits{DailyCap: ptr(2), TotalCap: ptr(20), TimeframeCap: &pinfold.JourneyTimeframeCap{Cap: ptr(5), Days: ptr(7)}},
-		CloudWatchMetricsEnabled: ptr(true),
-		EventTaggingEnabled:      ptr(false),
-		UpdatedAt:                time.Date(2024, 3, 19, 10, 0, 0, 1e6, time.UTC),
 	}
 }

@@ -1,36 +1,8 @@
 package wire
 
 import (
-	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/internal/jsontok"
 )
-
-// AppendApplicationResponse appends app as an ApplicationResponse: Arn, Id,
-// Name, tags ({} when it has none) and CreationDate (left out when zero).
-func AppendApplicationResponse(dst []byte, app *pinfold.App) []byte {
-	o := jsontok.Open(dst)
-	o.Str("Arn", app.ARN())
-	o.Str("Id", app.ID)
-	o.Str("Name", app.Name)
-	o.Key("tags")
-	o.B = jsontok.AppendStringMap(o.B, app.Tags)
-	if !app.CreatedAt.IsZero() {
-		o.Str("CreationDate", pinfold.FormatTime(app.CreatedAt))
-	}
-	return o.Close()
-}
-
-// ApplicationResponse returns app as an ApplicationResponse body
-// (CreateApp, GetApp, DeleteApp).
-func ApplicationResponse(app *pinfold.App) []byte {
-	return AppendApplicationResponse(make([]byte, 0, 256), app)
-}
-
-// ApplicationsResponse returns an ApplicationsResponse body (GetApps): Item,
-// always a list, and NextToken, left out when next is "".
-func ApplicationsResponse(apps []*pinfold.App, next string) []byte {
-	return appendList(apps, next, 256, AppendApplicationResponse)
-}
 
 // MessageBody returns a MessageBody body, {"Message":...,"RequestID":...},
 // both members always present: the answer of UpdateEndpoint and
@@ -44,7 +16,7 @@ func MessageBody(message, requestID string) []byte {
 	return o.Close()
 }
 
-// appendList writes the list responses (ApplicationsResponse,
+// appendList writes the list responses (EndpointsResponse, EventsResponse,
 // SegmentsResponse): Item, always a
 // list of item's encodings, and NextToken, left out when next is "". size
 // is a guess of one item's encoded length.
