@@ -42,7 +42,7 @@ func (h *Handler) createSegment(w http.ResponseWriter, r *request) error {
 	if err := h.Store.CreateSegment(r.Context(), seg); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, wire.SegmentResponse(seg))
+	return writeShapeBody(w, http.StatusCreated, segmentResponse(seg))
 }
 
 func (h *Handler) getSegment(w http.ResponseWriter, r *request) error {
@@ -50,7 +50,7 @@ func (h *Handler) getSegment(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.SegmentResponse(seg))
+	return writeShapeBody(w, http.StatusOK, segmentResponse(seg))
 }
 
 func (h *Handler) getSegments(w http.ResponseWriter, r *request) error {
@@ -62,7 +62,7 @@ func (h *Handler) getSegments(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.SegmentsResponse(segs, next))
+	return writeShapeBody(w, http.StatusOK, segmentsResponse(segs, next))
 }
 
 // updateSegment makes the segment's next version: a definition given
@@ -101,7 +101,7 @@ func (h *Handler) updateSegment(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.SegmentResponse(seg))
+	return writeShapeBody(w, http.StatusOK, segmentResponse(seg))
 }
 
 func (h *Handler) deleteSegment(w http.ResponseWriter, r *request) error {
@@ -109,7 +109,7 @@ func (h *Handler) deleteSegment(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.SegmentResponse(seg))
+	return writeShapeBody(w, http.StatusOK, segmentResponse(seg))
 }
 
 func (h *Handler) getSegmentVersion(w http.ResponseWriter, r *request) error {
@@ -121,7 +121,7 @@ func (h *Handler) getSegmentVersion(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.SegmentResponse(seg))
+	return writeShapeBody(w, http.StatusOK, segmentResponse(seg))
 }
 
 func (h *Handler) getSegmentVersions(w http.ResponseWriter, r *request) error {
@@ -133,5 +133,5 @@ func (h *Handler) getSegmentVersions(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.SegmentsResponse(segs, next))
+	return writeShapeBody(w, http.StatusOK, segmentsResponse(segs, next))
 }
