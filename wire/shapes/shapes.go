@@ -103,24 +103,64 @@ func join(path, name string) string {
 // a value of the wrong type, and "Missing Name" (the member's path) for the
 // first required member absent, or empty for a string.
 func Decode(body []byte, v Shape) error {
+	return Decoder{}.Decode(body, v)
+}
+
+// Decoder is Decode with options; the zero Decoder is Decode.
+type Decoder struct {
+	// QuoteMissing writes the path of an absent required member in quotes,
+	// "Missing 'Dimensions.Attributes.a.Values'", as package wire's segment
+	// decoder does.
+	QuoteMissing bool
+	// EmptyGiven counts a required string given as "" as given (the
+	// caller validates it), not missing.
+	EmptyGiven bool
+}
+
+// msgMissing is the message of a *jsontok.FieldError whose path names an
+// absent required member.
+const msgMissing = "required member is missing"
+
+// Decode reads body into v as the package's Decode does, with d's options.
+// A required member of a nested structure absent or null is reported when
+// that structure's object ends, so the first error in the body wins, and
+// list indexes in paths count null elements (the position in the body).
+// Required members of v itself are checked after the whole body is read.
+func (d Decoder) Decode(body []byte, v Shape) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		return pinfold.Errorf(pinfold.EINTERNAL, "shapes: Decode into %T", v)
 	}
 	r, err := jsontok.NewReader(body, true)
+	var given []bool
 	if err == nil {
-		err = decodeValue(&r, rv.Elem())
+		given, err = decodeFields(&r, rv.Elem())
 	}
 	if err == nil {
 		err = r.End()
 	}
+	if err == nil && d.EmptyGiven {
+		err = absent(rv.Type().Elem(), given)
+	}
 	if err != nil {
+		if fe, ok := err.(*jsontok.FieldError); ok && fe.Msg == msgMissing {
+			return d.missing(fe.Path)
+		}
 		return requestError(err)
 	}
-	if p := v.Missing(""); p != "" {
-		return pinfold.Errorf(pinfold.EINVALID, "Missing %s", p)
+	if !d.EmptyGiven {
+		if p := v.Missing(""); p != "" {
+			return d.missing(p)
+		}
 	}
 	return nil
+}
+
+func (d Decoder) missing(path string) error {
+	if d.QuoteMissing {
+		return pinfold.Errorf(pinfold.EINVALID, "Missing '%s'", path)
+	}
+	return pinfold.Errorf(pinfold.EINVALID, "Missing %s", path)
 }
 
 // requestError turns a reader error into the EINVALID *pinfold.Error
@@ -162,7 +202,11 @@ func decodeValue(r *jsontok.Reader, v reflect.Value) error {
 			v.Set(reflect.ValueOf(t))
 			return nil
 		}
-		return decodeStruct(r, v)
+		given, err := decodeFields(r, v)
+		if err != nil {
+			return err
+		}
+		return absent(v.Type(), given)
 	case reflect.String:
 		s, err := r.Str()
 		if err != nil {
@@ -295,21 +339,40 @@ func decodeStringMap(r *jsontok.Reader, m *map[string]string) error {
 	return nil
 }
 
-// decodeStruct reads an object into the struct v by its fields' JSON names.
-func decodeStruct(r *jsontok.Reader, v reflect.Value) error {
+// decodeFields reads an object into the struct v by its fields' JSON
+// names and reports which fields were given (not null).
+func decodeFields(r *jsontok.Reader, v reflect.Value) ([]bool, error) {
 	t := v.Type()
 	names := make([]string, t.NumField())
 	for i := range names {
 		names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
 	}
-	return r.Members(names, func(name string) error {
+	given := make([]bool, len(names))
+	err := r.Members(names, func(name string) error {
 		for i, n := range names {
 			if n == name {
+				given[i] = true
 				return decodeValue(r, v.Field(i))
 			}
 		}
 		return r.Skip()
 	})
+	return given, err
+}
+
+// absent returns a missing-member error naming the first required field of
+// the struct type t (one written always: no omitzero) not given.
+func absent(t reflect.Type, given []bool) error {
+	for i, g := range given {
+		if g {
+			continue
+		}
+		name, opts, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if opts != "omitzero" && t.Field(i).Tag.Get("location") == "" {
+			return &jsontok.FieldError{Path: name, Msg: msgMissing}
+		}
+	}
+	return nil
 }
 
 // Encode returns v as a response body: compact JSON as encoding/json writes
