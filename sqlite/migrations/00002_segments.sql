@@ -18,7 +18,7 @@ CREATE TABLE segments (
 -- ListSegments (oldest first along the appended rowid) and the cascade.
 CREATE INDEX segments_app ON segments (app_pk);
 
--- definition is the JSON of the store's segmentDefData struct. A rowid
+-- definition is the JSON of storedoc's segment definition document. A rowid
 -- table, not WITHOUT ROWID: definitions can be large. The primary key
 -- serves GetSegment, ListSegmentVersions (newest first) and the cascade.
 CREATE TABLE segment_versions (
