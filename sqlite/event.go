@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -12,30 +11,8 @@ import (
 	"time"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/storedoc"
 )
-
-// eventData is the stored JSON of the parts of pinfold.Event without a
-// column of their own: the store's private shape (the PostgreSQL store's
-// too), not a wire shape. Fields added later are absent from older rows and
-// read as zero values.
-type eventData struct {
-	Timestamp        string             `json:"timestamp,omitempty"` // TimestampText
-	Session          *sessionData       `json:"session,omitempty"`
-	AppPackageName   string             `json:"app_package_name,omitempty"`
-	AppTitle         string             `json:"app_title,omitempty"`
-	AppVersionCode   string             `json:"app_version_code,omitempty"`
-	ClientSdkVersion string             `json:"client_sdk_version,omitempty"`
-	SdkName          string             `json:"sdk_name,omitempty"`
-	Attributes       map[string]string  `json:"attributes,omitempty"`
-	Metrics          map[string]float64 `json:"metrics,omitempty"`
-}
-
-type sessionData struct {
-	ID       string `json:"id"`
-	Start    string `json:"start,omitempty"`
-	Stop     string `json:"stop,omitempty"`
-	Duration *int64 `json:"duration,omitempty"`
-}
 
 // eventColumns are the columns of one row RecordEvents inserts.
 const eventColumns = 7
@@ -53,22 +30,9 @@ func prepareEvents(scope pinfold.Scope, appID string, events []pinfold.Event, no
 		}
 		e.ReceivedAt = e.ReceivedAt.UTC().Truncate(time.Millisecond)
 		e.Timestamp = e.Timestamp.UTC().Truncate(time.Millisecond)
-		d := eventData{
-			Timestamp:        e.TimestampText,
-			AppPackageName:   e.AppPackageName,
-			AppTitle:         e.AppTitle,
-			AppVersionCode:   e.AppVersionCode,
-			ClientSdkVersion: e.ClientSdkVersion,
-			SdkName:          e.SdkName,
-			Attributes:       e.Attributes,
-			Metrics:          e.Metrics,
-		}
-		if s := e.Session; s != nil {
-			d.Session = &sessionData{s.ID, s.StartTimestamp, s.StopTimestamp, s.Duration}
-		}
-		data, err := json.Marshal(&d)
+		data, err := storedoc.EncodeEvent(e)
 		if err != nil {
-			return nil, fmt.Errorf("encode event %q: %w", e.ID, err)
+			return nil, err
 		}
 		vals = append(vals, e.ID, e.EndpointID, e.EventType, e.Timestamp.UnixMilli(), e.ReceivedAt.UnixMilli(), string(data))
 	}
@@ -91,15 +55,8 @@ func scanEvent(sc scanner, scope pinfold.Scope, appID string) (*pinfold.Event, i
 		return nil, 0, err
 	}
 	e.Timestamp, e.ReceivedAt = time.UnixMilli(occurred).UTC(), time.UnixMilli(received).UTC()
-	var d eventData
-	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, 0, fmt.Errorf("decode event %d: %w", pk, err)
-	}
-	e.TimestampText, e.AppPackageName, e.AppTitle = d.Timestamp, d.AppPackageName, d.AppTitle
-	e.AppVersionCode, e.ClientSdkVersion, e.SdkName = d.AppVersionCode, d.ClientSdkVersion, d.SdkName
-	e.Attributes, e.Metrics = d.Attributes, d.Metrics
-	if s := d.Session; s != nil {
-		e.Session = &pinfold.EventSession{ID: s.ID, StartTimestamp: s.Start, StopTimestamp: s.Stop, Duration: s.Duration}
+	if err := storedoc.DecodeEvent(&e, data); err != nil {
+		return nil, 0, err
 	}
 	return &e, pk, nil
 }
