@@ -108,3 +108,23 @@ type OTPStore interface {
 	// attempt; a code with none left, or expired, never verifies.
 	CheckOTP(ctx context.Context, scope Scope, appID, referenceID, destination, codeHash string, now time.Time) (bool, error)
 }
+
+// MessageData is what a message template is rendered with for one
+// recipient: Pinpoint's message variables come from the endpoint (Address,
+// Attributes.X, User.UserAttributes.X, Demographic.X, ...) and the request,
+// and substitutions fill or override them.
+type MessageData struct {
+	// Endpoint is the recipient's endpoint; for a message sent to an
+	// address it holds only Address and ChannelType.
+	Endpoint *Endpoint
+	// RequestID is the send's RequestId ({{RequestId}}).
+	RequestID string
+	// Defaults are the values of variables the endpoint has no value for:
+	// the template's DefaultSubstitutions, with the message's
+	// Substitutions over them.
+	Defaults map[string][]string
+	// Overrides are the recipient's own Substitutions (of its address or
+	// endpoint configuration): they take precedence over every other
+	// value of the same variable.
+	Overrides map[string][]string
+}
