@@ -252,6 +252,9 @@ func (h *Handler) operations() map[string]opFunc {
 	}
 }
 
+// emptyPayloadHash is the hex SHA-256 of an empty body.
+const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 // notImplemented is the handler of an operation of the model that pinfold
 // does not answer yet.
 func notImplemented(op string) opFunc {
@@ -397,7 +400,9 @@ func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.Now()
 	id := pinfold.NewRequestID()
-	w.Header().Set("x-amzn-RequestId", id)
+	// Set with its canonical key: Header.Set would canonicalize
+	// "x-amzn-RequestId" into a new string on every request.
+	w.Header()["X-Amzn-Requestid"] = []string{id}
 	req := &request{Request: r, id: id}
 	req.sig, req.signed, req.sigErr = sigv4.Parse(r)
 	rec := &recorder{ResponseWriter: w, req: req}
@@ -599,8 +604,12 @@ func (h *Handler) servePinpoint(rec *recorder, r *http.Request) {
 		return
 	}
 	req.body = body
-	sum := sha256.Sum256(body)
-	ident, err := h.verify(req, hex.EncodeToString(sum[:]))
+	payload := emptyPayloadHash // GET and DELETE: no string to build
+	if len(body) > 0 {
+		sum := sha256.Sum256(body)
+		payload = hex.EncodeToString(sum[:])
+	}
+	ident, err := h.verify(req, payload)
 	if err != nil {
 		rec.err = err
 		return

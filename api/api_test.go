@@ -32,7 +32,7 @@ import (
 
 // testHandler returns a Handler over a fresh SQLite store that knows the
 // access key test/test (account 000000000000). opts run before Init.
-func testHandler(t *testing.T, opts ...func(*Handler)) *Handler {
+func testHandler(t testing.TB, opts ...func(*Handler)) *Handler {
 	t.Helper()
 	store := sqlite.NewStore(filepath.Join(t.TempDir(), "pinfold.db"))
 	if err := store.Open(context.Background()); err != nil {
