@@ -32,8 +32,11 @@ func TestPhoneNumberValidate(t *testing.T) {
 		return out.NumberValidateResponse
 	}
 	type fields struct {
-		E164, National, Country, Iso2, Numeric, Original, OriginalIso2, City, Timezone, Carrier, County, Zip, Type string
-		Code                                                                                                       int32
+		E164, National, Country, Iso2, Numeric string
+		Original, OriginalIso2                 string
+		City, Timezone, Carrier, County, Zip   string
+		Type                                   string
+		Code                                   int32
 	}
 	read := func(r *types.NumberValidateResponse) fields {
 		return fields{aws.ToString(r.CleansedPhoneNumberE164), aws.ToString(r.CleansedPhoneNumberNational),
