@@ -70,6 +70,8 @@ type Handler struct {
 	// database), for the health check; nil means nothing to check. The
 	// check gets HealthTimeout.
 	Check func(ctx context.Context) error
+	// Phone answers PhoneNumberValidate; nil answers it 501.
+	Phone PhoneValidator
 
 	// MemoryBudget bounds, in bytes, the memory that Pinpoint requests in
 	// flight may hold in their bodies and what is decoded from them. Each
@@ -249,6 +251,7 @@ func (h *Handler) operations() map[string]opFunc {
 		"GetSegmentVersion":         h.getSegmentVersion,
 		"GetSegmentExportJobs":      h.getSegmentExportJobs,
 		"PutEvents":                 h.putEvents,
+		"PhoneNumberValidate":       h.phoneNumberValidate,
 	}
 }
 

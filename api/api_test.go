@@ -26,6 +26,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/phone"
 	"github.com/pinfold/pinfold/sigv4"
 	"github.com/pinfold/pinfold/sqlite"
 )
@@ -44,6 +45,7 @@ func testHandler(t testing.TB, opts ...func(*Handler)) *Handler {
 		Store:  store,
 		Auth:   sigv4.NewVerifier(testCredentials),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Phone:  phone.Validator{},
 	}
 	for _, o := range opts {
 		o(h)

@@ -23,6 +23,7 @@ import (
 	"github.com/pinfold/pinfold/api"
 	"github.com/pinfold/pinfold/blob"
 	"github.com/pinfold/pinfold/jobs"
+	"github.com/pinfold/pinfold/phone"
 	"github.com/pinfold/pinfold/postgres"
 	"github.com/pinfold/pinfold/s3"
 	"github.com/pinfold/pinfold/s3server"
@@ -275,6 +276,7 @@ func (n *node) Open(ctx context.Context) error {
 		Auth:   &sigv4.Verifier{Lookup: func(id string) (sigv4.Credential, bool) { c, ok := n.Credentials[id]; return c, ok }},
 		Logger: n.Logger,
 		Check:  n.check,
+		Phone:  phone.Validator{},
 
 		MemoryBudget: n.RequestMemory,
 	}
