@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint/types"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/postgres/pgtest"
 )
 
 // readMessage is a message as the outbox API gives it.
@@ -90,8 +91,14 @@ func messageIDs(page readMessages) string {
 // TestOutbox puts messages into a node's store, as sends will, and reads
 // them back through the outbox API signed with SigV4: every field,
 // filters, pages, errors, tenancy, clearing and the app's deletion.
-func TestOutbox(t *testing.T) {
-	n := testNode(t)
+func TestOutbox(t *testing.T) { testOutbox(t, testNode(t)) }
+
+// TestOutboxPostgres is TestOutbox on a node of the PostgreSQL store.
+func TestOutboxPostgres(t *testing.T) {
+	testOutbox(t, pgNode(t, pgtest.NewDatabase(t), newJobEvents()))
+}
+
+func testOutbox(t *testing.T, n *node) {
 	c := client(n, "test", "us-east-1")
 	ctx := context.Background()
 	scope := pinfold.Scope{Account: "000000000000", Region: "us-east-1"}
