@@ -87,6 +87,8 @@ type Store interface {
 	EndpointSource
 	ChannelStore
 	EventStreamStore
+	OutboxStore
+	OTPStore
 	Close() error
 }
 

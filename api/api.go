@@ -168,6 +168,10 @@ func (h *Handler) Init() {
 		http.MethodGet:    {"pinfold.ListEvents", h.listEvents},
 		http.MethodDelete: {"pinfold.DeleteEvents", h.deleteEvents},
 	})
+	h.handle(messagesPattern, map[string]route{
+		http.MethodGet:    {"pinfold.ListMessages", h.listMessages},
+		http.MethodDelete: {"pinfold.DeleteMessages", h.deleteMessages},
+	})
 	// Everything else: Pinpoint's NotFoundException, not ServeMux's text.
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		rec := h.recorderOf(w)
