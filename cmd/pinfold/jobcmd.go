@@ -93,7 +93,11 @@ func (c *ExportCmd) Run(term *terminal) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(term.Out, "downloaded %d files from s3://%s/%s to %s\n", n, bucket, prefix, c.Download)
+	files := "files"
+	if n == 1 {
+		files = "file"
+	}
+	fmt.Fprintf(term.Out, "downloaded %d %s from s3://%s/%s to %s\n", n, files, bucket, prefix, c.Download)
 	return nil
 }
 
