@@ -6,15 +6,22 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/pinpoint"
+	"github.com/aws/aws-sdk-go-v2/service/pinpoint/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/pinfold/pinfold"
@@ -351,5 +358,99 @@ func TestWatcher(t *testing.T) {
 	want := "export j FAILED in 0s: pieces 3/4, 3000 endpoints, 1000 failures\nfailures:\n  s3://b/j/3.gz: access denied\n"
 	if out.String() != want {
 		t.Errorf("summary %q, want %q", out.String(), want)
+	}
+}
+
+// TestClientInterrupt checks that Ctrl-C stops waiting, not the job: the
+// node's S3 endpoint holds every request of the export, so the job stays
+// PROCESSING while the command follows it; SIGINT ends the command with
+// status 130, and the job is still running.
+func TestClientInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	held, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	s3srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(held) })
+		io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+		http.Error(w, "held by the test", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(s3srv.Close)
+	n := testNode(t, func(n *node) {
+		n.S3 = S3Flags{Endpoint: s3srv.URL, Region: "us-east-1", PathStyle: true, AccessKey: "test", SecretKey: "test"}
+	})
+	t.Cleanup(func() { close(release) }) // before the node closes, and before s3srv.Close waits for handlers
+	c := client(n, "test", "us-east-1")
+	appID := newApp(t, c)
+	seed(t, c, appID, 0, 10)
+
+	cmd := exec.Command(bin, "export", "--app", appID, "--to", "s3://exports/held/", "--wait", "--poll-interval", "20ms")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_ENDPOINT_URL=" + n.Server.URL(),
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	processing := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "PROCESSING ") {
+				select {
+				case processing <- sc.Text():
+				default:
+				}
+			}
+		}
+		close(processing)
+	}()
+	deadline := time.After(2 * time.Minute) // a safety net, not an assertion
+	select {
+	case <-held:
+	case <-deadline:
+		t.Fatal("the export never reached S3")
+	}
+	select {
+	case l, ok := <-processing:
+		if !ok {
+			t.Fatalf("the command ended before showing PROCESSING; stderr %q", stderr.String())
+		}
+		t.Logf("interrupting at %q", l)
+	case <-deadline:
+		t.Fatal("no PROCESSING line")
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit %d after SIGINT, want 130; stderr %q", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "stopped waiting; job ") || !strings.Contains(stderr.String(), " goes on") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+	jobs, err := c.GetExportJobs(context.Background(), &pinpoint.GetExportJobsInput{ApplicationId: &appID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items := jobs.ExportJobsResponse.Item; len(items) != 1 || items[0].JobStatus != types.JobStatusProcessing {
+		t.Errorf("after the interrupt the job is %v, want one PROCESSING", items)
 	}
 }
