@@ -128,3 +128,20 @@ type MessageData struct {
 	// value of the same variable.
 	Overrides map[string][]string
 }
+
+// requestIDKey is the context key of WithRequestID.
+type requestIDKey struct{}
+
+// WithRequestID returns a copy of ctx that carries id, the RequestId of the
+// API request being served, for services that report it (a send's
+// MessageResponse.RequestId, its messages' RequestID).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestIDFrom returns the request ID WithRequestID put in ctx, "" when
+// there is none.
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
