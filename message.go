@@ -79,6 +79,11 @@ type OutboxStore interface {
 	DeleteMessages(ctx context.Context, scope Scope, appID string, f MessageFilter) (int64, error)
 }
 
+// MaxMessageRecipients is the most addresses and endpoints together in one
+// SendMessages request, and the most users in one SendUsersMessages
+// request: pinfold's choice, Pinpoint documents none.
+const MaxMessageRecipients = 1000
+
 // OTP is a one-time password sent to a destination, waiting to be verified.
 type OTP struct {
 	AppID string

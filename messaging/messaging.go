@@ -55,7 +55,7 @@ const (
 	// SendMessages request, and the most users in one SendUsersMessages
 	// request (each user has at most pinfold.MaxEndpointsPerUser
 	// endpoints).
-	MaxRecipients = 1000
+	MaxRecipients = pinfold.MaxMessageRecipients
 	// FlushBytes bounds the rendered content of the messages a request
 	// holds before it stores them: a request whose messages add up to
 	// more is stored in several writes of about this size.
