@@ -214,6 +214,9 @@ type node struct {
 	// SMTPURL, when set, is the SMTP server email messages are relayed to
 	// (smtp://host:port).
 	SMTPURL string
+	// MessageClock, when set, is the messaging service's clock (tests of
+	// OTP expiry); nil is time.Now.
+	MessageClock func() time.Time
 
 	// OnJobEvent, when set, sees every change the job runner makes (tests).
 	OnJobEvent func(jobs.Event)
@@ -305,6 +308,7 @@ func (n *node) Open(ctx context.Context) error {
 			// merged; until then content with {{variables}} fails.
 			Renderer: unrenderedTemplates{},
 			Relay:    relay,
+			Now:      n.MessageClock,
 		}
 	}
 	h.Init()
