@@ -168,3 +168,28 @@ func TestTooManyRecipients(t *testing.T) {
 		t.Error("the service was called")
 	}
 }
+
+// FuzzCheckRecipients: counting recipients never panics, and no body that
+// decodes to more than pinfold.MaxMessageRecipients recipients passes it.
+// (The fuzzer rarely builds a thousand entries; the seeds with many keys
+// and TestTooManyRecipients cover that side.)
+func FuzzCheckRecipients(f *testing.F) {
+	f.Add([]byte(`{"MessageConfiguration":{},"Addresses":{"a":{}},"Endpoints":{"e":{}}}`))
+	f.Add([]byte(`{"Addresses":null,"Endpoints":[]}`))
+	f.Add([]byte(`{"addresses":{"a":{"Substitutions":{"x":["y"]}}},"Addresses":{"b":1}}`))
+	f.Add([]byte(`null`))
+	f.Add([]byte(``))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		err := checkRecipients(body, "addresses and endpoints", "Addresses", "Endpoints")
+		if err != nil {
+			return
+		}
+		var in shapes.MessageRequest
+		if shapes.Decode(body, &in) != nil {
+			return
+		}
+		if n := len(in.Addresses) + len(in.Endpoints); n > pinfold.MaxMessageRecipients {
+			t.Errorf("%d recipients passed the count", n)
+		}
+	})
+}
