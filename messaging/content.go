@@ -32,11 +32,6 @@ type content struct {
 	settings map[string]any
 }
 
-// size is the content's length in bytes, for FlushBytes.
-func (c *content) size() int {
-	return len(c.Subject) + len(c.HTML) + len(c.Text) + len(c.Body) + len(c.Title)
-}
-
 // templates are the templates a request names, by type, loaded once.
 type templates map[pinfold.TemplateType]*loadedTemplate
 
