@@ -74,6 +74,8 @@ type Handler struct {
 	// database), for the health check; nil means nothing to check. The
 	// check gets HealthTimeout.
 	Check func(ctx context.Context) error
+	// Phone answers PhoneNumberValidate; nil answers it 501.
+	Phone PhoneValidator
 
 	// MemoryBudget bounds, in bytes, the memory that Pinpoint requests in
 	// flight may hold in their bodies and what is decoded from them. Each
@@ -172,6 +174,10 @@ func (h *Handler) Init() {
 		http.MethodGet:    {"pinfold.ListEvents", h.listEvents},
 		http.MethodDelete: {"pinfold.DeleteEvents", h.deleteEvents},
 	})
+	h.handle(messagesPattern, map[string]route{
+		http.MethodGet:    {"pinfold.ListMessages", h.listMessages},
+		http.MethodDelete: {"pinfold.DeleteMessages", h.deleteMessages},
+	})
 	// Everything else: Pinpoint's NotFoundException, not ServeMux's text.
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		rec := h.recorderOf(w)
@@ -255,6 +261,7 @@ func (h *Handler) operations() map[string]opFunc {
 		"GetSegmentVersion":         h.getSegmentVersion,
 		"GetSegmentExportJobs":      h.getSegmentExportJobs,
 		"PutEvents":                 h.putEvents,
+		"PhoneNumberValidate":       h.phoneNumberValidate,
 		// Direct messages and one-time passwords (message.go).
 		"SendMessages":      h.sendMessages,
 		"SendUsersMessages": h.sendUsersMessages,
@@ -262,6 +269,9 @@ func (h *Handler) operations() map[string]opFunc {
 		"VerifyOTPMessage":  h.verifyOTPMessage,
 	}
 }
+
+// emptyPayloadHash is the hex SHA-256 of an empty body.
+const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 // notImplemented is the handler of an operation of the model that pinfold
 // does not answer yet.
@@ -408,7 +418,9 @@ func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.Now()
 	id := pinfold.NewRequestID()
-	w.Header().Set("x-amzn-RequestId", id)
+	// Set with its canonical key: Header.Set would canonicalize
+	// "x-amzn-RequestId" into a new string on every request.
+	w.Header()["X-Amzn-Requestid"] = []string{id}
 	req := &request{Request: r, id: id}
 	req.sig, req.signed, req.sigErr = sigv4.Parse(r)
 	rec := &recorder{ResponseWriter: w, req: req}
@@ -612,8 +624,12 @@ func (h *Handler) servePinpoint(rec *recorder, r *http.Request) {
 		return
 	}
 	req.body = body
-	sum := sha256.Sum256(body)
-	ident, err := h.verify(req, hex.EncodeToString(sum[:]))
+	payload := emptyPayloadHash // GET and DELETE: no string to build
+	if len(body) > 0 {
+		sum := sha256.Sum256(body)
+		payload = hex.EncodeToString(sum[:])
+	}
+	ident, err := h.verify(req, payload)
 	if err != nil {
 		rec.err = err
 		return

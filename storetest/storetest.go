@@ -38,6 +38,8 @@ func Run(t *testing.T, open func(t *testing.T) pinfold.Store) {
 		{"Events", eventTests},
 		{"Source", sourceTests},
 		{"Channels", channelTests},
+		{"Outbox", outboxTests},
+		{"OTP", otpTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

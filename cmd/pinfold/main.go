@@ -4,6 +4,8 @@
 //
 //	pinfold serve --listen 127.0.0.1:4566 --data-dir ./pinfold-data
 //	pinfold version
+//	pinfold backup --to pinfold-backup.tar.gz
+//	pinfold restore --from pinfold-backup.tar.gz --data-dir ./restored
 package main
 
 import (
@@ -20,6 +22,8 @@ import (
 type CLI struct {
 	Serve   ServeCmd   `cmd:"" help:"Run the server."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
+	Backup  BackupCmd  `cmd:"" help:"Write a backup of a running node's embedded store and S3 objects to a file."`
+	Restore RestoreCmd `cmd:"" help:"Unpack a backup into a new data dir."`
 }
 
 // VersionCmd prints the version.

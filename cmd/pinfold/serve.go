@@ -24,6 +24,7 @@ import (
 	"github.com/pinfold/pinfold/blob"
 	"github.com/pinfold/pinfold/jobs"
 	"github.com/pinfold/pinfold/messaging"
+	"github.com/pinfold/pinfold/phone"
 	"github.com/pinfold/pinfold/postgres"
 	"github.com/pinfold/pinfold/s3"
 	"github.com/pinfold/pinfold/s3server"
@@ -39,6 +40,7 @@ type ServeCmd struct {
 	Database        string   `env:"PINFOLD_DATABASE" placeholder:"postgres://..." help:"PostgreSQL database of the store and the job queue, shared by every node; empty keeps the embedded SQLite store in --data-dir (${env})."`
 	Credentials     []string `env:"PINFOLD_CREDENTIALS" sep:"," placeholder:"KEY:SECRET:ACCOUNT" help:"Access keys accepted, each mapped to a 12-digit account ID (${env}, comma-separated)."`
 	CredentialsFile string   `env:"PINFOLD_CREDENTIALS_FILE" type:"path" help:"JSON file of access keys: {\"credentials\":[{\"access_key_id\",\"secret_access_key\",\"account_id\"}]} (${env})."`
+	AdminAccount    string   `env:"PINFOLD_ADMIN_ACCOUNT" placeholder:"ACCOUNT" help:"Account whose access keys may take backups (POST /_pinfold/backup); default the only account when every configured key belongs to one, else no one (${env})."`
 	LogFormat       string   `default:"json" enum:"json,text" env:"PINFOLD_LOG_FORMAT" help:"Log format: json or text (${env})."`
 	LogLevel        string   `default:"info" enum:"debug,info,warn,error" env:"PINFOLD_LOG_LEVEL" help:"Log level (${env})."`
 	CPUProfile      string   `env:"PINFOLD_CPU_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go CPU profile of the whole run to FILE, for go tool pprof (${env})."`
@@ -149,6 +151,7 @@ func (c *ServeCmd) Run() error {
 
 		RequestMemory: reqMem,
 		SMTPURL:       c.SMTPURL,
+		AdminAccount:  c.AdminAccount,
 	}
 	if err := n.Open(ctx); err != nil {
 		n.Close(context.Background())
@@ -217,6 +220,9 @@ type node struct {
 	// MessageClock, when set, is the messaging service's clock (tests of
 	// OTP expiry); nil is time.Now.
 	MessageClock func() time.Time
+	// AdminAccount is the account whose keys may take backups; see
+	// node.adminAccount for the default.
+	AdminAccount string
 
 	// OnJobEvent, when set, sees every change the job runner makes (tests).
 	OnJobEvent func(jobs.Event)
@@ -292,6 +298,7 @@ func (n *node) Open(ctx context.Context) error {
 		Auth:   &sigv4.Verifier{Lookup: func(id string) (sigv4.Credential, bool) { c, ok := n.Credentials[id]; return c, ok }},
 		Logger: n.Logger,
 		Check:  n.check,
+		Phone:  phone.Validator{},
 
 		MemoryBudget: n.RequestMemory,
 	}
@@ -312,7 +319,7 @@ func (n *node) Open(ctx context.Context) error {
 		}
 	}
 	h.Init()
-	n.Server = &api.Server{Addr: n.Listen, Handler: h}
+	n.Server = &api.Server{Addr: n.Listen, Handler: n.withBackup(h)}
 	if err := n.Server.Open(); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
