@@ -101,6 +101,11 @@ type OutboxStore interface {
 	DeleteMessages(ctx context.Context, scope Scope, appID string, f MessageFilter) (int64, error)
 }
 
+// MaxMessageRecipients is the most addresses and endpoints together in one
+// SendMessages request, and the most users in one SendUsersMessages
+// request: pinfold's choice, Pinpoint documents none.
+const MaxMessageRecipients = 1000
+
 // OTP is a one-time password sent to a destination, waiting to be verified.
 type OTP struct {
 	AppID string
@@ -152,4 +157,21 @@ type MessageData struct {
 	// endpoint configuration): they take precedence over every other
 	// value of the same variable.
 	Overrides map[string][]string
+}
+
+// requestIDKey is the context key of WithRequestID.
+type requestIDKey struct{}
+
+// WithRequestID returns a copy of ctx that carries id, the RequestId of the
+// API request being served, for services that report it (a send's
+// MessageResponse.RequestId, its messages' RequestID).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestIDFrom returns the request ID WithRequestID put in ctx, "" when
+// there is none.
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
 }

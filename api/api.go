@@ -46,6 +46,7 @@ const (
 const (
 	bodyCharge    = 10
 	segmentCharge = 32
+	messageCharge = 32
 )
 
 // JobSubmitter stores a new job and queues it for the workers.
@@ -56,11 +57,14 @@ type JobSubmitter interface {
 // Handler is the http.Handler of a pinfold node. Fill the exported fields,
 // then call Init once before serving.
 type Handler struct {
-	Store  pinfold.Store
-	Jobs   JobSubmitter // nil: export operations answer 500
-	Auth   *sigv4.Verifier
-	Logger *slog.Logger
-	Now    func() time.Time
+	Store pinfold.Store
+	Jobs  JobSubmitter // nil: export operations answer 500
+	// Messages sends messages and one-time passwords (message.go); nil:
+	// those operations answer 501.
+	Messages Messages
+	Auth     *sigv4.Verifier
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// S3 serves a request of the embedded S3 endpoint, signed by id (whose
 	// Chunks verify an aws-chunked body's signatures); nil disables it.
 	S3 func(w http.ResponseWriter, r *http.Request, id sigv4.Identity)
@@ -77,7 +81,9 @@ type Handler struct {
 	// flight may hold in their bodies and what is decoded from them. Each
 	// request is charged its body's length (Content-Length) times a factor
 	// that covers the body and its decoded form at their worst: 10, or 32
-	// for CreateSegment and UpdateSegment. A request whose charge does not
+	// for CreateSegment, UpdateSegment, SendMessages and SendUsersMessages
+	// (whose recipients are also counted before decoding, at most
+	// pinfold.MaxMessageRecipients). A request whose charge does not
 	// fit waits, in arrival order, until it does; one that waits longer
 	// than AdmitTimeout gets TooManyRequestsException (429), and one whose
 	// charge is more than the whole budget PayloadTooLargeException (413).
@@ -256,6 +262,11 @@ func (h *Handler) operations() map[string]opFunc {
 		"GetSegmentExportJobs":      h.getSegmentExportJobs,
 		"PutEvents":                 h.putEvents,
 		"PhoneNumberValidate":       h.phoneNumberValidate,
+		// Direct messages and one-time passwords (message.go).
+		"SendMessages":      h.sendMessages,
+		"SendUsersMessages": h.sendUsersMessages,
+		"SendOTPMessage":    h.sendOTPMessage,
+		"VerifyOTPMessage":  h.verifyOTPMessage,
 	}
 }
 
@@ -541,6 +552,8 @@ func (h *Handler) admit(r *http.Request) (charge, limit int64, err error) {
 	factor := int64(bodyCharge)
 	if strings.Contains(r.URL.Path, "/segments") && (r.Method == http.MethodPost || r.Method == http.MethodPut) {
 		factor = segmentCharge
+	} else if isMessageSend(r) {
+		factor = messageCharge
 	}
 	limit = min(MaxBodyBytes, h.MemoryBudget/factor)
 	if isPutEvents(r) {

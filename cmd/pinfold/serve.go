@@ -23,6 +23,7 @@ import (
 	"github.com/pinfold/pinfold/api"
 	"github.com/pinfold/pinfold/blob"
 	"github.com/pinfold/pinfold/jobs"
+	"github.com/pinfold/pinfold/messaging"
 	"github.com/pinfold/pinfold/phone"
 	"github.com/pinfold/pinfold/postgres"
 	"github.com/pinfold/pinfold/s3"
@@ -45,6 +46,7 @@ type ServeCmd struct {
 	CPUProfile      string   `env:"PINFOLD_CPU_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go CPU profile of the whole run to FILE, for go tool pprof (${env})."`
 	AllocProfile    string   `env:"PINFOLD_ALLOC_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go profile of the run's memory allocations to FILE at shutdown, for go tool pprof (${env})."`
 	RequestMemory   string   `default:"80MiB" env:"PINFOLD_REQUEST_MEMORY" placeholder:"SIZE" help:"Memory that Pinpoint requests in flight may hold while their bodies are decoded (charged at 10 times the body size); more wait, then get 429 (${env})."`
+	SMTPURL         string   `name:"smtp-url" env:"PINFOLD_SMTP_URL" placeholder:"smtp://host:port" help:"SMTP server that every email message sent is also relayed to, with the Email channel's FromAddress as sender; empty keeps email in the outbox only (${env})."`
 	MemoryLimit     string   `default:"auto" env:"PINFOLD_MEMORY_LIMIT" placeholder:"auto|off|SIZE" help:"Soft memory limit of the Go runtime: auto (75% of the cgroup's limit when there is one), off, or a size such as 512MiB; GOMEMLIMIT wins when set (${env})."`
 
 	S3     S3Flags     `embed:"" prefix:"s3-"`
@@ -148,6 +150,7 @@ func (c *ServeCmd) Run() error {
 		SQLite:      c.SQLite,
 
 		RequestMemory: reqMem,
+		SMTPURL:       c.SMTPURL,
 		AdminAccount:  c.AdminAccount,
 	}
 	if err := n.Open(ctx); err != nil {
@@ -211,6 +214,12 @@ type node struct {
 
 	// RequestMemory is the api.Handler's MemoryBudget; zero is its default.
 	RequestMemory int64
+	// SMTPURL, when set, is the SMTP server email messages are relayed to
+	// (smtp://host:port).
+	SMTPURL string
+	// MessageClock, when set, is the messaging service's clock (tests of
+	// OTP expiry); nil is time.Now.
+	MessageClock func() time.Time
 	// AdminAccount is the account whose keys may take backups; see
 	// node.adminAccount for the default.
 	AdminAccount string
@@ -245,6 +254,14 @@ func (n *node) storeKind() string {
 func (n *node) Open(ctx context.Context) error {
 	if err := n.checkS3(); err != nil {
 		return err
+	}
+	var relay messaging.Relay
+	if n.SMTPURL != "" {
+		r, err := messaging.ParseSMTPURL(n.SMTPURL)
+		if err != nil {
+			return fmt.Errorf("--smtp-url: %w", err)
+		}
+		relay = r
 	}
 	if err := n.openStore(ctx); err != nil {
 		return err
@@ -288,12 +305,35 @@ func (n *node) Open(ctx context.Context) error {
 	if n.S3Handler != nil {
 		h.S3 = serveS3(n.S3Handler)
 	}
+	// The store sends messages once it keeps templates, the outbox and
+	// one-time passwords (messaging.Store); until then those operations
+	// answer 501.
+	if ms, ok := n.Store.(messaging.Store); ok {
+		h.Messages = &messaging.Service{
+			Store: ms,
+			// TODO(lead): plug in the handlebars renderer once it is
+			// merged; until then content with {{variables}} fails.
+			Renderer: unrenderedTemplates{},
+			Relay:    relay,
+			Now:      n.MessageClock,
+		}
+	}
 	h.Init()
 	n.Server = &api.Server{Addr: n.Listen, Handler: n.withBackup(h)}
 	if err := n.Server.Open(); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	return nil
+}
+
+// unrenderedTemplates is the renderer until package handlebars is merged:
+// it renders nothing. Content without {{variables}} is not rendered at
+// all, so raw content sends work.
+// TODO(lead): replace with handlebars.
+type unrenderedTemplates struct{}
+
+func (unrenderedTemplates) Render(string, *pinfold.MessageData) (string, error) {
+	return "", pinfold.Errorf(pinfold.EINVALID, "templates not rendered yet")
 }
 
 // checkS3 refuses a PostgreSQL node without a shared S3 store: the built-in
