@@ -70,12 +70,12 @@ func init() {
 	}
 	helpers = map[string]*spec{
 		// Handlebars' built-ins.
-		"if":      {min: 1, max: 1, block: true, fn: func(c *call) any { return c.branch(c.includeZero() || truthy(c.arg(0))) }},
-		"unless":  {min: 1, max: 1, block: true, fn: func(c *call) any { return c.branch(!(c.includeZero() || truthy(c.arg(0)))) }},
-		"with":    {min: 1, max: 1, block: true, fn: withHelper},
-		"each":    {min: 1, max: 1, block: true, iter: true, fn: eachHelper},
-		"lookup":  inline(2, 2, lookupHelper),
-		"log":     inline(0, -1, func(*call) any { return "" }),
+		"if":     {min: 1, max: 1, block: true, fn: func(c *call) any { return c.branch(c.includeZero() || truthy(c.arg(0))) }},
+		"unless": {min: 1, max: 1, block: true, fn: func(c *call) any { return c.branch(!(c.includeZero() || truthy(c.arg(0)))) }},
+		"with":   {min: 1, max: 1, block: true, fn: withHelper},
+		"each":   {min: 1, max: 1, block: true, iter: true, fn: eachHelper},
+		"lookup": inline(2, 2, lookupHelper),
+		"log":    inline(0, -1, func(*call) any { return "" }),
 
 		// Conditional helpers.
 		"and": cond(2, -1, func(c *call) bool {
@@ -119,18 +119,18 @@ func init() {
 			}
 			return strings.ReplaceAll(c.str(0), cut, "")
 		}),
-		"dateFormat":  inline(1, 2, dateFormat),
-		"now":         inline(0, 1, nowHelper),
-		"inflect":     inline(3, 3, inflect),
-		"join":        inline(2, -1, join),
-		"lower":       str1(strings.ToLower),
-		"upper":       str1(strings.ToUpper),
-		"ordinalize":  inline(1, 1, ordinalize),
-		"replace":     inline(3, 3, replace),
-		"slugify":     str1(slugify),
-		"stripTags":   str1(func(s string) string { return tagRe.ReplaceAllString(s, "") }),
-		"substring":   inline(2, 3, substring),
-		"yesno":       inline(1, 1, yesno),
+		"dateFormat": inline(1, 2, dateFormat),
+		"now":        inline(0, 1, nowHelper),
+		"inflect":    inline(3, 3, inflect),
+		"join":       inline(2, -1, join),
+		"lower":      str1(strings.ToLower),
+		"upper":      str1(strings.ToUpper),
+		"ordinalize": inline(1, 1, ordinalize),
+		"replace":    inline(3, 3, replace),
+		"slugify":    str1(slugify),
+		"stripTags":  str1(func(s string) string { return tagRe.ReplaceAllString(s, "") }),
+		"substring":  inline(2, 3, substring),
+		"yesno":      inline(1, 1, yesno),
 
 		// Math and encoding helpers.
 		"add":      math2(func(a, b float64) float64 { return a + b }),
