@@ -125,7 +125,8 @@ type edit struct {
 
 // Forms of a helper call, the last letter of its registered name.
 const (
-	formMustache = 'm' // {{name ...}}: the result is rendered
+	formMustache = 'm' // {{name ...}}: the result is rendered, HTML-escaped
+	formRaw      = 'u' // {{{name ...}}} or {{& name ...}}: rendered as it is
 	formSexpr    = 's' // (name ...): the result is an argument
 	formBlock    = 'b' // {{#name ...}}...{{/name}}
 )
@@ -154,17 +155,21 @@ func (rw *rewriter) program(p *ast.Program) {
 
 func (rw *rewriter) mustache(n *ast.MustacheStatement) {
 	e := n.Expression
+	form, value := byte(formMustache), "pf_v"
+	if n.Unescaped {
+		form, value = formRaw, "pf_vu"
+	}
 	if _, ok := helpers[e.HelperName()]; ok {
-		rw.call(e, formMustache, 0)
+		rw.call(e, form, 0)
 		return
 	}
 	if len(e.Params) > 0 || e.Hash != nil {
 		rw.fail(n.Line, "unknown helper %q", pathName(e))
 		return
 	}
-	// A variable: its value is rendered through pf_v.
-	rw.insertAfter(n.Loc.Pos, " pf_v ")
-	rw.helpers["pf_v"] = valueHelper
+	// A variable: its value is rendered through pf_v (or pf_vu).
+	rw.insertAfter(n.Loc.Pos, " "+value+" ")
+	rw.helpers[value] = makeHelper("value", valueSpec, 1, form, 0, nil)
 }
 
 func (rw *rewriter) block(n *ast.BlockStatement) {
@@ -193,7 +198,7 @@ func (rw *rewriter) block(n *ast.BlockStatement) {
 		}
 		rw.sites++
 		name = fmt.Sprintf("pf_section_%d", rw.sites)
-		rw.helpers[name] = makeHelper("section", sectionSpec, 1, formBlock, rw.blockLen(i))
+		rw.helpers[name] = makeHelper("section", sectionSpec, 1, formBlock, rw.blockLen(i), nil)
 		rw.insertAfter(n.Loc.Pos, " "+name+" ")
 	}
 	if j, ok := rw.closeOf[i]; ok && kind != lexer.TokenOpenInverseChain {
@@ -239,12 +244,23 @@ func (rw *rewriter) call(e *ast.Expression, form byte, cost int) string {
 		rw.fail(e.Line, "%s must be used as a block: {{#%s ...}}...{{/%s}}", name, name, name)
 	}
 	key := fmt.Sprintf("pf_%s_%d_%c", name, arity, form)
-	if s.iter {
+	var words []string
+	if s.iter || s.words {
+		// Registered for this call alone: it knows its block's size, or
+		// the names of its arguments.
 		rw.sites++
 		key = fmt.Sprintf("%s_%d", key, rw.sites)
+		if s.words {
+			words = make([]string, arity)
+			for i, p := range e.Params {
+				if pe, ok := p.(*ast.PathExpression); ok && !pe.Data && pe.Depth == 0 && len(pe.Parts) == 1 {
+					words[i] = pe.Original
+				}
+			}
+		}
 	}
 	if _, ok := rw.helpers[key]; !ok {
-		rw.helpers[key] = makeHelper(name, s, arity, form, cost)
+		rw.helpers[key] = makeHelper(name, s, arity, form, cost, words)
 	}
 	pos := e.Path.Location().Pos
 	if pos+len(name) > len(rw.src) || rw.src[pos:pos+len(name)] != name {
@@ -324,7 +340,7 @@ var (
 // arity arguments in the given form: it takes arity values and raymond's
 // options, and returns the helper's result. Results of mustache and
 // subexpression calls are charged to the render's budget.
-func makeHelper(name string, s *spec, arity int, form byte, cost int) any {
+func makeHelper(name string, s *spec, arity int, form byte, cost int, words []string) any {
 	in := make([]reflect.Type, arity+1)
 	for i := range arity {
 		in[i] = anyType
@@ -333,7 +349,7 @@ func makeHelper(name string, s *spec, arity int, form byte, cost int) any {
 	ft := reflect.FuncOf(in, []reflect.Type{anyType}, false)
 	return reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
 		opts := args[arity].Interface().(*raymond.Options)
-		c := &call{name: name, opts: opts, block: form == formBlock, cost: cost}
+		c := &call{name: name, opts: opts, block: form == formBlock, cost: cost, words: words}
 		c.params = make([]any, arity)
 		for i := range arity {
 			c.params[i] = args[i].Interface()
@@ -345,9 +361,13 @@ func makeHelper(name string, s *spec, arity int, form byte, cost int) any {
 		res := s.fn(c)
 		switch form {
 		case formMustache:
+			str := escape(text(res))
+			c.st.charge(len(str))
+			res = raymond.SafeString(str)
+		case formRaw:
 			str := text(res)
 			c.st.charge(len(str))
-			res = str
+			res = raymond.SafeString(str)
 		case formSexpr:
 			if str, ok := res.(string); ok {
 				c.st.charge(len(str))
@@ -357,11 +377,16 @@ func makeHelper(name string, s *spec, arity int, form byte, cost int) any {
 	}).Interface()
 }
 
-// valueHelper renders a variable, {{ pf_v path}}, charging its length.
-func valueHelper(v any, opts *raymond.Options) any {
-	s := text(v)
-	if st, ok := opts.DataFrame().Get(stateKey).(*renderState); ok {
-		st.charge(len(s))
+// valueSpec renders a variable, {{ pf_v path}}.
+var valueSpec = &spec{min: 1, max: 1, inline: true, fn: func(c *call) any { return c.arg(0) }}
+
+// escape escapes HTML as Handlebars.js does (and Handlebars.java, that
+// Pinpoint's helpers come from): & < > " ' ` =.
+func escape(s string) string {
+	if !strings.ContainsAny(s, "&<>\"'`=") {
+		return s
 	}
-	return s
+	return escaper.Replace(s)
 }
+
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;", "`", "&#x60;", "=", "&#x3D;")

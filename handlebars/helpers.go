@@ -29,7 +29,8 @@ type call struct {
 	opts   *raymond.Options
 	st     *renderState
 	block  bool
-	cost   int // for each and sections: what one iteration costs
+	cost   int      // for each and sections: what one iteration costs
+	words  []string // for inflect: the names of arguments that are bare words
 }
 
 // spec describes a helper: how many arguments it takes (max -1: any
@@ -39,6 +40,7 @@ type spec struct {
 	inline   bool
 	block    bool
 	iter     bool
+	words    bool // a bare word argument with no value is the word itself
 	fn       func(*call) any
 }
 
@@ -121,7 +123,7 @@ func init() {
 		}),
 		"dateFormat": inline(1, 2, dateFormat),
 		"now":        inline(0, 1, nowHelper),
-		"inflect":    inline(3, 3, inflect),
+		"inflect":    {min: 3, max: 3, inline: true, words: true, fn: inflect},
 		"join":       inline(2, -1, join),
 		"lower":      str1(strings.ToLower),
 		"upper":      str1(strings.ToUpper),
@@ -551,12 +553,18 @@ func (c *call) pad(kind padKind) any {
 	return padding(left) + s + padding(size-n-left)
 }
 
-// inflect: {{inflect count singular plural [includeCount=false]}}.
+// inflect: {{inflect count singular plural [includeCount=false]}}. As in
+// the user guide's example, {{inflect 3 apple apples}}, a word that is not
+// a variable with a value stands for itself.
 func inflect(c *call) any {
 	n := c.num(0)
-	word := c.str(2)
+	i := 2
 	if n == 1 {
-		word = c.str(1)
+		i = 1
+	}
+	word := c.str(i)
+	if c.arg(i) == nil && i < len(c.words) {
+		word = c.words[i]
 	}
 	if v, ok := c.hash("includeCount"); ok && truthy(v) && text(v) != "false" {
 		return formatNumber(n) + " " + word
