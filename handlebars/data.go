@@ -3,6 +3,7 @@ package handlebars
 import (
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pinfold/pinfold"
@@ -141,6 +142,7 @@ type renderState struct {
 	now    time.Time
 	budget int // bytes of work left before the render is refused
 	max    int // the Renderer's MaxOutput, for messages
+	zones  *sync.Map
 }
 
 const stateKey = "_pinfold"

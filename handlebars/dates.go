@@ -63,9 +63,18 @@ func (c *call) location() *time.Location {
 	if tz == "" {
 		return time.UTC
 	}
+	if c.st.zones != nil {
+		if loc, ok := c.st.zones.Load(tz); ok {
+			return loc.(*time.Location)
+		}
+	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil || tz == "Local" {
 		c.fail("unknown time zone %q", tz)
+	}
+	if c.st.zones != nil {
+		// Only names that load are kept: a few hundred at most.
+		c.st.zones.Store(tz, loc)
 	}
 	return loc
 }

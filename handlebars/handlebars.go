@@ -63,6 +63,8 @@ type Renderer struct {
 	CacheSize     int
 	MaxCacheBytes int
 
+	zones sync.Map // time zone name → *time.Location, of names that loaded
+
 	mu    sync.Mutex
 	lru   *list.List // of *compiled, most recently used first
 	cache map[string]*list.Element
@@ -104,7 +106,7 @@ func (r *Renderer) Render(src string, d *pinfold.MessageData) (out string, err e
 	if r.Now != nil {
 		now = r.Now
 	}
-	st := &renderState{now: now(), budget: max * workFactor, max: max}
+	st := &renderState{now: now(), budget: max * workFactor, max: max, zones: &r.zones}
 	frame := raymond.NewDataFrame()
 	frame.Set(stateKey, st)
 	defer func() {
