@@ -38,6 +38,9 @@ func parse(src string) (*raymond.Template, error) {
 	if err := checkDepth(toks); err != nil {
 		return nil, err
 	}
+	if err := checkSyntax(toks); err != nil {
+		return nil, err
+	}
 	prog, err := parser.Parse(src)
 	if err != nil {
 		return nil, invalid("%s", strings.ReplaceAll(err.Error(), "\n", " "))

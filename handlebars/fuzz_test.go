@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailgun/raymond/v2/parser"
+
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/handlebars"
 )
 
 // FuzzRender renders arbitrary templates with arbitrary attribute values:
@@ -53,6 +56,13 @@ func FuzzRender(f *testing.F) {
 		d.Endpoint.Attributes["X"] = []string{attr, attr + attr, "b"}
 		d.Endpoint.Metrics["M"] = float64(len(attr))
 		d.Overrides = map[string][]string{"Attributes.Y": {attr}, attr: {attr}}
+		if len(src) < 4096 {
+			// checkSyntax accepts what raymond's parser accepts.
+			_, perr := parser.Parse(src)
+			if cerr := handlebars.CheckSyntax(src); (cerr == nil) != (perr == nil) {
+				t.Fatalf("CheckSyntax(%q) = %v, but raymond's parser says %v", src, cerr, perr)
+			}
+		}
 		out, err := r.Render(src, d)
 		if err != nil {
 			var pe *pinfold.Error

@@ -3,7 +3,9 @@ package handlebars_test
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -363,7 +365,9 @@ func TestMathHelpers(t *testing.T) {
 func TestErrors(t *testing.T) {
 	r := renderer()
 	cases := []struct{ name, src, msg string }{
-		{"unclosed block", "{{#if Address}}x", "Parse error"},
+		{"unclosed block", "{{#if Address}}x", `line 1: expecting the closing "{{/...}}" of a block, got the end of the template`},
+		{"unclosed subexpression", "{{upper (lower Address}}", `expecting ")", got "}}"`},
+		{"stray close", "x{{/if}}", "line 1: syntax error"},
 		{"mismatched close", "{{#if Address}}x{{/each}} and more", "doesn't match"},
 		{"unclosed mustache", "Hi {{Address", "line 1"},
 		{"unknown helper", "{{shout Address}}", `unknown helper "shout"`},
@@ -503,5 +507,30 @@ func TestConcurrentRenders(t *testing.T) {
 		if out := <-done; out != "BLUEREDGREEN Sep 19, 2020" {
 			t.Errorf("concurrent Render = %q", out)
 		}
+	}
+}
+
+// TestInvalidTemplatesLeaveNoGoroutine: raymond's parser, stopping at a
+// syntax error, leaves its lexer's goroutine blocked forever; invalid
+// templates must not reach it.
+func TestInvalidTemplatesLeaveNoGoroutine(t *testing.T) {
+	r := renderer()
+	before := runtime.NumGoroutine()
+	for i := range 100 {
+		for _, src := range []string{
+			"{{#if a}}%d{{/each}} and {{more}} tokens",
+			"{{upper (lower %d}} and {{more}} tokens",
+			"{{a}}{{/if}}%d and {{more}} tokens",
+			"{{#each a as ||}}%d{{/each}} and {{more}}",
+		} {
+			if err := r.Validate(fmt.Sprintf(src, i)); err == nil {
+				t.Fatalf("Validate(%q) = nil", src)
+			}
+		}
+	}
+	// Lexers of valid templates end once they have sent their last token;
+	// a few may still be ending.
+	if after := runtime.NumGoroutine(); after-before > 20 {
+		t.Errorf("goroutines: %d before 400 invalid templates, %d after", before, after)
 	}
 }
