@@ -81,3 +81,28 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckSyntaxMatchesParser: checkSyntax accepts exactly what raymond's
+// parser accepts, on the corners of the grammar.
+func TestCheckSyntaxMatchesParser(t *testing.T) {
+	for _, src := range []string{
+		"", "x", "{{a}}", "{{{a}}}", "{{&a}}", "{{~a~}}", "{{!a}}", "{{!-- a --}}", "{{a}}}", "{{{a}}",
+		"{{#if a}}{{else}}{{else}}{{/if}}", "{{#a}}{{else b}}{{else}}{{/a}}", "{{#a}}{{else b}}{{else c}}{{/a}}",
+		"{{^a}}x{{^}}y{{/a}}", "{{^a}}x{{else b}}y{{/a}}", "{{^a}}{{/a}}", "{{^}}", "{{else}}", "{{/a}}",
+		"{{#a as |b|}}{{/a}}", "{{#a as |b c|}}{{/a}}", "{{#a as ||}}{{/a}}", "{{#a as |b}}{{/a}}",
+		"{{../..}}", "{{../a}}", "{{a/..}}", "{{a/.}}", "{{a.this}}", "{{this/a}}", "{{this/..}}", "{{./a}}",
+		"{{@a.b}}", "{{@..}}", "{{#[a b]}}{{/[a b]}}", "{{#[a b]}}{{/a b}}", "{{#\"a\"}}{{/\"a\"}}", "{{#\"a\"}}{{/a}}",
+		"{{#1}}{{/1}}", "{{#1}}{{/1.0}}", "{{#1.5}}{{/1.50}}", "{{#true}}{{/true}}", "{{#a.b}}{{/a.b}}", "{{#a.b}}{{/a/b}}",
+		"{{#@a}}{{/a}}", "{{#a}}{{/@a}}", "{{{{a}}}}x{{{{/a}}}}", "{{{{a}}}}{{{{/b}}}}", "{{{{a}}}}{{{{/a}}}}",
+		"{{> a}}", "{{> a b=c}}", "{{> (a)}}", "{{> a b c}}", "{{>}}", "{{a b=}}", "{{a b=c d}}", "{{a (b c=d)}}",
+		"{{a (b}}", "{{a )}}", "{{(a)}}", "{{a 1e3}}", "{{a -1}}", "{{a 1.2.3}}", "{{a.[b c].d}}", "{{a.[b}}",
+		"{{#a}}{{/a b}}", "{{#a}}", "{{#a}}{{/b}}", "{{#a}}{{#b}}{{/a}}{{/b}}", "{{a}} {{", "{{a \"b}}", "{{a 'b'}}",
+		"{{a b='c'}}", "{{a=b}}", "{{=a}}", "{{#each a}}{{@index}}{{/each}}", "{{#with a as |b|}}{{b.c}}{{/with}}",
+		"\\{{a}}", "\\\\{{a}}", "{{a\n}}", "{{#a}}\n{{else}}\n{{/a}}", "{{a true false null undefined}}",
+	} {
+		_, perr := parser.Parse(src)
+		if cerr := handlebars.CheckSyntax(src); (cerr == nil) != (perr == nil) {
+			t.Errorf("CheckSyntax(%q) = %v, but raymond's parser says %v", src, cerr, perr)
+		}
+	}
+}

@@ -270,8 +270,13 @@ func (g *grammar) helperName() string {
 		return t.Val
 	case lexer.TokenData:
 		g.shift()
+		return "@" + g.path()
 	}
-	return g.path()
+	original := g.path()
+	if len(original) >= 2 && original[0] == '[' && original[len(original)-1] == ']' {
+		original = original[1 : len(original)-1]
+	}
+	return original
 }
 
 // path: ID (SEP ID)*; "..", "." and "this" may not follow a named part.
@@ -291,9 +296,6 @@ func (g *grammar) path() string {
 		default:
 			named = true
 		}
-	}
-	if len(original) >= 2 && original[0] == '[' && original[len(original)-1] == ']' {
-		original = original[1 : len(original)-1]
 	}
 	return original
 }
