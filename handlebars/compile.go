@@ -1,6 +1,7 @@
 package handlebars
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -10,6 +11,8 @@ import (
 	"github.com/mailgun/raymond/v2/ast"
 	"github.com/mailgun/raymond/v2/lexer"
 	"github.com/mailgun/raymond/v2/parser"
+
+	"github.com/pinfold/pinfold"
 )
 
 // parse checks src and returns it as a raymond template whose helpers are
@@ -29,8 +32,53 @@ import (
 //
 // Names and positions come from raymond's own lexer and parser, so the
 // rewrite changes nothing else: whitespace control and standalone lines
-// behave as in the source.
+// behave as in the source. Inline partials are cut out of the source first
+// (extractInline), rewritten the same way, and each {{> name}} becomes a
+// helper that renders its partial.
 func parse(src string) (*raymond.Template, error) {
+	main, defs, err := extractInline(src)
+	if err != nil {
+		return nil, err
+	}
+	u := &unit{helpers: make(map[string]any), partials: make(map[string]*raymond.Template), sizes: make(map[string]int)}
+	for _, d := range defs {
+		u.partials[d.name] = nil
+		u.sizes[d.name] = len(d.body)
+	}
+	tpls := []*raymond.Template{}
+	for _, d := range defs {
+		t, err := u.rewrite(d.body)
+		if err != nil {
+			return nil, invalid("inline partial %q: %s", d.name, strings.TrimPrefix(pinfoldMessage(err), "Invalid template: "))
+		}
+		u.partials[d.name] = t
+		tpls = append(tpls, t)
+	}
+	tpl, err := u.rewrite(main)
+	if err != nil {
+		return nil, err
+	}
+	// Helpers resolve on the template being executed: a partial runs as a
+	// template of its own, so each gets them all.
+	for _, t := range append(tpls, tpl) {
+		t.RegisterHelpers(u.helpers)
+	}
+	return tpl, nil
+}
+
+// unit is what the rewrites of a template and its inline partials share:
+// the helpers they need, the count of sites registered one by one, and the
+// partials (by name).
+type unit struct {
+	helpers  map[string]any
+	sites    int
+	partials map[string]*raymond.Template
+	sizes    map[string]int // of the partials' sources
+}
+
+// rewrite checks and rewrites one template source (the template or an
+// inline partial's body) and parses the result with raymond.
+func (u *unit) rewrite(src string) (*raymond.Template, error) {
 	toks := lexer.Collect(src)
 	if last := toks[len(toks)-1]; last.Kind == lexer.TokenError {
 		return nil, invalid("line %d: %s", last.Line, last.Val)
@@ -45,7 +93,7 @@ func parse(src string) (*raymond.Template, error) {
 	if err != nil {
 		return nil, invalid("%s", strings.ReplaceAll(err.Error(), "\n", " "))
 	}
-	rw := &rewriter{src: src, toks: toks, at: make(map[int]int, len(toks)), closeOf: make(map[int]int), helpers: make(map[string]any)}
+	rw := &rewriter{u: u, src: src, toks: toks, at: make(map[int]int, len(toks)), closeOf: make(map[int]int), helpers: u.helpers}
 	var open []int
 	for i, t := range toks {
 		rw.at[t.Pos] = i
@@ -67,8 +115,15 @@ func parse(src string) (*raymond.Template, error) {
 	if err != nil {
 		return nil, invalid("%s", strings.ReplaceAll(err.Error(), "\n", " "))
 	}
-	tpl.RegisterHelpers(rw.helpers)
 	return tpl, nil
+}
+
+func pinfoldMessage(err error) string {
+	var pe *pinfold.Error
+	if errors.As(err, &pe) {
+		return pe.Message
+	}
+	return err.Error()
 }
 
 // checkDepth refuses templates that nest blocks (an else-if chain counts
@@ -110,13 +165,13 @@ func checkDepth(toks []lexer.Token) error {
 // rewriter walks a parsed template, collecting the edits of the rewrite
 // and the helpers the rewritten template needs.
 type rewriter struct {
+	u       *unit
 	src     string
 	toks    []lexer.Token
 	at      map[int]int // token index by position
 	closeOf map[int]int // the {{/...}} token index of an opening block token
 	edits   []edit
 	helpers map[string]any
-	sites   int // iterating sites so far, to name their helpers
 	err     error
 }
 
@@ -151,9 +206,46 @@ func (rw *rewriter) program(p *ast.Program) {
 		case *ast.BlockStatement:
 			rw.block(n)
 		case *ast.PartialStatement:
-			rw.fail(n.Line, "partials are not supported")
+			rw.partial(n)
 		}
 	}
+}
+
+// partial rewrites {{> name}} of an inline partial to a helper that renders
+// it: {{{pf_partial_name_N}}}.
+func (rw *rewriter) partial(n *ast.PartialStatement) {
+	name, ok := ast.HelperNameStr(n.Name)
+	if !ok {
+		rw.fail(n.Line, "partial names must be written out")
+		return
+	}
+	tpl, defined := rw.u.partials[name]
+	if !defined {
+		rw.fail(n.Line, "partial %q is not defined (only inline partials are supported)", name)
+		return
+	}
+	if len(n.Params) > 0 || n.Hash != nil {
+		rw.fail(n.Line, "partial %q: partials take no arguments here", name)
+		return
+	}
+	i, ok := rw.at[n.Loc.Pos]
+	if !ok {
+		rw.fail(n.Line, "unexpected partial")
+		return
+	}
+	k := i + 1
+	for k < len(rw.toks) && rw.toks[k].Kind != lexer.TokenClose {
+		k++
+	}
+	if k == len(rw.toks) {
+		rw.fail(n.Line, "unexpected partial")
+		return
+	}
+	rw.u.sites++
+	key := fmt.Sprintf("pf_partial_%d", rw.u.sites)
+	_ = tpl // defined; parsed once all partials are
+	rw.helpers[key] = makeHelper(">"+name, partialSpec(rw.u, name), 0, formRaw, rw.u.sizes[name], nil)
+	rw.edits = append(rw.edits, edit{n.Loc.Pos, rw.toks[k].Pos + len(rw.toks[k].Val), "{{{" + key + "}}}"})
 }
 
 func (rw *rewriter) mustache(n *ast.MustacheStatement) {
@@ -199,8 +291,8 @@ func (rw *rewriter) block(n *ast.BlockStatement) {
 			rw.fail(n.Line, "unknown helper %q", pathName(e))
 			return
 		}
-		rw.sites++
-		name = fmt.Sprintf("pf_section_%d", rw.sites)
+		rw.u.sites++
+		name = fmt.Sprintf("pf_section_%d", rw.u.sites)
 		rw.helpers[name] = makeHelper("section", sectionSpec, 1, formBlock, rw.blockLen(i), nil)
 		rw.insertAfter(n.Loc.Pos, " "+name+" ")
 	}
@@ -251,8 +343,8 @@ func (rw *rewriter) call(e *ast.Expression, form byte, cost int) string {
 	if s.iter || s.words {
 		// Registered for this call alone: it knows its block's size, or
 		// the names of its arguments.
-		rw.sites++
-		key = fmt.Sprintf("%s_%d", key, rw.sites)
+		rw.u.sites++
+		key = fmt.Sprintf("%s_%d", key, rw.u.sites)
 		if s.words {
 			words = make([]string, arity)
 			for i, p := range e.Params {

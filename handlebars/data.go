@@ -143,6 +143,7 @@ type renderState struct {
 	budget int // bytes of work left before the render is refused
 	max    int // the Renderer's MaxOutput, for messages
 	zones  *sync.Map
+	depth  int // partials being rendered
 }
 
 const stateKey = "_pinfold"

@@ -33,6 +33,7 @@ func FuzzRender(f *testing.F) {
 		`{{#with Location}}{{City}}{{/with}}{{lookup Attributes "X"}}{{#unless Nope}}-{{/unless}}{{{Attributes.X}}}{{& Address}}`,
 		"{{#each Attributes}}{{@key}}={{this}}{{#if @last}}.{{/if}}{{/each}}{{! c }}{{!-- {{x}} --}}",
 		"{{> p}}{{#*inline \"p\"}}x{{/inline}}",
+		"{{#*inline \"p\"}}{{Attributes.X}}{{> q}}{{/inline}}{{#*inline 'q'}}\n{{#each Attributes.X}}{{this}}{{/each}}\n{{/inline}}{{> p}}{{> p}}",
 		"{{{{raw}}}}{{x}}{{{{/raw}}}}",
 		"{{#if}}", "{{/if}}", "{{", "}}", "{{else}}", "{{#each x as |a b|}}{{a}}{{b}}{{/each}}",
 		"{{@root.Address}}{{../x}}{{this.x}}{{[Last Name]}}{{User.UserAttributes.[Last Name].[0]}}",

@@ -14,7 +14,10 @@
 // sees it: every helper call is renamed to a helper registered for its
 // arity and form (inline or block), every variable mustache goes through a
 // helper that counts its output, and every section ({{#Attributes.X}}) goes
-// through a helper that iterates under the same cap as each.
+// through a helper that iterates under the same cap as each. Inline
+// partials ({{#* inline "name"}}...{{/inline}}, {{> name}}), which raymond
+// (a Handlebars 3) lacks, are cut out of the source and rendered by a
+// helper too; other partials and raw blocks are refused.
 package handlebars
 
 import (

@@ -379,8 +379,14 @@ func TestErrors(t *testing.T) {
 		{"range of arguments", "{{substring Address}}", "substring takes 2 to 3 arguments, not 1"},
 		{"each inline", "{{each Attributes}}", "each must be used as a block"},
 		{"string helper as block", "{{#upper Address}}x{{/upper}}", "upper cannot be used as a block"},
-		{"partial", "{{> footer}}", "partials are not supported"},
-		{"inline partial", `{{#* inline "x"}}y{{/inline}}`, "Invalid template"},
+		{"partial", "{{> footer}}", `partial "footer" is not defined (only inline partials are supported)`},
+		{"dynamic partial", `{{#* inline "x"}}y{{/inline}}{{> (lookup . "x")}}`, "partial names must be written out"},
+		{"partial arguments", `{{#* inline "x"}}y{{/inline}}{{> x Location}}`, "partials take no arguments here"},
+		{"unclosed inline partial", `a{{#* inline "x"}}y`, `line 1: inline partial "x" has no {{/inline}}`},
+		{"inline partial twice", `{{#*inline "x"}}y{{/inline}}{{#*inline "x"}}z{{/inline}}`, `inline partial "x" is defined twice`},
+		{"error in an inline partial", `{{#*inline "x"}}{{#if}}{{/inline}}{{> x}}`, `inline partial "x": line 1:`},
+		{"other decorator", `{{#* foo}}{{/foo}}`, "Invalid template"},
+		{"recursive partial", `{{#*inline "x"}}a{{> x}}{{/inline}}{{> x}}`, "partials nest deeper than 16"},
 		{"raw block", "{{{{raw}}}}x{{{{/raw}}}}", "raw blocks are not supported"},
 		{"too deep", strings.Repeat("{{#if Address}}", 65) + strings.Repeat("{{/if}}", 65), "nest deeper than 64"},
 		{"too deep subexpressions", "{{upper " + strings.Repeat("(lower ", 70) + "Address" + strings.Repeat(")", 70) + "}}", "nest deeper than 64"},
@@ -534,5 +540,29 @@ func TestInvalidTemplatesLeaveNoGoroutine(t *testing.T) {
 	}
 	if after := runtime.NumGoroutine(); after-before > 20 {
 		t.Errorf("goroutines: %d before 400 invalid templates, %d after", before, after)
+	}
+}
+
+func TestInlinePartials(t *testing.T) {
+	d := data()
+	runCases(t, d, []renderCase{
+		{"user guide", "{{#* inline \"fullName\"}}\n{{User.UserAttributes.FirstName.[0]}} {{#if User.UserAttributes.LastName.[0]}} {{User.UserAttributes.LastName.[0]}} {{/if}}\n{{/inline}}\nHello {{> fullName}}",
+			"Hello Jane  Santos \n"},
+		{"inline", `{{#*inline 'b'}}<b>{{this}}</b>{{/inline}}{{#each Attributes.favorite_colors}}{{> b}}{{/each}}`, "<b>blue</b><b>red</b><b>green</b>"},
+		{"partial in partial", `{{#*inline "a"}}[{{> b}}]{{/inline}}{{#*inline "b"}}{{upper Location.City}}{{/inline}}{{> a}} {{> "a"}}`, "[LOS ANGELES] [LOS ANGELES]"},
+		{"escaped inside, not twice", `{{#*inline "q"}}{{Attributes.Quote}}{{/inline}}{{> q}}`, "O&#x27;Brien &amp; &quot;Co&quot; &lt;a&gt; &#x3D; &#x60;"},
+		{"kept lines", "a\n  {{#*inline \"x\"}}\n  y\n  {{/inline}}\nb {{> x}}", "a\nb   y\n"},
+	})
+	// Partials that multiply their output are bounded like each.
+	r := renderer()
+	r.MaxOutput = 64 << 10
+	src := `{{#*inline "a"}}` + strings.Repeat("x", 1000) + `{{/inline}}`
+	for _, n := range []string{"b", "c", "d", "e", "f"} {
+		prev := string(rune(n[0] - 1))
+		src += `{{#*inline "` + n + `"}}` + strings.Repeat("{{> "+prev+"}}", 10) + `{{/inline}}`
+	}
+	src += "{{> f}}"
+	if out, err := r.Render(src, d); pinfold.ErrorCode(err) != pinfold.EINVALID {
+		t.Errorf("partials multiplying to 100 MB: %d bytes, %v; want EINVALID", len(out), err)
 	}
 }
