@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mailgun/raymond/v2"
@@ -339,17 +340,24 @@ func (rw *rewriter) call(e *ast.Expression, form byte, cost int) string {
 		rw.fail(e.Line, "%s must be used as a block: {{#%s ...}}...{{/%s}}", name, name, name)
 	}
 	key := fmt.Sprintf("pf_%s_%d_%c", name, arity, form)
-	var words []string
+	var words map[string]string
 	if s.iter || s.words {
 		// Registered for this call alone: it knows its block's size, or
 		// the names of its arguments.
 		rw.u.sites++
 		key = fmt.Sprintf("%s_%d", key, rw.u.sites)
 		if s.words {
-			words = make([]string, arity)
+			words = make(map[string]string)
 			for i, p := range e.Params {
-				if pe, ok := p.(*ast.PathExpression); ok && !pe.Data && pe.Depth == 0 && len(pe.Parts) == 1 {
-					words[i] = pe.Original
+				if w := bareWord(p); w != "" {
+					words[strconv.Itoa(i)] = w
+				}
+			}
+			if e.Hash != nil {
+				for _, p := range e.Hash.Pairs {
+					if w := bareWord(p.Val); w != "" {
+						words[p.Key] = w
+					}
 				}
 			}
 		}
@@ -385,6 +393,16 @@ func (rw *rewriter) param(n ast.Node) {
 		return
 	}
 	rw.call(e, formSexpr, 0)
+}
+
+// bareWord returns the text of an argument written as a bare word (a path
+// like apples or America/Los_Angeles, not a data path or ../), "" for
+// others.
+func bareWord(n ast.Node) string {
+	if pe, ok := n.(*ast.PathExpression); ok && !pe.Data && pe.Depth == 0 && !pe.Scoped {
+		return pe.Original
+	}
+	return ""
 }
 
 // insertAfter inserts text after the token at pos.
@@ -435,7 +453,7 @@ var (
 // arity arguments in the given form: it takes arity values and raymond's
 // options, and returns the helper's result. Results of mustache and
 // subexpression calls are charged to the render's budget.
-func makeHelper(name string, s *spec, arity int, form byte, cost int, words []string) any {
+func makeHelper(name string, s *spec, arity int, form byte, cost int, words map[string]string) any {
 	in := make([]reflect.Type, arity+1)
 	for i := range arity {
 		in[i] = anyType

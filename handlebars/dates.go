@@ -60,6 +60,11 @@ func nowHelper(c *call) any {
 
 func (c *call) location() *time.Location {
 	tz := c.hashStr("tz", "")
+	if v, _ := c.hash("tz"); v == nil {
+		// As in the user guide, tz=America/Los_Angeles: a bare word that is
+		// not a variable with a value is the zone's name.
+		tz = c.words["tz"]
+	}
 	if tz == "" {
 		return time.UTC
 	}

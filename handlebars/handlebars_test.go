@@ -299,6 +299,8 @@ func TestStringHelpers(t *testing.T) {
 		{"dateFormat styles", `{{dateFormat "2020-09-19" "short"}}|{{dateFormat "2020-09-19" format="long"}}|{{dateFormat "2020-09-19"}}|{{dateFormat "2020-09-19T23:30:00Z" outputFormat="full" tz="America/Los_Angeles"}}`,
 			"9/19/20|September 19, 2020|Sep 19, 2020|Saturday, September 19, 2020"},
 		{"dateFormat pattern", `{{{dateFormat "2020-09-19T08:05:09.042Z" outputFormat="yyyy-MM-dd'T'HH:mm:ss.SSS EEE h a 'o''clock' Z"}}}`, "2020-09-19T08:05:09.042 Sat 8 AM o'clock +0000"},
+		{"dateFormat bare zone", `{{dateFormat "2020-09-19T03:00:00Z" outputFormat="yyyy-MM-dd HH:mm" tz=America/Los_Angeles}}|{{now "HH:mm" tz=Asia/Tokyo}}`, "2020-09-18 20:00|05:00"},
+		{"dateFormat zone from a variable", `{{dateFormat "2020-09-19T03:00:00Z" outputFormat="yyyy-MM-dd HH:mm" tz=Demographic.Timezone}}`, "2020-09-18 20:00"},
 		{"dateFormat zone", `{{dateFormat "2020-09-19T20:00:00Z" outputFormat="HH:mm z XXX" tz="America/Los_Angeles"}}`, "13:00 PDT -07:00"},
 		{"dateFormat epoch millis", `{{dateFormat "1600545600000" outputFormat="yyyy-MM-dd HH:mm"}}`, "2020-09-19 20:00"},
 		{"dateFormat input pattern", `{{dateFormat "19.09.2020 14:30" inputFormat="dd.MM.yyyy HH:mm" outputFormat="MMMM d, h:mm a"}}`, "September 19, 2:30 PM"},

@@ -29,8 +29,8 @@ type call struct {
 	opts   *raymond.Options
 	st     *renderState
 	block  bool
-	cost   int      // for each and sections: what one iteration costs
-	words  []string // for inflect: the names of arguments that are bare words
+	cost   int               // for each and sections: what one iteration costs
+	words  map[string]string // bare-word arguments (by index, "0"...) and hash values (by key)
 }
 
 // spec describes a helper: how many arguments it takes (max -1: any
@@ -121,8 +121,8 @@ func init() {
 			}
 			return strings.ReplaceAll(c.str(0), cut, "")
 		}),
-		"dateFormat": inline(1, 2, dateFormat),
-		"now":        inline(0, 1, nowHelper),
+		"dateFormat": {min: 1, max: 2, inline: true, words: true, fn: dateFormat},
+		"now":        {min: 0, max: 1, inline: true, words: true, fn: nowHelper},
 		"inflect":    {min: 3, max: 3, inline: true, words: true, fn: inflect},
 		"join":       inline(2, -1, join),
 		"lower":      str1(strings.ToLower),
@@ -563,8 +563,8 @@ func inflect(c *call) any {
 		i = 1
 	}
 	word := c.str(i)
-	if c.arg(i) == nil && i < len(c.words) {
-		word = c.words[i]
+	if w, ok := c.words[strconv.Itoa(i)]; ok && c.arg(i) == nil {
+		word = w
 	}
 	if v, ok := c.hash("includeCount"); ok && truthy(v) && text(v) != "false" {
 		return formatNumber(n) + " " + word
