@@ -22,6 +22,7 @@ import (
 	"github.com/pinfold/pinfold"
 	"github.com/pinfold/pinfold/api"
 	"github.com/pinfold/pinfold/blob"
+	"github.com/pinfold/pinfold/handlebars"
 	"github.com/pinfold/pinfold/jobs"
 	"github.com/pinfold/pinfold/messaging"
 	"github.com/pinfold/pinfold/phone"
@@ -310,10 +311,8 @@ func (n *node) Open(ctx context.Context) error {
 	// answer 501.
 	if ms, ok := n.Store.(messaging.Store); ok {
 		h.Messages = &messaging.Service{
-			Store: ms,
-			// TODO(lead): plug in the handlebars renderer once it is
-			// merged; until then content with {{variables}} fails.
-			Renderer: unrenderedTemplates{},
+			Store:    ms,
+			Renderer: handlebars.New(),
 			Relay:    relay,
 			Now:      n.MessageClock,
 		}
@@ -324,16 +323,6 @@ func (n *node) Open(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	return nil
-}
-
-// unrenderedTemplates is the renderer until package handlebars is merged:
-// it renders nothing. Content without {{variables}} is not rendered at
-// all, so raw content sends work.
-// TODO(lead): replace with handlebars.
-type unrenderedTemplates struct{}
-
-func (unrenderedTemplates) Render(string, *pinfold.MessageData) (string, error) {
-	return "", pinfold.Errorf(pinfold.EINVALID, "templates not rendered yet")
 }
 
 // checkS3 refuses a PostgreSQL node without a shared S3 store: the built-in
