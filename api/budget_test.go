@@ -177,6 +177,13 @@ func hostileRequests(appID string, budget int64) []hostileRequest {
 			fill(`{"Blacklist":[`, `""`, `]}`, MaxBodyBytes), notFound},
 		{"CreateSegment", "POST", "/v1/apps/" + noApp + "/segments", 8,
 			fill(`{"Name":"x","SegmentGroups":{"Groups":[`, `{}`, `]}}`, int(budget/segmentCharge)), notFound},
+		{"CreateInAppTemplate", "POST", "/v1/templates/hostile/inapp", 8,
+			fill(`{"Content":[`, `{}`, `]}`, MaxBodyBytes),
+			envelope{Status: 400, Type: "BadRequestException", Message: "Too many Content items: an in-app template may have up to 5"}},
+		{"UpdateEmailTemplate", "PUT", "/v1/templates/hostile/email", 8, fill(`{"Headers":[`, `{}`, `]}`, MaxBodyBytes),
+			envelope{Status: 400, Type: "BadRequestException", Message: "Too many Headers: an email template may have up to 15"}},
+		{"CreatePushTemplate", "POST", "/v1/templates/hostile/push", 8, fill(`{"tags":{`, `"#":""`, `}}`, MaxBodyBytes),
+			envelope{Status: 400, Type: "BadRequestException", Message: "Too many tags: a template may have up to 50"}},
 	}
 }
 
