@@ -2,7 +2,9 @@ package pinfold
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Message is one message a send produced, as pinfold keeps it in the app's
@@ -51,6 +53,24 @@ type Message struct {
 	CreatedAt time.Time
 }
 
+// Validate checks what stores index of m: Channel must be a ChannelType,
+// and ID, Address, EndpointID and UserID valid UTF-8 without NUL (which
+// PostgreSQL's text refuses). It returns an EINVALID *Error naming the
+// first problem. The content fields are not checked: stores keep them as
+// they are.
+func (m *Message) Validate() error {
+	if !m.Channel.Valid() {
+		return Errorf(EINVALID, "Invalid message channel %q", shorten(string(m.Channel)))
+	}
+	for _, f := range [...]struct{ name, v string }{{"MessageId", m.ID}, {"Address", m.Address},
+		{"EndpointId", m.EndpointID}, {"UserId", m.UserID}} {
+		if !utf8.ValidString(f.v) || strings.Contains(f.v, "\x00") {
+			return Errorf(EINVALID, "Invalid message %s: must be UTF-8 without NUL", f.name)
+		}
+	}
+	return nil
+}
+
 // MessageFilter narrows ListMessages and DeleteMessages. Empty fields match
 // every message.
 type MessageFilter struct {
@@ -67,7 +87,9 @@ type MessageFilter struct {
 type OutboxStore interface {
 	// AddMessages stores msgs of the app, all or none, in one set-based
 	// write. It sets each message's AppID and Scope to the app's and fills
-	// CreatedAt with the store's clock where it is zero.
+	// CreatedAt with the store's clock where it is zero (and truncates it
+	// to the millisecond). EINVALID when a message fails
+	// Message.Validate.
 	AddMessages(ctx context.Context, scope Scope, appID string, msgs []*Message) error
 	// ListMessages returns a page of the app's messages matching f, newest
 	// first (by CreatedAt, then the later stored first), and the token of
@@ -78,6 +100,11 @@ type OutboxStore interface {
 	// many it removed.
 	DeleteMessages(ctx context.Context, scope Scope, appID string, f MessageFilter) (int64, error)
 }
+
+// MaxMessageRecipients is the most addresses and endpoints together in one
+// SendMessages request, and the most users in one SendUsersMessages
+// request: pinfold's choice, Pinpoint documents none.
+const MaxMessageRecipients = 1000
 
 // OTP is a one-time password sent to a destination, waiting to be verified.
 type OTP struct {
@@ -99,13 +126,16 @@ type OTP struct {
 // OutboxStore's. An app's codes are deleted with it.
 type OTPStore interface {
 	// PutOTP stores otp, replacing any code of the same app, reference and
-	// destination.
+	// destination. It fills otp.CreatedAt with the store's clock where it
+	// is zero and truncates CreatedAt and ExpiresAt to the millisecond.
 	PutOTP(ctx context.Context, otp *OTP) error
 	// CheckOTP verifies a code in one atomic step: it reports true when
 	// the app has a code for referenceID and destination whose hash is
 	// codeHash, that has attempts left and has not expired at now, and
 	// then removes it (a code verifies once). A wrong code uses up one
-	// attempt; a code with none left, or expired, never verifies.
+	// attempt; a code with none left, or expired, never verifies. Stores
+	// remove a code once it can no longer verify (checked when expired,
+	// or out of attempts).
 	CheckOTP(ctx context.Context, scope Scope, appID, referenceID, destination, codeHash string, now time.Time) (bool, error)
 }
 
@@ -127,4 +157,21 @@ type MessageData struct {
 	// endpoint configuration): they take precedence over every other
 	// value of the same variable.
 	Overrides map[string][]string
+}
+
+// requestIDKey is the context key of WithRequestID.
+type requestIDKey struct{}
+
+// WithRequestID returns a copy of ctx that carries id, the RequestId of the
+// API request being served, for services that report it (a send's
+// MessageResponse.RequestId, its messages' RequestID).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestIDFrom returns the request ID WithRequestID put in ctx, "" when
+// there is none.
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
 }

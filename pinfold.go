@@ -88,11 +88,26 @@ type Store interface {
 	ChannelStore
 	EventStreamStore
 	TemplateStore
+	OutboxStore
+	OTPStore
 	Close() error
 }
 
 // NewRequestID returns a request ID in AWS's format, a v4 UUID with dashes.
 func NewRequestID() string {
-	id := NewID()
-	return id[0:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:32]
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("pinfold: crypto/rand failed: " + err.Error())
+	}
+	b[6] = (b[6] & 0x0f) | 0x40 // version 4
+	b[8] = (b[8] & 0x3f) | 0x80 // variant 10
+	// One string, built in place (a request ID is made per request).
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	hex.Encode(s[9:13], b[4:6])
+	hex.Encode(s[14:18], b[6:8])
+	hex.Encode(s[19:23], b[8:10])
+	hex.Encode(s[24:36], b[10:16])
+	s[8], s[13], s[18], s[23] = '-', '-', '-', '-'
+	return string(s[:])
 }

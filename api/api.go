@@ -46,6 +46,7 @@ const (
 const (
 	bodyCharge    = 10
 	segmentCharge = 32
+	messageCharge = 32
 )
 
 // JobSubmitter stores a new job and queues it for the workers.
@@ -56,11 +57,14 @@ type JobSubmitter interface {
 // Handler is the http.Handler of a pinfold node. Fill the exported fields,
 // then call Init once before serving.
 type Handler struct {
-	Store  pinfold.Store
-	Jobs   JobSubmitter // nil: export operations answer 500
-	Auth   *sigv4.Verifier
-	Logger *slog.Logger
-	Now    func() time.Time
+	Store pinfold.Store
+	Jobs  JobSubmitter // nil: export operations answer 500
+	// Messages sends messages and one-time passwords (message.go); nil:
+	// those operations answer 501.
+	Messages Messages
+	Auth     *sigv4.Verifier
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// S3 serves a request of the embedded S3 endpoint, signed by id (whose
 	// Chunks verify an aws-chunked body's signatures); nil disables it.
 	S3 func(w http.ResponseWriter, r *http.Request, id sigv4.Identity)
@@ -70,12 +74,16 @@ type Handler struct {
 	// database), for the health check; nil means nothing to check. The
 	// check gets HealthTimeout.
 	Check func(ctx context.Context) error
+	// Phone answers PhoneNumberValidate; nil answers it 501.
+	Phone PhoneValidator
 
 	// MemoryBudget bounds, in bytes, the memory that Pinpoint requests in
 	// flight may hold in their bodies and what is decoded from them. Each
 	// request is charged its body's length (Content-Length) times a factor
 	// that covers the body and its decoded form at their worst: 10, or 32
-	// for CreateSegment and UpdateSegment. A request whose charge does not
+	// for CreateSegment, UpdateSegment, SendMessages and SendUsersMessages
+	// (whose recipients are also counted before decoding, at most
+	// pinfold.MaxMessageRecipients). A request whose charge does not
 	// fit waits, in arrival order, until it does; one that waits longer
 	// than AdmitTimeout gets TooManyRequestsException (429), and one whose
 	// charge is more than the whole budget PayloadTooLargeException (413).
@@ -165,6 +173,10 @@ func (h *Handler) Init() {
 	h.handle(eventsPattern, map[string]route{
 		http.MethodGet:    {"pinfold.ListEvents", h.listEvents},
 		http.MethodDelete: {"pinfold.DeleteEvents", h.deleteEvents},
+	})
+	h.handle(messagesPattern, map[string]route{
+		http.MethodGet:    {"pinfold.ListMessages", h.listMessages},
+		http.MethodDelete: {"pinfold.DeleteMessages", h.deleteMessages},
 	})
 	// Everything else: Pinpoint's NotFoundException, not ServeMux's text.
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -274,8 +286,17 @@ func (h *Handler) operations() map[string]opFunc {
 		"GetSegmentVersion":         h.getSegmentVersion,
 		"GetSegmentExportJobs":      h.getSegmentExportJobs,
 		"PutEvents":                 h.putEvents,
+		"PhoneNumberValidate":       h.phoneNumberValidate,
+		// Direct messages and one-time passwords (message.go).
+		"SendMessages":      h.sendMessages,
+		"SendUsersMessages": h.sendUsersMessages,
+		"SendOTPMessage":    h.sendOTPMessage,
+		"VerifyOTPMessage":  h.verifyOTPMessage,
 	}
 }
+
+// emptyPayloadHash is the hex SHA-256 of an empty body.
+const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 // notImplemented is the handler of an operation of the model that pinfold
 // does not answer yet.
@@ -422,7 +443,9 @@ func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.Now()
 	id := pinfold.NewRequestID()
-	w.Header().Set("x-amzn-RequestId", id)
+	// Set with its canonical key: Header.Set would canonicalize
+	// "x-amzn-RequestId" into a new string on every request.
+	w.Header()["X-Amzn-Requestid"] = []string{id}
 	req := &request{Request: r, id: id}
 	req.sig, req.signed, req.sigErr = sigv4.Parse(r)
 	rec := &recorder{ResponseWriter: w, req: req}
@@ -554,6 +577,8 @@ func (h *Handler) admit(r *http.Request) (charge, limit int64, err error) {
 	factor := int64(bodyCharge)
 	if strings.Contains(r.URL.Path, "/segments") && (r.Method == http.MethodPost || r.Method == http.MethodPut) {
 		factor = segmentCharge
+	} else if isMessageSend(r) {
+		factor = messageCharge
 	}
 	limit = min(MaxBodyBytes, h.MemoryBudget/factor)
 	if isPutEvents(r) {
@@ -624,8 +649,12 @@ func (h *Handler) servePinpoint(rec *recorder, r *http.Request) {
 		return
 	}
 	req.body = body
-	sum := sha256.Sum256(body)
-	ident, err := h.verify(req, hex.EncodeToString(sum[:]))
+	payload := emptyPayloadHash // GET and DELETE: no string to build
+	if len(body) > 0 {
+		sum := sha256.Sum256(body)
+		payload = hex.EncodeToString(sum[:])
+	}
+	ident, err := h.verify(req, payload)
 	if err != nil {
 		rec.err = err
 		return

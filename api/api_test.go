@@ -26,13 +26,14 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/phone"
 	"github.com/pinfold/pinfold/sigv4"
 	"github.com/pinfold/pinfold/sqlite"
 )
 
 // testHandler returns a Handler over a fresh SQLite store that knows the
 // access key test/test (account 000000000000). opts run before Init.
-func testHandler(t *testing.T, opts ...func(*Handler)) *Handler {
+func testHandler(t testing.TB, opts ...func(*Handler)) *Handler {
 	t.Helper()
 	store := sqlite.NewStore(filepath.Join(t.TempDir(), "pinfold.db"))
 	if err := store.Open(context.Background()); err != nil {
@@ -44,6 +45,7 @@ func testHandler(t *testing.T, opts ...func(*Handler)) *Handler {
 		Store:  store,
 		Auth:   sigv4.NewVerifier(testCredentials),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Phone:  phone.Validator{},
 	}
 	for _, o := range opts {
 		o(h)

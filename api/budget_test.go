@@ -167,6 +167,10 @@ func hostileRequests(appID string, budget int64) []hostileRequest {
 	const noApp = "0123456789abcdef0123456789abcdef" // refused only after the body is decoded
 	quota := envelope{Status: 400, Type: "BadRequestException", Message: "Exceeded maximum number of custom attribute names per application: 250"}
 	notFound := envelope{Status: 404, Type: "NotFoundException", Message: pinfold.MsgAppNotFound}
+	tooMany := envelope{Status: 400, Type: "BadRequestException",
+		Message: fmt.Sprintf("Too many recipients: at most %d addresses and endpoints per request", pinfold.MaxMessageRecipients)}
+	tooManyUsers := envelope{Status: 400, Type: "BadRequestException",
+		Message: fmt.Sprintf("Too many recipients: at most %d users per request", pinfold.MaxMessageRecipients)}
 	return []hostileRequest{
 		{"UpdateEndpoint", "PUT", "/v1/apps/" + appID + "/endpoints/e", 32, hostileEndpoint(), quota},
 		{"UpdateEndpointsBatch", "PUT", "/v1/apps/" + noApp + "/endpoints", 8, hostileBatch(), notFound},
@@ -184,7 +188,21 @@ func hostileRequests(appID string, budget int64) []hostileRequest {
 			envelope{Status: 400, Type: "BadRequestException", Message: "Too many Headers: an email template may have up to 15"}},
 		{"CreatePushTemplate", "POST", "/v1/templates/hostile/push", 8, fill(`{"tags":{`, `"#":""`, `}}`, MaxBodyBytes),
 			envelope{Status: 400, Type: "BadRequestException", Message: "Too many tags: a template may have up to 50"}},
+		{"SendMessages", "POST", "/v1/apps/" + noApp + "/messages", 8,
+			fill(`{"MessageConfiguration":{},"Addresses":{`, `"#":{}`, `}}`, int(budget/messageCharge)), tooMany},
+		{"SendMessages", "POST", "/v1/apps/" + noApp + "/messages", 8,
+			fill(`{"MessageConfiguration":{},"Endpoints":{"e":{"Substitutions":{`, `"#":[]`, `}}}}`, int(budget/messageCharge)), noMessages("SendMessages")},
+		{"SendMessages", "POST", "/v1/apps/" + noApp + "/messages", 8,
+			fill(`{"MessageConfiguration":{},"Context":{`, `"#":""`, `}}`, int(budget/messageCharge)), noMessages("SendMessages")},
+		{"SendUsersMessages", "POST", "/v1/apps/" + noApp + "/users-messages", 8,
+			fill(`{"MessageConfiguration":{},"Users":{`, `"#":{"Substitutions":{"a":[]}}`, `}}`, int(budget/messageCharge)-64), tooManyUsers},
 	}
+}
+
+// noMessages is the answer of a messaging operation of a handler without
+// Messages (the tests' handler), after the body is decoded.
+func noMessages(op string) envelope {
+	return envelope{Status: 501, Type: "NotImplementedException", Message: notImplementedError{op}.Error()}
 }
 
 // TestChargeCoversAllocation checks that what the handler allocates for
@@ -197,6 +215,8 @@ func TestChargeCoversAllocation(t *testing.T) {
 		factor := int64(bodyCharge)
 		if hr.name == "CreateSegment" {
 			factor = segmentCharge
+		} else if strings.HasPrefix(hr.name, "Send") {
+			factor = messageCharge
 		}
 		charge := factor * int64(len(hr.body))
 		for i := range 2 { // the first warms up

@@ -126,7 +126,7 @@ func eventWhere(scope pinfold.Scope, appID string, f pinfold.EventFilter) (strin
 // next page ("" on the last). ENOTFOUND "Application not found"; EINVALID
 // "Invalid token".
 func (s *Store) ListEvents(ctx context.Context, scope pinfold.Scope, appID string, f pinfold.EventFilter, page pinfold.Page) ([]*pinfold.Event, string, error) {
-	at, before, err := decodeEventToken(page.Token)
+	at, before, err := decodeTimeToken("events", page.Token)
 	if err != nil {
 		return nil, "", err
 	}
@@ -169,7 +169,7 @@ func (s *Store) ListEvents(ctx context.Context, scope pinfold.Scope, appID strin
 		return nil, "", err
 	}
 	if len(events) > size {
-		return events[:size], encodeEventToken(events[size-1].ReceivedAt.UnixMilli(), last), nil
+		return events[:size], encodeTimeToken("events", events[size-1].ReceivedAt.UnixMilli(), last), nil
 	}
 	return events, "", nil
 }
@@ -232,17 +232,18 @@ func (s *Store) LastActivity(ctx context.Context, scope pinfold.Scope, appID str
 	return last, nil
 }
 
-// Event page tokens are base64url("events:<received_at>:<pk>") of the last
-// event of the page: lists run along (received_at, pk), descending.
+// Event and message page tokens are base64url("<kind>:<time>:<pk>") of the
+// last item of the page, kind "events" or "messages": those lists run along
+// (time, pk), descending, time being received_at or created_at.
 
-func encodeEventToken(receivedAt, pk int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("events:" + strconv.FormatInt(receivedAt, 10) + ":" + strconv.FormatInt(pk, 10)))
+func encodeTimeToken(kind string, at, pk int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + strconv.FormatInt(at, 10) + ":" + strconv.FormatInt(pk, 10)))
 }
 
-// decodeEventToken returns the position in token, the position before
-// every event for the empty token, and EINVALID "Invalid token" for
-// anything this store did not issue.
-func decodeEventToken(token string) (receivedAt, pk int64, err error) {
+// decodeTimeToken returns the position in token, a token of list kind,
+// the position before every item for the empty token, and EINVALID
+// "Invalid token" for anything this store did not issue for kind.
+func decodeTimeToken(kind, token string) (at, pk int64, err error) {
 	if token == "" {
 		return math.MaxInt64, math.MaxInt64, nil
 	}
@@ -250,19 +251,19 @@ func decodeEventToken(token string) (receivedAt, pk int64, err error) {
 	if err != nil {
 		return 0, 0, errInvalidToken()
 	}
-	rest, ok := strings.CutPrefix(string(b), "events:")
+	rest, ok := strings.CutPrefix(string(b), kind+":")
 	if !ok {
 		return 0, 0, errInvalidToken()
 	}
-	at, p, ok := strings.Cut(rest, ":")
+	t, p, ok := strings.Cut(rest, ":")
 	if !ok {
 		return 0, 0, errInvalidToken()
 	}
-	receivedAt, err1 := strconv.ParseInt(at, 10, 64)
+	at, err1 := strconv.ParseInt(t, 10, 64)
 	pk, err2 := strconv.ParseInt(p, 10, 64)
 	if err1 != nil || err2 != nil || pk <= 0 || pk == math.MaxInt64 ||
-		strconv.FormatInt(receivedAt, 10) != at || strconv.FormatInt(pk, 10) != p {
+		strconv.FormatInt(at, 10) != t || strconv.FormatInt(pk, 10) != p {
 		return 0, 0, errInvalidToken()
 	}
-	return receivedAt, pk, nil
+	return at, pk, nil
 }

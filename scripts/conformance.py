@@ -548,6 +548,32 @@ def put_events():
 
 
 @check
+def phone_number_validate():
+    c = pinpoint()
+    r = c.phone_number_validate(NumberValidateRequest={"PhoneNumber": "020 7946 0881", "IsoCountryCode": "GB"})
+    assert r["NumberValidateResponse"] == {
+        "City": "London", "CleansedPhoneNumberE164": "+442079460881", "CleansedPhoneNumberNational": "2079460881",
+        "Country": "United Kingdom", "CountryCodeIso2": "GB", "CountryCodeNumeric": "44",
+        "OriginalCountryCodeIso2": "GB", "OriginalPhoneNumber": "020 7946 0881", "PhoneType": "LANDLINE",
+        "PhoneTypeCode": 1, "Timezone": "Europe/London"}, r
+    v = c.phone_number_validate(NumberValidateRequest={"PhoneNumber": "+440163296076"})["NumberValidateResponse"]
+    assert v["PhoneType"] == "INVALID" and v["PhoneTypeCode"] == 3 and v["CountryCodeIso2"] == "GB", v
+    assert not {"Carrier", "City", "Timezone", "County", "ZipCode"} & v.keys(), v
+    expect_error("BadRequestException", c.phone_number_validate, NumberValidateRequest={"IsoCountryCode": "US"})
+
+    # The aws CLI, shorthand syntax as Pinpoint's documentation writes it.
+    out = subprocess.run(["aws", "pinpoint", "phone-number-validate", "--number-validate-request",
+                          "PhoneNumber=+447400123456"], check=True, capture_output=True, text=True).stdout
+    v = json.loads(out)["NumberValidateResponse"]
+    assert v["CleansedPhoneNumberE164"] == "+447400123456" and v["PhoneType"] == "MOBILE", v
+    assert v["PhoneTypeCode"] == 0 and v["Carrier"] == "Three" and v["Country"] == "United Kingdom", v
+    out = subprocess.run(["aws", "pinpoint", "phone-number-validate", "--number-validate-request",
+                          "PhoneNumber=+14255550199"], check=True, capture_output=True, text=True).stdout
+    v = json.loads(out)["NumberValidateResponse"]
+    assert v["PhoneType"] == "OTHER" and v["PhoneTypeCode"] == 4 and v["CountryCodeNumeric"] == "1", v
+
+
+@check
 def message_templates():
     c = pinpoint()
     name = "welcome-email"

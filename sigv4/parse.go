@@ -144,7 +144,9 @@ func parseHeader(r *http.Request, auth string) (Params, *Error) {
 	}
 	var credential, signedHeaders, signature string
 	var haveCredential, haveSignedHeaders, haveSignature bool
-	for _, part := range strings.Split(rest, ",") {
+	for rest != "" {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
@@ -296,12 +298,15 @@ func parsePresigned(query []queryPair) (Params, *Error) {
 // setCredential checks and stores the credential AKID/YYYYMMDD/region/service/aws4_request.
 // p.amzDate must be set.
 func (p *Params) setCredential(credential, prefix string) *Error {
-	parts := strings.Split(credential, "/")
-	if len(parts) != 5 || parts[0] == "" {
+	// Five parts separated by "/", cut one by one (no slice per request).
+	akid, rest, ok1 := strings.Cut(credential, "/")
+	date, rest, ok2 := strings.Cut(rest, "/")
+	region, rest, ok3 := strings.Cut(rest, "/")
+	service, terminator, ok4 := strings.Cut(rest, "/")
+	if !ok1 || !ok2 || !ok3 || !ok4 || akid == "" || strings.Contains(terminator, "/") {
 		return errorf(IncompleteSignature,
 			"%sthe Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".", prefix)
 	}
-	akid, date, region, service, terminator := parts[0], parts[1], parts[2], parts[3], parts[4]
 	if terminator != "aws4_request" {
 		return errorf(IncompleteSignature, "Credential should be scoped with a valid terminator: 'aws4_request', not '%s'.", terminator)
 	}

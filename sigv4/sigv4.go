@@ -309,7 +309,8 @@ func isHexSHA256(s string) bool {
 }
 
 // signatureMatches computes the signature of the canonical request
-// method\nuri\ntail and compares it with p.Signature in constant time.
+// method\nuri\ntail and compares it with p.Signature in constant time. It
+// writes in tail's spare capacity.
 func signatureMatches(key *signingKey, p Params, scope, method, uri string, tail []byte) bool {
 	// The canonical request is hashed from one buffer, on the stack when
 	// it fits.
@@ -319,16 +320,17 @@ func signatureMatches(key *signingKey, p Params, scope, method, uri string, tail
 	var sumHex [2 * sha256.Size]byte
 	hex.Encode(sumHex[:], sum[:])
 
-	// The string to sign escapes to the heap (hash.Hash.Write): a buffer
-	// of its own, sized for it.
+	// The string to sign and the MAC escape to the heap (hash.Hash's
+	// methods): they are built after tail, in the spare capacity of its
+	// pooled buffer, leaving tail itself as it was.
 	mac := key.mac()
 	defer key.macs.Put(mac)
-	sts := make([]byte, 0, len(Algorithm)+len(p.amzDate)+len(scope)+len(sumHex)+3)
-	sts = append(append(append(append(append(sts, Algorithm+"\n"...), p.amzDate...), '\n'), scope...), '\n')
-	mac.Write(append(sts, sumHex[:]...))
-	var sig [sha256.Size]byte
+	sts := append(append(append(append(append(tail[len(tail):], Algorithm+"\n"...), p.amzDate...), '\n'), scope...), '\n')
+	sts = append(sts, sumHex[:]...)
+	mac.Write(sts)
+	sig := mac.Sum(sts[len(sts):])
 	var sigHex [2 * sha256.Size]byte
-	hex.Encode(sigHex[:], mac.Sum(sig[:0]))
+	hex.Encode(sigHex[:], sig)
 	return hmac.Equal(sigHex[:], []byte(p.Signature))
 }
 

@@ -493,14 +493,7 @@ func (s *Store) GetEndpointLine(ctx context.Context, scope pinfold.Scope, appID,
 	if err != nil {
 		return dst, wrap("get endpoint", err)
 	}
-	err = s.pointRow(ctx, getEndpointQuery, []any{a.pk, endpointID}, func(sc scanner) error {
-		var doc sql.RawBytes
-		if err := sc.Scan(&doc); err != nil {
-			return err
-		}
-		dst = append(dst, doc...)
-		return nil
-	})
+	dst, err = s.pointBlob(ctx, getEndpointQuery, dst, a.pk, endpointID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return dst, errResourceNotFound()
 	} else if err != nil {

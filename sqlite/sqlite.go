@@ -64,10 +64,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"math"
@@ -548,12 +550,27 @@ func (s *Store) read(ctx context.Context, op string, fn func(tx *sql.Tx) error) 
 type pointConn struct {
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
+	// raw holds the statements of pointBlob, prepared on the driver's
+	// connection and used only inside conn.Raw; args and dest are its
+	// reused argument and row buffers.
+	raw  map[string]driver.Stmt
+	args []driver.NamedValue
+	dest []driver.Value
 }
 
 func (pc *pointConn) close() error {
 	var errs []error
 	for _, st := range pc.stmts {
 		errs = append(errs, st.Close())
+	}
+	if len(pc.raw) > 0 {
+		errs = append(errs, pc.conn.Raw(func(any) error {
+			var errs []error
+			for _, st := range pc.raw {
+				errs = append(errs, st.Close())
+			}
+			return errors.Join(errs...)
+		}))
 	}
 	return errors.Join(append(errs, pc.conn.Close())...)
 }
@@ -639,6 +656,94 @@ func (s *Store) readRow(ctx context.Context, query string, args []any, scan func
 
 // scanner is what *sql.Row and *sql.Rows have in common.
 type scanner interface{ Scan(dest ...any) error }
+
+// pointBlob runs query, a SELECT of one blob column and at most one row, on
+// a point-read connection as pointRow does, and appends the blob to dst;
+// sql.ErrNoRows when there is no row. It calls modernc's driver directly
+// (through sql.Conn.Raw), without database/sql's per-query machinery: its
+// Rows, dependency tracking and argument conversion were a third of
+// GetEndpoint's allocations (docs/decisions.md, 44).
+func (s *Store) pointBlob(ctx context.Context, query string, dst []byte, args ...any) ([]byte, error) {
+	if !s.PointReads {
+		err := s.readRow(ctx, query, args, func(sc scanner) error {
+			var b sql.RawBytes
+			if err := sc.Scan(&b); err != nil {
+				return err
+			}
+			dst = append(dst, b...)
+			return nil
+		})
+		return dst, err
+	}
+	if s.points == nil {
+		return dst, errors.New("store is not open")
+	}
+	var pc *pointConn
+	select {
+	case pc = <-s.points:
+	case <-ctx.Done():
+		return dst, ctx.Err()
+	}
+	if pc == nil {
+		return dst, errors.New("store is closed")
+	}
+	defer func() { s.points <- pc }()
+	found := false
+	err := pc.conn.Raw(func(dc any) error {
+		st, ok := pc.raw[query]
+		if !ok {
+			var err error
+			if st, err = dc.(driver.ConnPrepareContext).PrepareContext(context.WithoutCancel(ctx), query); err != nil {
+				return err
+			}
+			if pc.raw == nil {
+				pc.raw = make(map[string]driver.Stmt)
+			}
+			pc.raw[query] = st
+		}
+		pc.args = pc.args[:0]
+		for i, a := range args {
+			pc.args = append(pc.args, driver.NamedValue{Ordinal: i + 1, Value: a})
+		}
+		rows, err := st.(driver.StmtQueryContext).QueryContext(context.WithoutCancel(ctx), pc.args)
+		clear(pc.args)
+		if err != nil {
+			return err
+		}
+		if cap(pc.dest) == 0 {
+			pc.dest = make([]driver.Value, 1)
+		}
+		switch err := rows.Next(pc.dest); {
+		case err == nil:
+			found = true
+			switch v := pc.dest[0].(type) {
+			case []byte:
+				dst = append(dst, v...)
+			case string:
+				dst = append(dst, v...)
+			case nil:
+			default:
+				err = fmt.Errorf("point read: column is %T, not a blob", v)
+			}
+			pc.dest[0] = nil
+			if err != nil {
+				rows.Close()
+				return err
+			}
+		case !errors.Is(err, io.EOF):
+			rows.Close()
+			return err
+		}
+		return rows.Close()
+	})
+	if err != nil {
+		return dst, err
+	}
+	if !found {
+		return dst, sql.ErrNoRows
+	}
+	return dst, nil
+}
 
 // wrap adds op to err unless it is an application error, which callers
 // inspect by type and whose message is for the client.

@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) pinfold.Store) {
 		{"Source", sourceTests},
 		{"Channels", channelTests},
 		{"Templates", templateTests},
+		{"Outbox", outboxTests},
+		{"OTP", otpTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -112,14 +113,15 @@ func ingest(ctx context.Context, s *signer, base, app string, n, clients, pid in
 // ingestOp is the request an ingest run sends, 100 endpoints per request.
 type ingestOp struct {
 	name, method, path string // path under /v1/apps/{id}
-	refused            string // in a 202 response, what says an item was refused ("" none)
+	refused            string // in a response, what says an item was refused ("" none)
+	status             int    // the answer every request must get; 0 is 202
 }
 
 func updateEndpointsBatch() ingestOp {
-	return ingestOp{"UpdateEndpointsBatch", http.MethodPut, "/endpoints", ""}
+	return ingestOp{"UpdateEndpointsBatch", http.MethodPut, "/endpoints", "", 0}
 }
 func putEvents() ingestOp {
-	return ingestOp{"PutEvents", http.MethodPost, "/events", `"StatusCode":400`}
+	return ingestOp{"PutEvents", http.MethodPost, "/events", `"StatusCode":400`, 0}
 }
 
 // ingestWith is ingest with the requests of op, each of which must answer
@@ -151,7 +153,7 @@ func ingestWith(ctx context.Context, s *signer, op ingestOp, base, app string, n
 					return
 				}
 				status, resp, err := p.do(ctx, sr)
-				if err == nil && (status != http.StatusAccepted || op.refused != "" && bytes.Contains(resp, []byte(op.refused))) {
+				if err == nil && (status != cmp.Or(op.status, http.StatusAccepted) || op.refused != "" && bytes.Contains(resp, []byte(op.refused))) {
 					err = fmt.Errorf("%s batch %d: status %d: %s", op.name, b, status, truncate(resp, 300))
 				}
 				if err != nil {

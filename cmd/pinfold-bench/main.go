@@ -36,6 +36,10 @@
 // against UpdateEndpointsBatch of the same endpoints, each run into a fresh
 // server, the operations alternating (events.go).
 //
+// send seeds endpoints with UpdateEndpointsBatch (the reference), then sends
+// email messages rendered from a template to 100 of them per SendMessages
+// request, each run into a fresh server (send.go).
+//
 // cluster starts a throwaway PostgreSQL 15 server (.ci/start-postgres.sh,
 // default settings) and versitygw, the S3 store every pinfold it starts
 // shares, then pinfold on SQLite and pinfold nodes on one PostgreSQL
@@ -68,6 +72,7 @@ type CLI struct {
 	API     APICmd     `cmd:"" name:"api" help:"GetApp/GetEndpoint throughput and latency against pinfold and moto, and UpdateEndpointsBatch ingest rate."`
 	Export  ExportCmd  `cmd:"" help:"Export job throughput against an in-process encoding/json+gzip reference, peak RSS and GetExportJob latency; segment export against full export; import of the export's objects against the seeding rate."`
 	Events  EventsCmd  `cmd:"" help:"PutEvents throughput (100 endpoints + 100 events per request) against UpdateEndpointsBatch in the same run."`
+	Send    SendCmd    `cmd:"" help:"SendMessages with an email template (100 endpoints per request) against UpdateEndpointsBatch's endpoint rate in the same run."`
 	Cluster ClusterCmd `cmd:"" help:"pinfold on PostgreSQL with 1 to --nodes nodes sharing one database and one versitygw, against pinfold on SQLite in the same run: ingest rate, export time, import rate, GetEndpoint and GetExportJob latency during an export."`
 }
 

@@ -23,6 +23,8 @@ import (
 	"github.com/pinfold/pinfold/api"
 	"github.com/pinfold/pinfold/blob"
 	"github.com/pinfold/pinfold/jobs"
+	"github.com/pinfold/pinfold/messaging"
+	"github.com/pinfold/pinfold/phone"
 	"github.com/pinfold/pinfold/postgres"
 	"github.com/pinfold/pinfold/s3"
 	"github.com/pinfold/pinfold/s3server"
@@ -38,11 +40,13 @@ type ServeCmd struct {
 	Database        string   `env:"PINFOLD_DATABASE" placeholder:"postgres://..." help:"PostgreSQL database of the store and the job queue, shared by every node; empty keeps the embedded SQLite store in --data-dir (${env})."`
 	Credentials     []string `env:"PINFOLD_CREDENTIALS" sep:"," placeholder:"KEY:SECRET:ACCOUNT" help:"Access keys accepted, each mapped to a 12-digit account ID (${env}, comma-separated)."`
 	CredentialsFile string   `env:"PINFOLD_CREDENTIALS_FILE" type:"path" help:"JSON file of access keys: {\"credentials\":[{\"access_key_id\",\"secret_access_key\",\"account_id\"}]} (${env})."`
+	AdminAccount    string   `env:"PINFOLD_ADMIN_ACCOUNT" placeholder:"ACCOUNT" help:"Account whose access keys may take backups (POST /_pinfold/backup); default the only account when every configured key belongs to one, else no one (${env})."`
 	LogFormat       string   `default:"json" enum:"json,text" env:"PINFOLD_LOG_FORMAT" help:"Log format: json or text (${env})."`
 	LogLevel        string   `default:"info" enum:"debug,info,warn,error" env:"PINFOLD_LOG_LEVEL" help:"Log level (${env})."`
 	CPUProfile      string   `env:"PINFOLD_CPU_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go CPU profile of the whole run to FILE, for go tool pprof (${env})."`
 	AllocProfile    string   `env:"PINFOLD_ALLOC_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go profile of the run's memory allocations to FILE at shutdown, for go tool pprof (${env})."`
 	RequestMemory   string   `default:"80MiB" env:"PINFOLD_REQUEST_MEMORY" placeholder:"SIZE" help:"Memory that Pinpoint requests in flight may hold while their bodies are decoded (charged at 10 times the body size); more wait, then get 429 (${env})."`
+	SMTPURL         string   `name:"smtp-url" env:"PINFOLD_SMTP_URL" placeholder:"smtp://host:port" help:"SMTP server that every email message sent is also relayed to, with the Email channel's FromAddress as sender; empty keeps email in the outbox only (${env})."`
 	MemoryLimit     string   `default:"auto" env:"PINFOLD_MEMORY_LIMIT" placeholder:"auto|off|SIZE" help:"Soft memory limit of the Go runtime: auto (75% of the cgroup's limit when there is one), off, or a size such as 512MiB; GOMEMLIMIT wins when set (${env})."`
 
 	S3     S3Flags     `embed:"" prefix:"s3-"`
@@ -146,6 +150,8 @@ func (c *ServeCmd) Run() error {
 		SQLite:      c.SQLite,
 
 		RequestMemory: reqMem,
+		SMTPURL:       c.SMTPURL,
+		AdminAccount:  c.AdminAccount,
 	}
 	if err := n.Open(ctx); err != nil {
 		n.Close(context.Background())
@@ -208,6 +214,15 @@ type node struct {
 
 	// RequestMemory is the api.Handler's MemoryBudget; zero is its default.
 	RequestMemory int64
+	// SMTPURL, when set, is the SMTP server email messages are relayed to
+	// (smtp://host:port).
+	SMTPURL string
+	// MessageClock, when set, is the messaging service's clock (tests of
+	// OTP expiry); nil is time.Now.
+	MessageClock func() time.Time
+	// AdminAccount is the account whose keys may take backups; see
+	// node.adminAccount for the default.
+	AdminAccount string
 
 	// OnJobEvent, when set, sees every change the job runner makes (tests).
 	OnJobEvent func(jobs.Event)
@@ -239,6 +254,14 @@ func (n *node) storeKind() string {
 func (n *node) Open(ctx context.Context) error {
 	if err := n.checkS3(); err != nil {
 		return err
+	}
+	var relay messaging.Relay
+	if n.SMTPURL != "" {
+		r, err := messaging.ParseSMTPURL(n.SMTPURL)
+		if err != nil {
+			return fmt.Errorf("--smtp-url: %w", err)
+		}
+		relay = r
 	}
 	if err := n.openStore(ctx); err != nil {
 		return err
@@ -275,18 +298,42 @@ func (n *node) Open(ctx context.Context) error {
 		Auth:   &sigv4.Verifier{Lookup: func(id string) (sigv4.Credential, bool) { c, ok := n.Credentials[id]; return c, ok }},
 		Logger: n.Logger,
 		Check:  n.check,
+		Phone:  phone.Validator{},
 
 		MemoryBudget: n.RequestMemory,
 	}
 	if n.S3Handler != nil {
 		h.S3 = serveS3(n.S3Handler)
 	}
+	// The store sends messages once it keeps templates, the outbox and
+	// one-time passwords (messaging.Store); until then those operations
+	// answer 501.
+	if ms, ok := n.Store.(messaging.Store); ok {
+		h.Messages = &messaging.Service{
+			Store: ms,
+			// TODO(lead): plug in the handlebars renderer once it is
+			// merged; until then content with {{variables}} fails.
+			Renderer: unrenderedTemplates{},
+			Relay:    relay,
+			Now:      n.MessageClock,
+		}
+	}
 	h.Init()
-	n.Server = &api.Server{Addr: n.Listen, Handler: h}
+	n.Server = &api.Server{Addr: n.Listen, Handler: n.withBackup(h)}
 	if err := n.Server.Open(); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	return nil
+}
+
+// unrenderedTemplates is the renderer until package handlebars is merged:
+// it renders nothing. Content without {{variables}} is not rendered at
+// all, so raw content sends work.
+// TODO(lead): replace with handlebars.
+type unrenderedTemplates struct{}
+
+func (unrenderedTemplates) Render(string, *pinfold.MessageData) (string, error) {
+	return "", pinfold.Errorf(pinfold.EINVALID, "templates not rendered yet")
 }
 
 // checkS3 refuses a PostgreSQL node without a shared S3 store: the built-in

@@ -1,0 +1,4 @@
+package sqlite
+
+// BackupVacuum is Store.Backup through VACUUM INTO, for BenchmarkBackup.
+var BackupVacuum = (*Store).backupVacuum
