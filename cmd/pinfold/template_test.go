@@ -710,3 +710,55 @@ func TestTemplateValidation(t *testing.T) {
 	}
 	readAll(t, rawRequest(t, n, "GET", "/v1/tags/"+url.PathEscape("arn:aws:mobiletargeting:us-east-1:000000000000:templates/raw/SMS"), nil, true), http.StatusOK)
 }
+
+// TestSendWithTemplate checks the contract between the template store and
+// sending: SendMessages with an SMS template sends the active version, or
+// the version named, and the outbox records which.
+func TestSendWithTemplate(t *testing.T) {
+	n := testNode(t)
+	c := client(n, "test", "us-east-1")
+	ctx := context.Background()
+	app := createApp(t, c, "send")
+	if _, err := c.UpdateSmsChannel(ctx, &pinpoint.UpdateSmsChannelInput{ApplicationId: &app,
+		SMSChannelRequest: &types.SMSChannelRequest{Enabled: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	name := "shipped"
+	if _, err := c.CreateSmsTemplate(ctx, &pinpoint.CreateSmsTemplateInput{TemplateName: &name,
+		SMSTemplateRequest: &types.SMSTemplateRequest{Body: aws.String("Your order has shipped.")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateSmsTemplate(ctx, &pinpoint.UpdateSmsTemplateInput{TemplateName: &name, CreateNewVersion: aws.Bool(true),
+		SMSTemplateRequest: &types.SMSTemplateRequest{Body: aws.String("Shipped, version two.")}}); err != nil {
+		t.Fatal(err)
+	}
+	send := func(version *string) {
+		t.Helper()
+		out, err := c.SendMessages(ctx, &pinpoint.SendMessagesInput{ApplicationId: &app, MessageRequest: &types.MessageRequest{
+			Addresses:             map[string]types.AddressConfiguration{"+15555550100": {ChannelType: types.ChannelTypeSms}},
+			MessageConfiguration:  &types.DirectMessageConfiguration{SMSMessage: &types.SMSMessage{MessageType: types.MessageTypeTransactional}},
+			TemplateConfiguration: &types.TemplateConfiguration{SMSTemplate: &types.Template{Name: &name, Version: version}}}})
+		if err != nil {
+			t.Fatalf("SendMessages(version %v): %v", aws.ToString(version), err)
+		}
+		if r := out.MessageResponse.Result["+15555550100"]; r.DeliveryStatus != types.DeliveryStatusSuccessful {
+			t.Fatalf("SendMessages(version %v): %+v", aws.ToString(version), r)
+		}
+	}
+	send(nil)
+	send(aws.String("2"))
+	page := listOutbox(t, n, app, "")
+	if len(page.Messages) != 2 {
+		t.Fatalf("outbox: %+v", page)
+	}
+	got := map[string]string{}
+	for _, m := range page.Messages {
+		if m.TemplateName != name {
+			t.Errorf("message %s: template %q, want %q", m.MessageId, m.TemplateName, name)
+		}
+		got[m.TemplateVersion] = m.Body
+	}
+	if want := map[string]string{"1": "Your order has shipped.", "2": "Shipped, version two."}; !maps2equal(got, want) {
+		t.Errorf("outbox bodies by template version = %v, want %v", got, want)
+	}
+}
