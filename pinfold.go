@@ -87,6 +87,7 @@ type Store interface {
 	EndpointSource
 	ChannelStore
 	EventStreamStore
+	TemplateStore
 	OutboxStore
 	OTPStore
 	Close() error

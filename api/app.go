@@ -74,39 +74,74 @@ func (h *Handler) updateAppSettings(w http.ResponseWriter, r *request) error {
 	return writeShapeBody(w, http.StatusOK, applicationSettingsResource(s))
 }
 
-// resourceApp returns the app a taggable resource ARN names. An ARN of
-// another account or region, or of a resource kind pinfold does not tag,
-// is NotFoundException, as AWS answers for resources the caller cannot see.
-func (h *Handler) resourceApp(r *request) (string, error) {
+// taggable is the resource a taggable resource ARN names: an app (appID)
+// or a message template (name and typ).
+type taggable struct {
+	appID string
+	name  string
+	typ   pinfold.TemplateType
+}
+
+// resourceOf returns the resource the request's resource ARN names:
+// arn:aws:mobiletargeting:REGION:ACCOUNT:apps/ID or
+// ...:templates/NAME/TYPE. An ARN of another account or region, or of a
+// resource kind pinfold does not tag, is NotFoundException, as AWS answers
+// for resources the caller cannot see; a string that is no ARN is
+// BadRequestException.
+func (h *Handler) resourceOf(r *request) (taggable, error) {
 	arn := r.PathValue("resourceARN")
-	prefix := "arn:aws:mobiletargeting:" + r.scope.Region + ":" + r.scope.Account + ":apps/"
-	id, ok := strings.CutPrefix(arn, prefix)
+	prefix := "arn:aws:mobiletargeting:" + r.scope.Region + ":" + r.scope.Account + ":"
+	rest, ok := strings.CutPrefix(arn, prefix)
 	if !ok {
 		if !strings.HasPrefix(arn, "arn:") {
-			return "", pinfold.Errorf(pinfold.EINVALID, "Invalid resource ARN %q", arn)
+			return taggable{}, pinfold.Errorf(pinfold.EINVALID, "Invalid resource ARN %q", arn)
 		}
-		return "", pinfold.Errorf(pinfold.ENOTFOUND, pinfold.MsgResourceNotFound)
+		return taggable{}, pinfold.Errorf(pinfold.ENOTFOUND, pinfold.MsgResourceNotFound)
 	}
-	if !pinfold.IsID(id) {
-		return "", pinfold.Errorf(pinfold.ENOTFOUND, pinfold.MsgResourceNotFound)
+	if id, ok := strings.CutPrefix(rest, "apps/"); ok && pinfold.IsID(id) {
+		return taggable{appID: id}, nil
 	}
-	return id, nil
+	if nt, ok := strings.CutPrefix(rest, "templates/"); ok {
+		name, typ, ok := strings.Cut(nt, "/")
+		if t := pinfold.TemplateType(typ); ok && pinfold.ValidTemplateName(name) && t.Valid() {
+			return taggable{name: name, typ: t}, nil
+		}
+	}
+	return taggable{}, pinfold.Errorf(pinfold.ENOTFOUND, pinfold.MsgResourceNotFound)
+}
+
+// updateTags sets and removes tags of the resource res.
+func (h *Handler) updateTags(r *request, res taggable, set map[string]string, remove []string) error {
+	if res.appID != "" {
+		return h.Store.UpdateAppTags(r.Context(), r.scope, res.appID, set, remove)
+	}
+	return h.Store.UpdateTemplateTags(r.Context(), r.scope, res.name, res.typ, set, remove)
 }
 
 func (h *Handler) listTags(w http.ResponseWriter, r *request) error {
-	id, err := h.resourceApp(r)
+	res, err := h.resourceOf(r)
 	if err != nil {
 		return err
 	}
-	app, err := h.Store.GetApp(r.Context(), r.scope, id)
-	if err != nil {
-		return err
+	var tags map[string]string
+	if res.appID != "" {
+		app, err := h.Store.GetApp(r.Context(), r.scope, res.appID)
+		if err != nil {
+			return err
+		}
+		tags = app.Tags
+	} else {
+		t, err := h.Store.GetTemplate(r.Context(), r.scope, res.name, res.typ, 0)
+		if err != nil {
+			return err
+		}
+		tags = t.Tags
 	}
-	return writeShapeBody(w, http.StatusOK, tagsModel(app.Tags))
+	return writeShapeBody(w, http.StatusOK, tagsModel(tags))
 }
 
 func (h *Handler) tagResource(w http.ResponseWriter, r *request) error {
-	id, err := h.resourceApp(r)
+	res, err := h.resourceOf(r)
 	if err != nil {
 		return err
 	}
@@ -114,7 +149,7 @@ func (h *Handler) tagResource(w http.ResponseWriter, r *request) error {
 	if err := shapes.Decode(r.body, &in); err != nil {
 		return err
 	}
-	if err := h.Store.UpdateAppTags(r.Context(), r.scope, id, in.Tags, nil); err != nil {
+	if err := h.updateTags(r, res, in.Tags, nil); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -122,7 +157,7 @@ func (h *Handler) tagResource(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) untagResource(w http.ResponseWriter, r *request) error {
-	id, err := h.resourceApp(r)
+	res, err := h.resourceOf(r)
 	if err != nil {
 		return err
 	}
@@ -130,7 +165,7 @@ func (h *Handler) untagResource(w http.ResponseWriter, r *request) error {
 	if len(keys) == 0 {
 		return pinfold.Errorf(pinfold.EINVALID, "Missing tagKeys")
 	}
-	if err := h.Store.UpdateAppTags(r.Context(), r.scope, id, nil, keys); err != nil {
+	if err := h.updateTags(r, res, nil, keys); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

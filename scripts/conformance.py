@@ -573,6 +573,60 @@ def phone_number_validate():
     assert v["PhoneType"] == "OTHER" and v["PhoneTypeCode"] == 4 and v["CountryCodeNumeric"] == "1", v
 
 
+@check
+def message_templates():
+    c = pinpoint()
+    name = "welcome-email"
+    arn = f"arn:aws:mobiletargeting:us-east-1:000000000000:templates/{name}/EMAIL"
+    r = c.create_email_template(TemplateName=name, EmailTemplateRequest={
+        "Subject": "Welcome, {{User.UserAttributes.FirstName}}",
+        "HtmlPart": "<p>Hi {{User.UserAttributes.FirstName}}, your plan is {{Attributes.Plan}}.</p>",
+        "TextPart": "Hi {{User.UserAttributes.FirstName}}",
+        "DefaultSubstitutions": json.dumps({"User.UserAttributes.FirstName": "there", "Attributes.Plan": "free"}),
+        "TemplateDescription": "welcome", "tags": {"team": "growth"}})
+    body = r["CreateTemplateMessageBody"]
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 201 and body["Arn"] == arn and body["Message"] == "Created", r
+    t = c.get_email_template(TemplateName=name)["EmailTemplateResponse"]
+    assert t["Version"] == "1" and t["Arn"] == arn and t["TemplateType"] == "EMAIL" and t["tags"] == {"team": "growth"}, t
+    assert "{{Attributes.Plan}}" in t["HtmlPart"] and json.loads(t["DefaultSubstitutions"])["Attributes.Plan"] == "free", t
+    expect_error("BadRequestException", c.create_email_template, TemplateName=name, EmailTemplateRequest={"Subject": "x"})
+
+    # A new version with the aws CLI: not active until made so.
+    out = subprocess.run(["aws", "pinpoint", "update-email-template", "--template-name", name, "--create-new-version",
+                          "--email-template-request", json.dumps({"Subject": "Welcome back, {{User.UserAttributes.FirstName}}",
+                                                                  "HtmlPart": "<p>v2</p>"})],
+                         check=True, capture_output=True, text=True).stdout
+    assert json.loads(out)["MessageBody"]["Message"] == "Accepted", out
+    assert c.get_email_template(TemplateName=name)["EmailTemplateResponse"]["Version"] == "1"
+    out = subprocess.run(["aws", "pinpoint", "get-email-template", "--template-name", name, "--template-version", "2"],
+                         check=True, capture_output=True, text=True).stdout
+    assert json.loads(out)["EmailTemplateResponse"]["Subject"].startswith("Welcome back"), out
+    p = subprocess.run(["aws", "pinpoint", "update-email-template", "--template-name", name, "--template-version", "1",
+                        "--email-template-request", json.dumps({"Subject": "x"})], capture_output=True, text=True)
+    assert p.returncode != 0 and "BadRequestException" in p.stderr, (p.returncode, p.stderr)
+
+    out = subprocess.run(["aws", "pinpoint", "list-template-versions", "--template-name", name, "--template-type", "EMAIL"],
+                         check=True, capture_output=True, text=True).stdout
+    items = json.loads(out)["TemplateVersionsResponse"]["Item"]
+    assert [i["Version"] for i in items] == ["2", "1"] and items[1]["TemplateDescription"] == "welcome", items
+    c.update_template_active_version(TemplateName=name, TemplateType="EMAIL",
+                                     TemplateActiveVersionRequest={"Version": "latest"})
+    assert c.get_email_template(TemplateName=name)["EmailTemplateResponse"]["Version"] == "2"
+    listed = c.list_templates(Prefix="welcome", TemplateType="EMAIL")["TemplatesResponse"]["Item"]
+    assert [(i["TemplateName"], i["Version"]) for i in listed] == [(name, "2")], listed
+    assert c.list_tags_for_resource(ResourceArn=arn)["TagsModel"]["tags"] == {"team": "growth"}
+    expect_error("NotFoundException", pinpoint("other").get_email_template, TemplateName=name)
+
+    # Delete version 2 (the active one: version 1 becomes active), then all.
+    r = c.delete_email_template(TemplateName=name, Version="2")
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 202 and r["MessageBody"]["Message"] == "Accepted", r
+    assert c.get_email_template(TemplateName=name)["EmailTemplateResponse"]["Version"] == "1"
+    subprocess.run(["aws", "pinpoint", "delete-email-template", "--template-name", name],
+                   check=True, capture_output=True, text=True)
+    expect_error("NotFoundException", c.get_email_template, TemplateName=name)
+    expect_error("BadRequestException", c.create_sms_template, TemplateName="-bad", SMSTemplateRequest={"Body": "x"})
+
+
 def main():
     only = set(sys.argv[1:])
     passed = failed = 0
