@@ -1,16 +1,8 @@
-// Ready file for cmd/pinfold/message_test.go (helper "msg", issue 16). It
-// needs the template store (tmpl), the outbox and OTP stores (outbox) and the
-// handlebars renderer (render) merged, with serve.go's TODO(lead) renderer
-// replaced by handlebars. It reads the outbox through the store
-// (pinfold.OutboxStore); switch readOutbox to the outbox HTTP API once its
-// route is known if you prefer.
-
 package main
 
 import (
 	"context"
 	"fmt"
-	"github.com/pinfold/pinfold/postgres/pgtest"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint/types"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/postgres/pgtest"
 )
 
 var msgScope = pinfold.Scope{Account: "000000000000", Region: "us-east-1"}
