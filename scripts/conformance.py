@@ -627,6 +627,109 @@ def message_templates():
     expect_error("BadRequestException", c.create_sms_template, TemplateName="-bad", SMSTemplateRequest={"Body": "x"})
 
 
+def pinfold_outbox(method, app, query=""):
+    """A request to pinfold's outbox API (docs/messaging.md), signed as
+    pinfold_events signs; returns (status, JSON body)."""
+    import urllib.error
+    import urllib.request
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    req = AWSRequest(method=method, url=f"{ENDPOINT}/_pinfold/apps/{app}/messages{query}")
+    SigV4Auth(Credentials("test", "test"), "mobiletargeting", "us-east-1").add_auth(req)
+    r = urllib.request.Request(req.url, method=method, headers=dict(req.headers.items()))
+    try:
+        with urllib.request.urlopen(r) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+@check
+def send_messages_and_outbox():
+    """A template with variables; a send to an address, an endpoint and a
+    user (boto3 and the aws CLI); the rendered messages read back from the
+    outbox; an OTP sent and verified with the code read from the outbox."""
+    c = pinpoint()
+    app = new_app(c, "messaging")
+    c.update_email_channel(ApplicationId=app, EmailChannelRequest={
+        "Enabled": True, "FromAddress": "shop@example.com",
+        "Identity": "arn:aws:ses:us-east-1:000000000000:identity/example.com"})
+    c.update_sms_channel(ApplicationId=app, SMSChannelRequest={"Enabled": True, "SenderId": "SHOP"})
+    c.update_endpoint(ApplicationId=app, EndpointId="ana-email", EndpointRequest={
+        "ChannelType": "EMAIL", "Address": "ana@example.com", "Attributes": {"Plan": ["gold"]},
+        "User": {"UserId": "ana", "UserAttributes": {"FirstName": ["Ana"]}}})
+    c.update_endpoint(ApplicationId=app, EndpointId="ana-sms", EndpointRequest={
+        "ChannelType": "SMS", "Address": "+12065550100", "User": {"UserId": "ana"}})
+    name = "conformance-news"
+    c.create_email_template(TemplateName=name, EmailTemplateRequest={
+        "Subject": "Hello {{User.UserAttributes.FirstName}}",
+        "HtmlPart": "<p>Your plan: {{Attributes.Plan}} ({{upper Attributes.Plan}})</p>",
+        "TextPart": "Plan {{Attributes.Plan}}",
+        "DefaultSubstitutions": json.dumps({"User.UserAttributes.FirstName": "friend", "Attributes.Plan": "free"})})
+    try:
+        assert pinfold_outbox("DELETE", app)[0] == 200
+        r = c.send_messages(ApplicationId=app, MessageRequest={
+            "Addresses": {"bob@example.com": {"ChannelType": "EMAIL"}},
+            "Endpoints": {"ana-email": {}, "nobody": {}},
+            "MessageConfiguration": {},
+            "TemplateConfiguration": {"EmailTemplate": {"Name": name}},
+            "TraceId": "conformance"})["MessageResponse"]
+        bob = r["Result"]["bob@example.com"]
+        ana = r["EndpointResult"]["ana-email"]
+        assert bob["DeliveryStatus"] == "SUCCESSFUL" and bob["StatusCode"] == 200 and bob["MessageId"], bob
+        assert ana["DeliveryStatus"] == "SUCCESSFUL" and ana["Address"] == "ana@example.com", ana
+        assert r["EndpointResult"]["nobody"]["DeliveryStatus"] == "PERMANENT_FAILURE", r
+        status, out = pinfold_outbox("GET", app, f"?message-id={ana['MessageId']}")
+        assert status == 200 and len(out["Messages"]) == 1, out
+        m = out["Messages"][0]
+        assert m["Subject"] == "Hello Ana" and m["HtmlBody"] == "<p>Your plan: gold (GOLD)</p>", m
+        assert m["From"] == "shop@example.com" and m["TemplateName"] == name and m["TraceId"] == "conformance", m
+        status, out = pinfold_outbox("GET", app, "?address=bob%40example.com")
+        assert out["Messages"][0]["Subject"] == "Hello friend", out
+        assert out["Messages"][0]["TextBody"] == "Plan free", out
+
+        # SendUsersMessages with the aws CLI: every endpoint of the user.
+        got = subprocess.run(["aws", "pinpoint", "send-users-messages", "--application-id", app,
+                              "--send-users-message-request", json.dumps({
+                                  "Users": {"ana": {}},
+                                  "MessageConfiguration": {"SMSMessage": {"Body": "Hi from the CLI"},
+                                                           "EmailMessage": {"SimpleEmail": {
+                                                               "Subject": {"Data": "CLI"},
+                                                               "TextPart": {"Data": "Hi from the CLI"}}}}})],
+                             check=True, capture_output=True, text=True).stdout
+        res = json.loads(got)["SendUsersMessageResponse"]["Result"]["ana"]
+        assert set(res) == {"ana-email", "ana-sms"}, res
+        assert all(v["DeliveryStatus"] == "SUCCESSFUL" for v in res.values()), res
+        status, out = pinfold_outbox("GET", app, "?user-id=ana&channel=SMS")
+        assert [(m["Address"], m["Body"], m["From"]) for m in out["Messages"]] == [("+12065550100", "Hi from the CLI", "SHOP")], out
+
+        # OTP: send with boto3, read the code from the outbox, verify with the CLI.
+        r = c.send_otp_message(ApplicationId=app, SendOTPMessageRequestParameters={
+            "BrandName": "Shop", "Channel": "SMS", "DestinationIdentity": "+12065550101",
+            "OriginationIdentity": "+12065550199", "ReferenceId": "login-1", "CodeLength": 6})["MessageResponse"]
+        assert r["Result"]["+12065550101"]["DeliveryStatus"] == "SUCCESSFUL", r
+        status, out = pinfold_outbox("GET", app, "?address=%2B12065550101")
+        body = out["Messages"][0]["Body"]
+        code = body.split("Password: ")[1].split(" ")[0]
+        assert len(code) == 6 and code.isdigit(), body
+        verify = ["aws", "pinpoint", "verify-otp-message", "--application-id", app,
+                  "--verify-otp-message-request-parameters"]
+        wrong = "000000" if code != "000000" else "111111"
+        out = subprocess.run(verify + [json.dumps({"DestinationIdentity": "+12065550101", "ReferenceId": "login-1",
+                                                   "Otp": wrong})], check=True, capture_output=True, text=True).stdout
+        assert json.loads(out)["VerificationResponse"]["Valid"] is False, out
+        out = subprocess.run(verify + [json.dumps({"DestinationIdentity": "+12065550101", "ReferenceId": "login-1",
+                                                   "Otp": code})], check=True, capture_output=True, text=True).stdout
+        assert json.loads(out)["VerificationResponse"]["Valid"] is True, out
+
+        status, out = pinfold_outbox("DELETE", app)
+        assert status == 200 and out["Deleted"] == 5, out
+        assert pinfold_outbox("GET", app)[1]["Messages"] == []
+    finally:
+        c.delete_email_template(TemplateName=name)
+
+
 def main():
     only = set(sys.argv[1:])
     passed = failed = 0
