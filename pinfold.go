@@ -87,6 +87,7 @@ type Store interface {
 	EndpointSource
 	ChannelStore
 	EventStreamStore
+	AudienceStore
 	Close() error
 }
 

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) pinfold.Store) {
 		{"Events", eventTests},
 		{"Source", sourceTests},
 		{"Channels", channelTests},
+		{"Audience", audienceTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
