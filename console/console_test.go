@@ -484,3 +484,44 @@ func TestRiverPage(t *testing.T) {
 		t.Errorf("static script: %d %v", status, h)
 	}
 }
+
+// TestThroughputChart: while a job runs, each look at it adds a sample of
+// its endpoints processed, and its page draws their rate over time.
+func TestThroughputChart(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	e := newEnv(t, func(h *console.Handler) {
+		h.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	})
+	ctx := context.Background()
+	app := e.app(scopeA, "throughput")
+	job := &pinfold.Job{ID: pinfold.NewID(), AppID: app.ID, Scope: scopeA, Type: pinfold.JobImport, Status: pinfold.JobProcessing,
+		Import:    &pinfold.ImportDefinition{S3URL: "s3://imports/in.csv", Format: "CSV"},
+		CreatedAt: now,
+		Pieces:    []pinfold.JobPiece{{Index: 0, Key: "in.csv", Status: pinfold.PiecePending}, {Index: 1, Key: "in2.csv", Status: pinfold.PiecePending}}}
+	if err := e.store.CreateJob(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	c := e.browser()
+	e.login(c, "alice", "alice-secret", "us-east-1")
+	statusPath := "/apps/" + app.ID + "/jobs/" + job.ID + "/status.json"
+	if _, js, _ := e.get(c, statusPath); !strings.Contains(js, "throughput-empty") {
+		t.Errorf("chart after one sample: %s", js)
+	}
+	for i, processed := range []int64{1000, 3000} {
+		if _, err := e.store.UpdateJob(ctx, job.ID, func(j *pinfold.Job) error {
+			j.Pieces[i].Status, j.Pieces[i].Processed = pinfold.PieceDone, processed
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		now = now.Add(time.Second)
+		mu.Unlock()
+		e.get(c, statusPath)
+	}
+	status, body, _ := e.get(c, "/apps/"+app.ID+"/jobs/"+job.ID)
+	if status != 200 || !strings.Contains(body, `id="throughput-chart"`) || !strings.Contains(body, "3000/s") || !strings.Contains(body, "<polyline") {
+		t.Errorf("job page chart:\n%s", body)
+	}
+}
