@@ -33,7 +33,7 @@ func audienceChart(cs []pinfold.AudienceCount) template.HTML {
 		}
 	}
 	for _, t := range types {
-		max = maxOf(max, in[t]+out[t])
+		max = maxInt(max, in[t]+out[t])
 	}
 	const row, label, barW = 26, 110, chartWidth - 110 - 120
 	var b strings.Builder
@@ -71,7 +71,7 @@ func barChart(bars []bar, aria string) template.HTML {
 	}
 	var max int64
 	for _, x := range bars {
-		max = maxOf(max, x.Value)
+		max = maxInt(max, x.Value)
 	}
 	const row, label, barW = 24, 170, chartWidth - 170 - 90
 	var b strings.Builder
@@ -152,4 +152,5 @@ func scale(v, max int64, width int) int {
 	return w
 }
 
-func maxOf(a, b int64) int64 { return max(a, b) }
+// maxInt is the builtin max, which the charts' variables named max shadow.
+func maxInt(a, b int64) int64 { return max(a, b) }

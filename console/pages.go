@@ -30,12 +30,7 @@ type page struct {
 }
 
 var funcs = template.FuncMap{
-	"time": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format("2006-01-02 15:04:05Z")
-	},
+	"time":  fmtTime,
 	"bytes": humanBytes,
 	"pct": func(done, total int) int {
 		if total == 0 {
@@ -43,6 +38,14 @@ var funcs = template.FuncMap{
 		}
 		return done * 100 / total
 	},
+}
+
+// fmtTime formats t for people, in UTC to the second; "" when zero.
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
 func humanBytes(n int64) string {
@@ -265,11 +268,11 @@ type jobRow struct {
 func toRow(j *pinfold.Job) jobRow {
 	total, done, failed, processed, failures := j.Counters()
 	row := jobRow{ID: j.ID, Type: string(j.Type), Status: string(j.Status), Finished: j.Status.Finished(),
-		Created: funcs["time"].(func(time.Time) string)(j.CreatedAt), TotalPieces: total, CompletedPieces: done,
+		Created: fmtTime(j.CreatedAt), TotalPieces: total, CompletedPieces: done,
 		FailedPieces: failed, Processed: processed, FailedEndpoints: failures, Failures: j.Failures,
 		URL: Prefix + "/apps/" + j.AppID + "/jobs/" + j.ID}
 	if !j.CompletedAt.IsZero() {
-		row.Completed = funcs["time"].(func(time.Time) string)(j.CompletedAt)
+		row.Completed = fmtTime(j.CompletedAt)
 	}
 	for _, p := range j.Pieces {
 		row.Planned += p.Count

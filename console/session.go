@@ -122,8 +122,6 @@ func (h *Handler) checkLogin(keyID, secret string) (string, bool) {
 	return cred.Account, true
 }
 
-type ctxKey struct{}
-
 // authed runs fn with the request's session, or sends the browser to the
 // login page (JSON and River requests get 401). In an open console a
 // request without a session gets a new one of OpenAccount in us-east-1.

@@ -106,7 +106,7 @@
       });
       document.getElementById("no-jobs").hidden = rows.length > 0;
       // Keep polling while the page is open: a job may be created at any
-      // time. Poll slower when nothing runs.
+      // time.
       return true;
     });
   }
