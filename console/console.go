@@ -130,6 +130,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "same-origin")
+	// The console's forms are small, and River's UI sends small JSON.
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if !strings.HasPrefix(r.URL.Path, Prefix+"/river/") {
 		// River's UI brings its own scripts and styles; the console's pages
 		// run only their own script, and an email's HTML none at all (its
@@ -138,6 +140,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.handler.ServeHTTP(w, r)
 }
+
+// maxBody caps a request body of the console.
+const maxBody = 64 << 10
 
 // staticHandler lets browsers cache the embedded files for an hour.
 func staticHandler(next http.Handler) http.Handler {

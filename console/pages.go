@@ -103,7 +103,6 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	keyID, secret, region := r.PostFormValue("key"), r.PostFormValue("secret"), cmp.Or(r.PostFormValue("region"), "us-east-1")
 	if !regionRe.MatchString(region) {
 		h.render(w, r, http.StatusBadRequest, "login", "Log in", nil, "Unknown region "+region)
