@@ -90,6 +90,7 @@ type Store interface {
 	TemplateStore
 	OutboxStore
 	OTPStore
+	AudienceStore
 	Close() error
 }
 

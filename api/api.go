@@ -76,6 +76,10 @@ type Handler struct {
 	Check func(ctx context.Context) error
 	// Phone answers PhoneNumberValidate; nil answers it 501.
 	Phone PhoneValidator
+	// Console serves the operator console, every path under
+	// /_pinfold/console (it does its own authentication: requests reach it
+	// without SigV4 verification); nil answers them as unknown routes.
+	Console http.Handler
 
 	// MemoryBudget bounds, in bytes, the memory that Pinpoint requests in
 	// flight may hold in their bodies and what is decoded from them. Each
@@ -454,6 +458,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/_pinfold/health":
 		rec.op = "Health"
 		h.health(rec, r)
+	case h.Console != nil && (r.URL.Path == "/_pinfold/console" || strings.HasPrefix(r.URL.Path, "/_pinfold/console/")):
+		rec.op = "Console"
+		h.Console.ServeHTTP(rec, r)
 	case h.S3 != nil && req.isS3():
 		rec.op = "S3"
 		h.serveS3(rec, r)

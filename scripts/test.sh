@@ -2,7 +2,7 @@
 # Runs every pinfold check and test on a fresh machine: installs and starts
 # what they need (a throwaway PostgreSQL 15 cluster, from Debian's packages
 # when missing; versitygw, a real S3 gateway; Mailpit, a real SMTP server;
-# staticcheck), then the tree checks
+# staticcheck; Debian's chromium for the console's browser test), then the tree checks
 # (no tracked file over 1 MB, gofmt), go vet, staticcheck, every Go test
 # under the race detector (unit, store conformance, end to end with
 # aws-sdk-go-v2, versitygw integration) and the boto3 / aws CLI conformance
@@ -16,6 +16,9 @@ bash .ci/install-mailpit.sh
 bash .ci/install-staticcheck.sh
 export PINFOLD_VERSITYGW="$(command -v versitygw)"
 export PINFOLD_MAILPIT="$(command -v mailpit)"
+# Headless Chromium for the console's browser test (Debian's chromium).
+PINFOLD_CHROMIUM=$(bash .ci/install-chromium.sh | tail -n 1)
+export PINFOLD_CHROMIUM
 
 # A PostgreSQL cluster for the postgres store's and the multi-node tests,
 # stopped and removed on exit. fsync is off: these tests kill pinfold, never

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) pinfold.Store) {
 		{"Templates", templateTests},
 		{"Outbox", outboxTests},
 		{"OTP", otpTests},
+		{"Audience", audienceTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -234,8 +234,10 @@ type node struct {
 	Runner    jobRunner
 	Server    *api.Server
 
-	riverDB *sql.DB                         // River's SQLite database (embedded mode)
-	check   func(ctx context.Context) error // the health check of the database
+	riverDB     *sql.DB                         // River's SQLite database (embedded mode)
+	riverUI     *lazyRiverUI                    // River's UI in the console; nil when it could not be made
+	riverUINote string                          // why riverUI is nil
+	check       func(ctx context.Context) error // the health check of the database
 }
 
 // jobRunner is what the node needs of a jobs.Runner, whatever its driver.
@@ -303,6 +305,7 @@ func (n *node) Open(ctx context.Context) error {
 
 		MemoryBudget: n.RequestMemory,
 	}
+	h.Console = n.newConsole(jobBlobs)
 	if n.S3Handler != nil {
 		h.S3 = serveS3(n.S3Handler)
 	}
@@ -392,6 +395,7 @@ func (n *node) startRunner(ctx context.Context, blobs pinfold.BlobStore) error {
 			return fmt.Errorf("create job runner: %w", err)
 		}
 		n.Runner = r
+		n.riverUI, n.riverUINote = riverUIOrNote(newRiverUI(r.RiverClient(), n.Logger))
 		if err := r.Start(ctx); err != nil {
 			return fmt.Errorf("start job runner: %w", err)
 		}
@@ -406,6 +410,7 @@ func (n *node) startRunner(ctx context.Context, blobs pinfold.BlobStore) error {
 		return fmt.Errorf("create job runner: %w", err)
 	}
 	n.Runner = r
+	n.riverUI, n.riverUINote = riverUIOrNote(newRiverUI(r.RiverClient(), n.Logger))
 	if err := r.Start(ctx); err != nil {
 		return fmt.Errorf("start job runner: %w", err)
 	}
@@ -435,6 +440,9 @@ func (n *node) Close(ctx context.Context) error {
 	}
 	if n.Server != nil {
 		keep(n.Server.Close(ctx))
+	}
+	if n.riverUI != nil {
+		n.riverUI.Stop()
 	}
 	if n.Runner != nil {
 		keep(n.Runner.Stop(ctx))
