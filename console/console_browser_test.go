@@ -36,13 +36,15 @@ func chromium(t *testing.T) string {
 // console's page cannot reach into, nor the email into the console).
 func TestMailboxInBrowser(t *testing.T) {
 	exe := chromium(t)
-	ob := &outboxStore{}
-	e := newEnv(t, func(h *console.Handler) { h.Store = ob; h.Open = true; h.OpenAccount = scopeA.Account })
-	ob.Store = e.store
+	e := newEnv(t, func(h *console.Handler) { h.Open = true; h.OpenAccount = scopeA.Account })
 	app := e.app(scopeA, "mail")
 	html := `<html><body><h1 style="color:#c00">Hi Ann</h1><script>parent.document.title = "SCRIPT RAN"</script></body></html>`
-	ob.msgs = []*pinfold.Message{{ID: "m1", AppID: app.ID, Channel: "EMAIL", Address: "ann@example.com", From: "shop@example.com",
-		Subject: "Your order", HTMLBody: html, TextBody: "Hi Ann", CreatedAt: time.Now()}}
+	err := e.store.AddMessages(context.Background(), scopeA, app.ID, []*pinfold.Message{{ID: "m1", Channel: "EMAIL",
+		Address: "ann@example.com", From: "shop@example.com", Subject: "Your order", HTMLBody: html, TextBody: "Hi Ann",
+		CreatedAt: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	actx, cancel := chromedp.NewExecAllocator(context.Background(),
 		append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU)...)

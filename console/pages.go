@@ -187,7 +187,6 @@ type appData struct {
 	SegChart  template.HTML
 	Jobs      []jobRow
 	Events    []*pinfold.Event
-	Outbox    bool
 }
 
 type segmentRow struct {
@@ -240,7 +239,6 @@ func (h *Handler) app(w http.ResponseWriter, r *http.Request, s *session) {
 		h.fail(w, r, s, err)
 		return
 	}
-	_, d.Outbox = h.Store.(pinfold.OutboxStore)
 	h.render(w, r, http.StatusOK, "app", app.Name, s, d)
 }
 
@@ -479,7 +477,6 @@ func (h *Handler) jobFile(w http.ResponseWriter, r *http.Request, s *session) {
 
 type mailboxData struct {
 	App      *pinfold.App
-	Outbox   bool
 	Messages []*pinfold.Message
 	Selected *pinfold.Message
 }
@@ -492,21 +489,18 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	d := mailboxData{App: app}
-	if ob, ok := h.Store.(pinfold.OutboxStore); ok {
-		d.Outbox = true
-		if d.Messages, _, err = ob.ListMessages(ctx, sc, app.ID, pinfold.MessageFilter{}, pinfold.Page{Size: 100}); err != nil {
-			h.fail(w, r, s, err)
-			return
+	if d.Messages, _, err = h.Store.ListMessages(ctx, sc, app.ID, pinfold.MessageFilter{}, pinfold.Page{Size: 100}); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	want := r.URL.Query().Get("message")
+	for _, m := range d.Messages {
+		if m.ID == want {
+			d.Selected = m
 		}
-		want := r.URL.Query().Get("message")
-		for _, m := range d.Messages {
-			if m.ID == want {
-				d.Selected = m
-			}
-		}
-		if d.Selected == nil && len(d.Messages) > 0 {
-			d.Selected = d.Messages[0]
-		}
+	}
+	if d.Selected == nil && len(d.Messages) > 0 {
+		d.Selected = d.Messages[0]
 	}
 	h.render(w, r, http.StatusOK, "mailbox", "Outbox of "+app.Name, s, d)
 }
