@@ -23,6 +23,7 @@ import (
 	"github.com/pinfold/pinfold/api"
 	"github.com/pinfold/pinfold/blob"
 	"github.com/pinfold/pinfold/jobs"
+	"github.com/pinfold/pinfold/metrics"
 	"github.com/pinfold/pinfold/postgres"
 	"github.com/pinfold/pinfold/s3"
 	"github.com/pinfold/pinfold/s3server"
@@ -44,6 +45,8 @@ type ServeCmd struct {
 	AllocProfile    string   `env:"PINFOLD_ALLOC_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go profile of the run's memory allocations to FILE at shutdown, for go tool pprof (${env})."`
 	RequestMemory   string   `default:"80MiB" env:"PINFOLD_REQUEST_MEMORY" placeholder:"SIZE" help:"Memory that Pinpoint requests in flight may hold while their bodies are decoded (charged at 10 times the body size); more wait, then get 429 (${env})."`
 	MemoryLimit     string   `default:"auto" env:"PINFOLD_MEMORY_LIMIT" placeholder:"auto|off|SIZE" help:"Soft memory limit of the Go runtime: auto (75% of the cgroup's limit when there is one), off, or a size such as 512MiB; GOMEMLIMIT wins when set (${env})."`
+	MetricsListen   string   `env:"PINFOLD_METRICS_LISTEN" placeholder:"ADDR" help:"Address of the Prometheus metrics listener (GET /metrics); empty is off. Unauthenticated: bind it to loopback or a private network (${env})."`
+	Pprof           bool     `env:"PINFOLD_PPROF" help:"Serve Go's pprof profiles under /debug/pprof/ on the metrics listener, unauthenticated (${env})."`
 
 	S3     S3Flags     `embed:"" prefix:"s3-"`
 	Jobs   JobFlags    `embed:"" prefix:"jobs-"`
@@ -146,6 +149,8 @@ func (c *ServeCmd) Run() error {
 		SQLite:      c.SQLite,
 
 		RequestMemory: reqMem,
+		MetricsListen: c.MetricsListen,
+		Pprof:         c.Pprof,
 	}
 	if err := n.Open(ctx); err != nil {
 		n.Close(context.Background())
@@ -163,6 +168,9 @@ func (c *ServeCmd) Run() error {
 		"memory_limit", debug.SetMemoryLimit(-1), "memory_limit_from", memWhy, "job_workers", c.Jobs.Workers)
 	logger.Info("pinfold serving", "url", n.Server.URL(), "store", n.storeKind(), "builtin_s3", n.Blobs != nil,
 		"data_dir", c.DataDir, "access_keys", len(creds))
+	if n.Debug != nil {
+		logger.Info("metrics serving", "url", n.Debug.URL()+"/metrics", "pprof", c.Pprof)
+	}
 	<-ctx.Done()
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -208,6 +216,10 @@ type node struct {
 
 	// RequestMemory is the api.Handler's MemoryBudget; zero is its default.
 	RequestMemory int64
+	// MetricsListen is the metrics listener's address (metrics.go); empty
+	// is off. Pprof adds net/http/pprof's handlers to it.
+	MetricsListen string
+	Pprof         bool
 
 	// OnJobEvent, when set, sees every change the job runner makes (tests).
 	OnJobEvent func(jobs.Event)
@@ -217,6 +229,8 @@ type node struct {
 	S3Handler *s3server.Handler // the built-in S3 endpoint; nil when it is off
 	Runner    jobRunner
 	Server    *api.Server
+	Metrics   *metrics.Metrics // nil without MetricsListen
+	Debug     *api.Server      // the metrics listener; nil without MetricsListen
 
 	riverDB *sql.DB                         // River's SQLite database (embedded mode)
 	check   func(ctx context.Context) error // the health check of the database
@@ -240,6 +254,7 @@ func (n *node) Open(ctx context.Context) error {
 	if err := n.checkS3(); err != nil {
 		return err
 	}
+	n.openMetrics()
 	if err := n.openStore(ctx); err != nil {
 		return err
 	}
@@ -281,12 +296,15 @@ func (n *node) Open(ctx context.Context) error {
 	if n.S3Handler != nil {
 		h.S3 = serveS3(n.S3Handler)
 	}
+	if n.Metrics != nil {
+		h.Observe = n.Metrics.ObserveRequest
+	}
 	h.Init()
 	n.Server = &api.Server{Addr: n.Listen, Handler: h}
 	if err := n.Server.Open(); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	return nil
+	return n.serveDebug()
 }
 
 // checkS3 refuses a PostgreSQL node without a shared S3 store: the built-in
@@ -349,6 +367,7 @@ func (n *node) startRunner(ctx context.Context, blobs pinfold.BlobStore) error {
 		RescueMargin:      n.Jobs.RescueMargin,
 		NodeID:            n.NodeID,
 		OnEvent:           n.OnJobEvent,
+		Observer:          n.observer(),
 	}
 	if st, ok := n.Store.(*postgres.Store); ok {
 		r, err := jobs.New(riverpgxv5.New(st.Pool()), cfg)
@@ -396,6 +415,9 @@ func (n *node) Close(ctx context.Context) error {
 		if err != nil && first == nil {
 			first = err
 		}
+	}
+	if n.Debug != nil {
+		keep(n.Debug.Close(ctx))
 	}
 	if n.Server != nil {
 		keep(n.Server.Close(ctx))
