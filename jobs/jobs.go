@@ -74,6 +74,16 @@
 // timeouts (Config.PieceTimeout, Config.PlanTimeout) below
 // RescueStuckJobsAfter, is the mechanism.
 //
+// # Idle
+//
+// With SQLite, River's notifications stay in the process (wake.go: the
+// Runner wakes a queue's producer after each insert, instead of
+// riversqlite's listener polling a table every 50 ms), and when a periodic
+// Recover finds no work at all the Runner stops River's client (parkIfIdle)
+// until the next Submit or Recover insert starts it again, so an idle node
+// does nothing but that Recover. With PostgreSQL, River's LISTEN/NOTIFY
+// wakes every node's producers, and River keeps running.
+//
 // # Snapshot guarantee
 //
 // PlanPieces fixes a snapshot position S. The export then contains exactly the
@@ -651,9 +661,9 @@ func (r *Runner[TTx]) unpark(ctx context.Context) {
 //
 // The check and the stop happen under parkMu, which inserted takes after
 // its insert committed: either the check sees the new job, or the insert's
-// unpark waits for the stop to end and starts the client again. River workers never wait for
-// parkMu (enqueuePieces wakes the hub directly), since the graceful stop
-// waits for them.
+// unpark waits for the stop to end and starts the client again. River
+// workers never wait for parkMu (enqueuePieces wakes the hub directly),
+// since the graceful stop waits for them.
 func (r *Runner[TTx]) parkIfIdle(ctx context.Context) {
 	if r.hub == nil {
 		return
