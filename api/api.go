@@ -106,6 +106,14 @@ type Handler struct {
 	// once admitted, so that a slow client cannot hold the budget; zero
 	// means DefaultBodyTimeout.
 	BodyTimeout time.Duration
+	// Observe, when set, is called once per request after it was answered
+	// (metrics): the operation's name as in the request log line (the
+	// model's, pinfold's own such as "pinfold.ListEvents", "S3", "Health",
+	// "NotFound", "MethodNotAllowed", or "Unrouted" for a request refused
+	// before routing: unsigned, a bad signature, over the memory budget or
+	// a body that could not be read), the status code sent, and the time
+	// from arrival to the answer. It must return quickly.
+	Observe func(op string, status int, d time.Duration)
 
 	mux    *http.ServeMux
 	budget *semaphore.Weighted
@@ -471,6 +479,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.logRequest(r.Context(), start, rec)
+	if h.Observe != nil {
+		op, status := rec.op, rec.status
+		if op == "" {
+			op = "Unrouted"
+		}
+		if status == 0 {
+			status = http.StatusOK // what net/http sends for a handler that wrote nothing
+		}
+		h.Observe(op, status, h.Now().Sub(start))
+	}
 }
 
 // logRequest writes the request's log line. It hands the record to the

@@ -148,18 +148,53 @@ func (r *Runner[TTx]) update(ctx context.Context, jobID string, piece int, fn fu
 	if piece >= 0 {
 		if p := findPiece(j, piece); p != nil {
 			cp := *p
+			if cp.Status != pinfold.PiecePending {
+				r.pieceFinished(ctx, j, cp)
+			}
 			r.emit(j.ID, j.Status, &cp)
 		}
 	}
 	if j.Status != before {
-		if j.Status.Finished() {
-			_, _, _, processed, failures := j.Counters()
-			r.cfg.Logger.InfoContext(ctx, "job finished", "job_id", j.ID, "type", j.Type, "status", j.Status,
-				"processed", processed, "failures", failures)
-		}
+		r.statusChanged(ctx, j, before)
 		r.emit(j.ID, j.Status, nil)
 	}
 	return j, nil
+}
+
+// statusChanged logs a job that started (left CREATED) or ended, and
+// reports every status change to the Observer.
+func (r *Runner[TTx]) statusChanged(ctx context.Context, j *pinfold.Job, before pinfold.JobStatus) {
+	switch {
+	case j.Status.Finished():
+		pieces, done, failed, processed, failures := j.Counters()
+		r.cfg.Logger.InfoContext(ctx, "job finished", "job_id", j.ID, "app", j.AppID, "type", j.Type,
+			"status", j.Status, "pieces", pieces, "completed_pieces", done, "failed_pieces", failed,
+			"processed", processed, "failures", failures, "duration", j.CompletedAt.Sub(j.CreatedAt))
+	case before == pinfold.JobCreated:
+		r.cfg.Logger.InfoContext(ctx, "job started", "job_id", j.ID, "app", j.AppID, "type", j.Type,
+			"status", j.Status, "node", r.cfg.NodeID, "waited", r.cfg.Now().Sub(j.CreatedAt))
+	}
+	if r.cfg.Observer != nil {
+		r.cfg.Observer.JobStatus(j.Type, j.Status)
+	}
+}
+
+// attemptStartKey is the context key of the time a piece attempt began
+// (runPiece), for the piece's duration.
+type attemptStartKey struct{}
+
+// pieceFinished logs and reports a piece that became DONE or FAILED.
+func (r *Runner[TTx]) pieceFinished(ctx context.Context, j *pinfold.Job, p pinfold.JobPiece) {
+	var d time.Duration
+	if start, ok := ctx.Value(attemptStartKey{}).(time.Time); ok {
+		d = time.Since(start)
+	}
+	r.cfg.Logger.InfoContext(ctx, "piece finished", "job_id", j.ID, "app", j.AppID, "type", j.Type,
+		"piece", p.Index, "status", p.Status, "processed", p.Processed, "failed", p.Failed,
+		"node", r.cfg.NodeID, "duration", d)
+	if r.cfg.Observer != nil {
+		r.cfg.Observer.PieceFinished(j.Type, p, d)
+	}
 }
 
 // drive moves the job forward as far as it can go from this worker: to
@@ -309,6 +344,11 @@ func (r *Runner[TTx]) enqueuePieces(ctx context.Context, j *pinfold.Job) (int, e
 		if _, err := r.client.InsertMany(ctx, params[start:min(start+batch, len(params))]); err != nil {
 			return 0, fmt.Errorf("enqueue pieces: %w", err)
 		}
+		if r.hub != nil {
+			// A River worker: wake the producer, never wait to unpark
+			// (parkIfIdle).
+			r.hub.inserted(QueuePiece)
+		}
 	}
 	return len(params), nil
 }
@@ -406,10 +446,17 @@ func (r *Runner[TTx]) runPiece(ctx context.Context, args pieceArgs, lastAttempt 
 	}
 	r.cfg.Logger.InfoContext(ctx, "piece started", "job_id", j.ID, "type", j.Type, "piece", p.Index,
 		"node", r.cfg.NodeID, "last_attempt", lastAttempt)
+	ctx = context.WithValue(ctx, attemptStartKey{}, time.Now())
 	if j.Type == pinfold.JobImport {
-		return r.runImportPiece(ctx, j, p, lastAttempt)
+		err = r.runImportPiece(ctx, j, p, lastAttempt)
+	} else {
+		err = r.runExportPiece(ctx, j, p, lastAttempt)
 	}
-	return r.runExportPiece(ctx, j, p, lastAttempt)
+	var cancel *river.JobCancelError
+	if err != nil && ctx.Err() == nil && !errors.As(err, &cancel) && r.cfg.Observer != nil {
+		r.cfg.Observer.PieceRetried(j.Type)
+	}
+	return err
 }
 
 // failPiece marks a PENDING piece FAILED with its planned count as failures,

@@ -74,6 +74,16 @@
 // timeouts (Config.PieceTimeout, Config.PlanTimeout) below
 // RescueStuckJobsAfter, is the mechanism.
 //
+// # Idle
+//
+// With SQLite, River's notifications stay in the process (wake.go: the
+// Runner wakes a queue's producer after each insert, instead of
+// riversqlite's listener polling a table every 50 ms), and when a periodic
+// Recover finds no work at all the Runner stops River's client (parkIfIdle)
+// until the next Submit or Recover insert starts it again, so an idle node
+// does nothing but that Recover. With PostgreSQL, River's LISTEN/NOTIFY
+// wakes every node's producers, and River keeps running.
+//
 // # Snapshot guarantee
 //
 // PlanPieces fixes a snapshot position S. The export then contains exactly the
@@ -95,10 +105,12 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
@@ -139,7 +151,7 @@ const (
 	DefaultRescueMargin      = 5 * time.Minute
 	DefaultPendingRecheck    = 2 * time.Second
 	DefaultRecoverInterval   = 30 * time.Second
-	DefaultFetchPollInterval = time.Second
+	DefaultFetchPollInterval = 5 * time.Second
 	DefaultImportBatch       = 10000
 )
 
@@ -204,7 +216,12 @@ type Config struct {
 	// RecoverInterval is the period of Recover while started. Default 30 s.
 	RecoverInterval time.Duration
 	// FetchPollInterval is how often River polls for available jobs when no
-	// insert has woken it. Default 1 s.
+	// insert has woken it. Default 5 s. An insert wakes the queue at once
+	// (on SQLite through the Runner's in-process listener, see
+	// localDriver; on PostgreSQL through LISTEN/NOTIFY, from any node), so
+	// the poll only finds jobs River's scheduler made available: a
+	// PENDING_JOB job's recheck (PendingRecheck) and a retried piece's
+	// backoff end up to this much (plus the scheduler's 5 s) later.
 	FetchPollInterval time.Duration
 
 	// Exclusive declares that this process is the only one using the River
@@ -222,11 +239,33 @@ type Config struct {
 	// Now is the clock for CompletedAt. Default time.Now.
 	Now func() time.Time
 
+	// Observer, when set, is told of jobs created and changing status, of
+	// pieces finished and of piece attempts River retries (metrics).
+	Observer Observer
+
 	// OnEvent, when set, is called synchronously on the worker goroutine
 	// after each change the runner makes to a job: a status change, or a
 	// piece that became DONE or FAILED. Tests use it to wait for progress
 	// and to interleave work with a job; it should return quickly.
 	OnEvent func(Event)
+}
+
+// Observer is told of the Runner's work as it happens, for metrics
+// (cmd/pinfold plugs in package metrics). Its methods are called on the
+// goroutine doing the work and must return quickly. Each transition is
+// reported once, by the node that made it, so sums over several nodes
+// count every job and piece once.
+type Observer interface {
+	// JobStatus reports that a job of type t reached status: CREATED when
+	// Submit stored it, then each status the Runner moves it to.
+	JobStatus(t pinfold.JobType, status pinfold.JobStatus)
+	// PieceFinished reports that a piece became DONE or FAILED (p as
+	// stored, with its Processed and Failed counts), d after the attempt
+	// that finished it began.
+	PieceFinished(t pinfold.JobType, p pinfold.JobPiece, d time.Duration)
+	// PieceRetried reports that an attempt at a piece failed with an error
+	// River retries (a transient object-store or store error).
+	PieceRetried(t pinfold.JobType)
 }
 
 // Event reports a change made to a job, for Config.OnEvent.
@@ -256,6 +295,14 @@ type Runner[TTx any] struct {
 	driver riverdriver.Driver[TTx]
 	client *river.Client[TTx]
 	txc    TxCreator[TTx] // the store, when it enqueues transactionally
+	hub    *wakeHub       // the in-process listener's, with riversqlite; else nil
+
+	// Parking (riversqlite only, see parkIfIdle): River's client is
+	// stopped while there is no work and started again by the next insert.
+	parkMu   sync.Mutex
+	parked   atomic.Bool
+	stopping bool            // Stop has begun: never start River again
+	runCtx   context.Context // the context River runs under, for restarts
 
 	admitMu sync.Mutex // serialises admission against MaxConcurrentJobs
 
@@ -302,7 +349,12 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Runner[TTx], err
 		return nil, errors.New("new job runner: PieceSize, Workers, MaxConcurrentJobs and MaxAttempts must be positive")
 	}
 
-	r := &Runner[TTx]{cfg: cfg, driver: driver}
+	r := &Runner[TTx]{cfg: cfg}
+	if d, ok := any(driver).(*riversqlite.Driver); ok {
+		r.hub = newWakeHub()
+		driver = any(&localDriver{Driver: d, hub: r.hub}).(riverdriver.Driver[TTx])
+	}
+	r.driver = driver
 	r.txc, _ = cfg.Store.(TxCreator[TTx])
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &driveWorker[TTx]{r: r}); err != nil {
@@ -383,6 +435,10 @@ func (r *Runner[TTx]) start(ctx, runCtx context.Context) error {
 			return err
 		}
 	}
+	r.parkMu.Lock()
+	r.runCtx, r.stopping = runCtx, false
+	r.parked.Store(false)
+	r.parkMu.Unlock()
 	if err := r.client.Start(runCtx); err != nil {
 		return err
 	}
@@ -441,6 +497,7 @@ func (r *Runner[TTx]) recoverLoop(ctx context.Context, stopped func()) {
 			if err := r.Recover(ctx); err != nil && ctx.Err() == nil {
 				r.cfg.Logger.ErrorContext(ctx, "recover jobs", "error", err)
 			}
+			r.parkIfIdle(ctx)
 		}
 	}
 }
@@ -457,6 +514,9 @@ func (r *Runner[TTx]) Stop(ctx context.Context) error {
 		return nil
 	}
 	<-loopDone
+	r.parkMu.Lock()
+	r.stopping = true
+	r.parkMu.Unlock()
 	if err := r.client.StopAndCancel(ctx); err != nil {
 		finish(false)
 		return fmt.Errorf("stop job runner: %w", err)
@@ -489,15 +549,19 @@ func (r *Runner[TTx]) Submit(ctx context.Context, job *pinfold.Job) error {
 		if err != nil {
 			return fmt.Errorf("submit job: %w", err)
 		}
+		r.created(ctx, job)
 		return nil
 	}
 	if err := r.cfg.Store.CreateJob(ctx, job); err != nil {
 		return fmt.Errorf("submit job: %w", err)
 	}
+	r.created(ctx, job)
 	if _, err := r.client.Insert(ctx, jobArgs{JobID: job.ID}, nil); err != nil {
 		r.cfg.Logger.ErrorContext(ctx, "enqueue job; recovery will retry",
 			"job_id", job.ID, "error", err)
+		return nil
 	}
+	r.inserted(ctx, QueueJob)
 	return nil
 }
 
@@ -520,6 +584,7 @@ func (r *Runner[TTx]) Recover(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("recover jobs: %w", err)
 	}
+	r.inserted(ctx, QueueJob)
 	for i, x := range res {
 		if !x.UniqueSkippedAsDuplicate {
 			r.cfg.Logger.InfoContext(ctx, "enqueued unfinished job",
@@ -557,8 +622,134 @@ func (r *Runner[TTx]) nextRetry(attempt int) time.Time {
 	return time.Now().Add(min(d, r.cfg.MaxRetryBackoff))
 }
 
+// inserted wakes queue's producer after jobs were committed to it, when
+// the driver is riversqlite (with PostgreSQL, River's NOTIFY does it),
+// starting River again first if it was parked. It must not be called from
+// a River worker (see parkIfIdle): those call hub.inserted directly.
+func (r *Runner[TTx]) inserted(ctx context.Context, queue string) {
+	if r.hub == nil {
+		return
+	}
+	r.unpark(ctx)
+	r.hub.inserted(queue)
+}
+
+// unpark starts River's client again after parkIfIdle stopped it.
+func (r *Runner[TTx]) unpark(ctx context.Context) {
+	r.parkMu.Lock()
+	defer r.parkMu.Unlock()
+	if !r.parked.Load() || r.stopping || r.runCtx.Err() != nil {
+		return
+	}
+	if err := r.client.Start(r.runCtx); err != nil {
+		// The periodic Recover tries again (its insert comes here).
+		r.cfg.Logger.ErrorContext(ctx, "restart job queue", "error", err)
+		return
+	}
+	r.parked.Store(false)
+	r.cfg.Logger.DebugContext(ctx, "job queue started: new work")
+}
+
+// parkIfIdle stops River's client when there is no work: no unfinished
+// pinfold job and no River job waiting, scheduled or running. It is
+// called after each periodic Recover, and only with riversqlite, whose
+// database no other process uses (so every new piece of work is inserted
+// by this Runner, which calls inserted). A stopped client does not poll:
+// River's job completer alone wakes the process 20 times a second, its
+// producers, elector and scheduler every few seconds, which kept an idle
+// node above 0.2% of a core.
+//
+// The check and the stop happen under parkMu, which inserted takes after
+// its insert committed: either the check sees the new job, or the insert's
+// unpark waits for the stop to end and starts the client again. River
+// workers never wait for parkMu (enqueuePieces wakes the hub directly),
+// since the graceful stop waits for them.
+func (r *Runner[TTx]) parkIfIdle(ctx context.Context) {
+	if r.hub == nil {
+		return
+	}
+	r.parkMu.Lock()
+	defer r.parkMu.Unlock()
+	if r.parked.Load() || r.stopping || ctx.Err() != nil {
+		return
+	}
+	idle, err := r.idle(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.cfg.Logger.ErrorContext(ctx, "check for idle job queue", "error", err)
+		}
+		return
+	}
+	if !idle {
+		return
+	}
+	r.parked.Store(true)
+	stopCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := r.client.Stop(stopCtx); err != nil && ctx.Err() == nil {
+		r.cfg.Logger.ErrorContext(ctx, "stop idle job queue", "error", err)
+	}
+	r.cfg.Logger.DebugContext(ctx, "job queue parked: no work")
+}
+
+// idle reports whether there is no work: no unfinished pinfold job and no
+// River job that is not final.
+func (r *Runner[TTx]) idle(ctx context.Context) (bool, error) {
+	n, err := r.cfg.Store.CountJobs(ctx, pinfold.JobCreated, pinfold.JobPreparingForInitialization,
+		pinfold.JobPending, pinfold.JobInitializing, pinfold.JobProcessing, pinfold.JobCompleting, pinfold.JobFailing)
+	if err != nil || n > 0 {
+		return false, err
+	}
+	exec := r.driver.GetExecutor()
+	for _, st := range []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateRunning,
+		rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateScheduled} {
+		n, err := exec.JobCountByState(ctx, &riverdriver.JobCountByStateParams{State: st})
+		if err != nil || n > 0 {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// created logs and reports a job Submit stored.
+func (r *Runner[TTx]) created(ctx context.Context, j *pinfold.Job) {
+	r.cfg.Logger.InfoContext(ctx, "job created", "job_id", j.ID, "app", j.AppID, "type", j.Type)
+	if r.cfg.Observer != nil {
+		r.cfg.Observer.JobStatus(j.Type, j.Status)
+	}
+}
+
 func (r *Runner[TTx]) emit(jobID string, status pinfold.JobStatus, piece *pinfold.JobPiece) {
 	if r.cfg.OnEvent != nil {
 		r.cfg.OnEvent(Event{JobID: jobID, Status: status, Piece: piece})
 	}
+}
+
+// QueueCount is how many River jobs of a queue are available (waiting to
+// be worked) and running.
+type QueueCount struct {
+	Queue              string
+	Available, Running int64
+}
+
+// QueueDepth returns River's counts of the runner's two queues (QueueJob,
+// QueuePiece), for metrics: one query on River's index of job states, so its
+// cost follows the jobs waiting and running, not River's whole table. It
+// works whether or not River's client is running. It returns the driver's
+// error.
+func (r *Runner[TTx]) QueueDepth(ctx context.Context) ([]QueueCount, error) {
+	res, err := r.driver.GetExecutor().JobCountByQueueAndState(ctx,
+		&riverdriver.JobCountByQueueAndStateParams{QueueNames: []string{QueueJob, QueuePiece}})
+	if err != nil {
+		return nil, fmt.Errorf("count river jobs: %w", err)
+	}
+	out := []QueueCount{{Queue: QueueJob}, {Queue: QueuePiece}}
+	for _, x := range res {
+		for i := range out {
+			if out[i].Queue == x.Queue {
+				out[i].Available, out[i].Running = x.CountAvailable, x.CountRunning
+			}
+		}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@
 //	pinfold-bench export [--endpoints 1000000] [--piece-size 100000] [--cpuprofile FILE] [--no-segment] [--import-reps 3] [--tuned]
 //	pinfold-bench events [--endpoints 100000] [--clients 4] [--reps 3] [--tuned]
 //	pinfold-bench cluster [--endpoints 1000000] [--nodes 3] [--reps 3] [--postgres URL] [--versitygw PATH]
+//	pinfold-bench idle   [--window 60s] [--settle 40s] [--jobs 5] [--baseline-pinfold PATH]
 //
 // Both subcommands build the server (go build ./cmd/pinfold, from the module
 // root above the working directory) unless --pinfold names a binary, start it
@@ -52,6 +53,10 @@
 // 16 connections spread over the nodes while they share export jobs,
 // against the same reads with no job running (cluster_runs.go).
 //
+// idle measures an idle server's CPU over a silent window and how soon a
+// new export job leaves CREATED, optionally against a baseline binary
+// (idle.go).
+//
 // Every measurement is repeated (--reps, default 3) and the median is
 // reported with the load average at the time: the numbers come from a shared
 // machine where the client and the server compete for the same cores.
@@ -73,6 +78,7 @@ type CLI struct {
 	Export  ExportCmd  `cmd:"" help:"Export job throughput against an in-process encoding/json+gzip reference, peak RSS and GetExportJob latency; segment export against full export; import of the export's objects against the seeding rate."`
 	Events  EventsCmd  `cmd:"" help:"PutEvents throughput (100 endpoints + 100 events per request) against UpdateEndpointsBatch in the same run."`
 	Send    SendCmd    `cmd:"" help:"SendMessages with an email template (100 endpoints per request) against UpdateEndpointsBatch's endpoint rate in the same run."`
+	Idle    IdleCmd    `cmd:"" help:"CPU of an idle pinfold over a silent window (% of one core) and the time a new export job takes to leave CREATED, optionally against --baseline-pinfold."`
 	Cluster ClusterCmd `cmd:"" help:"pinfold on PostgreSQL with 1 to --nodes nodes sharing one database and one versitygw, against pinfold on SQLite in the same run: ingest rate, export time, import rate, GetEndpoint and GetExportJob latency during an export."`
 }
 

@@ -7,58 +7,67 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
-	"github.com/pinfold/pinfold/internal/startstop"
 )
 
-// logWriter buffers log output and flushes it every interval, on Close, and
-// after every record at Warn or above (see newLogger). One log line per
-// request would otherwise cost a write system call per request; the price
-// is that a crash loses at most the last interval of Info and Debug lines,
-// never a warning or an error and never part of a write.
+// logWriter buffers log output and flushes it one interval after the first
+// write into an empty buffer, on Close, and after every record at Warn or
+// above (see newLogger). One log line per request would otherwise cost a
+// write system call per request; the price is that a crash loses at most
+// the last interval of Info and Debug lines, never a warning or an error
+// and never part of a write. Nothing runs while nothing is buffered: an
+// idle node is not woken to flush an empty buffer.
 type logWriter struct {
-	mu      sync.Mutex
-	w       *bufio.Writer
-	flusher startstop.Base // the goroutine that flushes every interval
+	interval time.Duration
+
+	mu     sync.Mutex
+	w      *bufio.Writer
+	timer  *time.Timer // armed while something is buffered
+	closed bool
 }
 
-// newLogWriter returns a logWriter on w whose flusher is running.
+// newLogWriter returns a logWriter on w.
 func newLogWriter(w io.Writer, interval time.Duration) *logWriter {
-	lw := &logWriter{w: bufio.NewWriterSize(w, 64<<10)}
-	ctx, _, stopped := lw.flusher.StartInit(context.Background())
-	go func() {
-		defer stopped()
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				lw.flush()
-			case <-ctx.Done():
-				lw.flush()
-				return
-			}
-		}
-	}()
-	return lw
+	return &logWriter{interval: interval, w: bufio.NewWriterSize(w, 64<<10)}
 }
 
 func (lw *logWriter) Write(p []byte) (int, error) {
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
-	return lw.w.Write(p)
+	n, err := lw.w.Write(p)
+	switch {
+	case lw.closed:
+		// After Close, every write goes out at once.
+		if ferr := lw.w.Flush(); err == nil {
+			err = ferr
+		}
+	case lw.w.Buffered() > 0 && lw.timer == nil:
+		lw.timer = time.AfterFunc(lw.interval, lw.flush)
+	}
+	return n, err
 }
 
+// flush writes what is buffered and disarms the timer.
 func (lw *logWriter) flush() {
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
+	lw.flushLocked()
+}
+
+func (lw *logWriter) flushLocked() {
+	if lw.timer != nil {
+		lw.timer.Stop()
+		lw.timer = nil
+	}
 	lw.w.Flush()
 }
 
-// Close stops the flusher, which flushes what is buffered. Safe to call
-// twice.
+// Close flushes what is buffered; later writes are not buffered. Safe to
+// call twice.
 func (lw *logWriter) Close() error {
-	lw.flusher.Stop()
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	lw.closed = true
+	lw.flushLocked()
 	return nil
 }
 

@@ -33,7 +33,7 @@ func TestLogFlushesWarnings(t *testing.T) {
 	t.Parallel()
 	for _, format := range []string{"json", "text"} {
 		var out syncBuffer
-		lw := newLogWriter(&out, time.Hour) // no flush by the ticker in this test
+		lw := newLogWriter(&out, time.Hour) // no flush by the timer in this test
 		logger := newLogger(lw, format, "info").With("node", "n1").WithGroup("g")
 		logger.Info("buffered")
 		if got := out.String(); got != "" {

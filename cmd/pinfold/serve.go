@@ -25,6 +25,7 @@ import (
 	"github.com/pinfold/pinfold/handlebars"
 	"github.com/pinfold/pinfold/jobs"
 	"github.com/pinfold/pinfold/messaging"
+	"github.com/pinfold/pinfold/metrics"
 	"github.com/pinfold/pinfold/phone"
 	"github.com/pinfold/pinfold/postgres"
 	"github.com/pinfold/pinfold/s3"
@@ -49,6 +50,8 @@ type ServeCmd struct {
 	RequestMemory   string   `default:"80MiB" env:"PINFOLD_REQUEST_MEMORY" placeholder:"SIZE" help:"Memory that Pinpoint requests in flight may hold while their bodies are decoded (charged at 10 times the body size, 32 times for segment definitions and sends); more wait, then get 429 (${env})."`
 	SMTPURL         string   `name:"smtp-url" env:"PINFOLD_SMTP_URL" placeholder:"smtp://host:port" help:"SMTP server that every email message sent is also relayed to, with the Email channel's FromAddress as sender; empty keeps email in the outbox only (${env})."`
 	MemoryLimit     string   `default:"auto" env:"PINFOLD_MEMORY_LIMIT" placeholder:"auto|off|SIZE" help:"Soft memory limit of the Go runtime: auto (75% of the cgroup's limit when there is one), off, or a size such as 512MiB; GOMEMLIMIT wins when set (${env})."`
+	MetricsListen   string   `env:"PINFOLD_METRICS_LISTEN" placeholder:"ADDR" help:"Address of the Prometheus metrics listener (GET /metrics); empty is off. Unauthenticated: bind it to loopback or a private network (${env})."`
+	Pprof           bool     `env:"PINFOLD_PPROF" help:"Serve Go's pprof profiles under /debug/pprof/ on the metrics listener, unauthenticated (${env})."`
 
 	S3     S3Flags     `embed:"" prefix:"s3-"`
 	Jobs   JobFlags    `embed:"" prefix:"jobs-"`
@@ -153,6 +156,8 @@ func (c *ServeCmd) Run() error {
 		RequestMemory: reqMem,
 		SMTPURL:       c.SMTPURL,
 		AdminAccount:  c.AdminAccount,
+		MetricsListen: c.MetricsListen,
+		Pprof:         c.Pprof,
 	}
 	if err := n.Open(ctx); err != nil {
 		n.Close(context.Background())
@@ -170,6 +175,9 @@ func (c *ServeCmd) Run() error {
 		"memory_limit", debug.SetMemoryLimit(-1), "memory_limit_from", memWhy, "job_workers", c.Jobs.Workers)
 	logger.Info("pinfold serving", "url", n.Server.URL(), "store", n.storeKind(), "builtin_s3", n.Blobs != nil,
 		"data_dir", c.DataDir, "access_keys", len(creds))
+	if n.Debug != nil {
+		logger.Info("metrics serving", "url", n.Debug.URL()+"/metrics", "pprof", c.Pprof)
+	}
 	<-ctx.Done()
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -224,6 +232,10 @@ type node struct {
 	// AdminAccount is the account whose keys may take backups; see
 	// node.adminAccount for the default.
 	AdminAccount string
+	// MetricsListen is the metrics listener's address (metrics.go); empty
+	// is off. Pprof adds net/http/pprof's handlers to it.
+	MetricsListen string
+	Pprof         bool
 
 	// OnJobEvent, when set, sees every change the job runner makes (tests).
 	OnJobEvent func(jobs.Event)
@@ -233,6 +245,8 @@ type node struct {
 	S3Handler *s3server.Handler // the built-in S3 endpoint; nil when it is off
 	Runner    jobRunner
 	Server    *api.Server
+	Metrics   *metrics.Metrics // nil without MetricsListen
+	Debug     *api.Server      // the metrics listener; nil without MetricsListen
 
 	riverDB     *sql.DB                         // River's SQLite database (embedded mode)
 	riverUI     *lazyRiverUI                    // River's UI in the console; nil when it could not be made
@@ -266,6 +280,7 @@ func (n *node) Open(ctx context.Context) error {
 		}
 		relay = r
 	}
+	n.openMetrics()
 	if err := n.openStore(ctx); err != nil {
 		return err
 	}
@@ -320,12 +335,15 @@ func (n *node) Open(ctx context.Context) error {
 			Now:      n.MessageClock,
 		}
 	}
+	if n.Metrics != nil {
+		h.Observe = n.Metrics.ObserveRequest
+	}
 	h.Init()
 	n.Server = &api.Server{Addr: n.Listen, Handler: n.withBackup(h)}
 	if err := n.Server.Open(); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	return nil
+	return n.serveDebug()
 }
 
 // checkS3 refuses a PostgreSQL node without a shared S3 store: the built-in
@@ -388,6 +406,7 @@ func (n *node) startRunner(ctx context.Context, blobs pinfold.BlobStore) error {
 		RescueMargin:      n.Jobs.RescueMargin,
 		NodeID:            n.NodeID,
 		OnEvent:           n.OnJobEvent,
+		Observer:          n.observer(),
 	}
 	if st, ok := n.Store.(*postgres.Store); ok {
 		r, err := jobs.New(riverpgxv5.New(st.Pool()), cfg)
@@ -437,6 +456,9 @@ func (n *node) Close(ctx context.Context) error {
 		if err != nil && first == nil {
 			first = err
 		}
+	}
+	if n.Debug != nil {
+		keep(n.Debug.Close(ctx))
 	}
 	if n.Server != nil {
 		keep(n.Server.Close(ctx))
