@@ -324,16 +324,11 @@ func (n *node) Open(ctx context.Context) error {
 	if n.S3Handler != nil {
 		h.S3 = serveS3(n.S3Handler)
 	}
-	// The store sends messages once it keeps templates, the outbox and
-	// one-time passwords (messaging.Store); until then those operations
-	// answer 501.
-	if ms, ok := n.Store.(messaging.Store); ok {
-		h.Messages = &messaging.Service{
-			Store:    ms,
-			Renderer: handlebars.New(),
-			Relay:    relay,
-			Now:      n.MessageClock,
-		}
+	h.Messages = &messaging.Service{
+		Store:    n.Store,
+		Renderer: handlebars.New(),
+		Relay:    relay,
+		Now:      n.MessageClock,
 	}
 	if n.Metrics != nil {
 		h.Observe = n.Metrics.ObserveRequest
