@@ -491,6 +491,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// RequestLogMessage is the message of the one log line each request writes.
+const RequestLogMessage = "request"
+
 // logRequest writes the request's log line. It hands the record to the
 // handler directly, without the caller's program counter that
 // Logger.LogAttrs looks up (runtime.Callers) for a source the handler does
@@ -503,7 +506,7 @@ func (h *Handler) logRequest(ctx context.Context, start time.Time, rec *recorder
 		return
 	}
 	end := h.Now()
-	lr := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+	lr := slog.NewRecord(end, slog.LevelInfo, RequestLogMessage, 0)
 	lr.AddAttrs(
 		slog.String("request_id", rec.req.id),
 		slog.String("op", rec.op),

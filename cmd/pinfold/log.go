@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"github.com/pinfold/pinfold/api"
 	"io"
 	"log/slog"
 	"sync"
@@ -10,11 +11,11 @@ import (
 )
 
 // logWriter buffers log output and flushes it one interval after the first
-// write into an empty buffer, on Close, and after every record at Warn or
-// above (see newLogger). One log line per request would otherwise cost a
-// write system call per request; the price is that a crash loses at most
-// the last interval of Info and Debug lines, never a warning or an error
-// and never part of a write. Nothing runs while nothing is buffered: an
+// write into an empty buffer, on Close, and after every record other than a
+// request's Info line (see newLogger). One log line per request would
+// otherwise cost a write system call per request; the price is that a crash
+// loses at most the last interval of request lines, never a job line, a
+// warning or an error, and never part of a write. Nothing runs while nothing is buffered: an
 // idle node is not woken to flush an empty buffer.
 type logWriter struct {
 	interval time.Duration
@@ -72,8 +73,8 @@ func (lw *logWriter) Close() error {
 }
 
 // newLogger returns the structured logger of a node, writing to w. When w
-// is a *logWriter, every record at Warn or above is flushed at once, so the
-// lines that explain a crash are out before it.
+// is a *logWriter, every record but a request's Info line is flushed at
+// once, so the lines that explain a crash are out before it.
 func newLogger(w io.Writer, format, level string) *slog.Logger {
 	var lv slog.Level
 	lv.UnmarshalText([]byte(level))
@@ -90,7 +91,10 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 	return slog.New(h)
 }
 
-// flushHandler flushes lw after handling a record at Warn or above.
+// flushHandler flushes lw after handling any record but a request's Info
+// line: only those come one per request, so only they are worth batching;
+// the rest (job and piece lines, warnings, errors) are rare and are what
+// explains a crash, so they are out before the next line is written.
 type flushHandler struct {
 	slog.Handler
 	lw *logWriter
@@ -98,7 +102,7 @@ type flushHandler struct {
 
 func (h flushHandler) Handle(ctx context.Context, r slog.Record) error {
 	err := h.Handler.Handle(ctx, r)
-	if r.Level >= slog.LevelWarn {
+	if r.Level >= slog.LevelWarn || r.Message != api.RequestLogMessage {
 		h.lw.flush()
 	}
 	return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/pinfold/pinfold/api"
 	"strings"
 	"sync"
 	"testing"
@@ -27,17 +28,18 @@ func (s *syncBuffer) String() string {
 }
 
 // TestLogFlushesWarnings checks that the buffered log writer writes a
-// record at Warn or above at once, with what was buffered before it, and
-// holds Info records until a flush.
+// record at Warn or above at once, with what was buffered before it, holds
+// requests' Info lines until a flush, and writes other Info lines (a job's)
+// at once.
 func TestLogFlushesWarnings(t *testing.T) {
 	t.Parallel()
 	for _, format := range []string{"json", "text"} {
 		var out syncBuffer
 		lw := newLogWriter(&out, time.Hour) // no flush by the timer in this test
 		logger := newLogger(lw, format, "info").With("node", "n1").WithGroup("g")
-		logger.Info("buffered")
+		logger.Info(api.RequestLogMessage, "op", "buffered")
 		if got := out.String(); got != "" {
-			t.Errorf("%s: an Info record was written before any flush: %q", format, got)
+			t.Errorf("%s: a request's Info record was written before any flush: %q", format, got)
 		}
 		logger.Warn("warned")
 		got := out.String()
@@ -48,7 +50,14 @@ func TestLogFlushesWarnings(t *testing.T) {
 		if !strings.Contains(out.String(), "failed") {
 			t.Errorf("%s: an Error record was not flushed: %q", format, out.String())
 		}
-		logger.Info("last")
+		logger.Info("piece started", "job_id", "j1")
+		if !strings.Contains(out.String(), "piece started") {
+			t.Errorf("%s: a job's Info record was not flushed: %q", format, out.String())
+		}
+		logger.Info(api.RequestLogMessage, "op", "last")
+		if strings.Contains(out.String(), "last") {
+			t.Errorf("%s: a request's Info record was written before any flush: %q", format, out.String())
+		}
 		lw.Close()
 		if !strings.Contains(out.String(), "last") {
 			t.Errorf("%s: Close did not flush: %q", format, out.String())
