@@ -59,3 +59,26 @@ func TestDirect(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderParts: RenderParts gives what Render gives for each part, the
+// first failing part's error, and parts without variables as they are.
+func TestRenderParts(t *testing.T) {
+	r := renderer()
+	d := data()
+	srcs := []string{"{{upper Attributes.Plan}} {{Address}}", "", "plain {not a variable}",
+		"{{#each Attributes.favorite_colors}}{{this}};{{/each}}", "{{#if Id}}{{Id}}{{/if}}"}
+	got, err := r.RenderParts(srcs, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, src := range srcs {
+		want, err := r.Render(src, d)
+		if err != nil || got[i] != want {
+			t.Errorf("part %d = %q, Render gives %q, %v", i, got[i], want, err)
+		}
+	}
+	if _, err := r.RenderParts([]string{"{{Id}}", "{{divide 1 0}}", "{{#if}}"}, d); err == nil ||
+		!strings.Contains(err.Error(), "divide") {
+		t.Errorf("RenderParts with a failing part: %v, want divide's error", err)
+	}
+}

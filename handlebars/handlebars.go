@@ -99,9 +99,42 @@ func (r *Renderer) Validate(src string) error {
 // its arguments (division by zero, an undecodable Base64 value, ...), or
 // when the output would exceed MaxOutput.
 func (r *Renderer) Render(src string, d *pinfold.MessageData) (out string, err error) {
+	return r.render(src, d, nil)
+}
+
+// RenderParts renders each of srcs for one recipient, as Render does,
+// preparing the recipient's variables once: the parts of a message (its
+// subject, HTML and text). A source without "{{" is returned as it is. The
+// first part that fails gives the error.
+func (r *Renderer) RenderParts(srcs []string, d *pinfold.MessageData) ([]string, error) {
+	outs := make([]string, len(srcs))
+	var m map[string]any
+	for i, src := range srcs {
+		if !strings.Contains(src, "{{") {
+			outs[i] = src
+			continue
+		}
+		if m == nil {
+			m = model(d)
+		}
+		out, err := r.render(src, d, m)
+		if err != nil {
+			return nil, err
+		}
+		outs[i] = out
+	}
+	return outs, nil
+}
+
+// render renders src for d, with m as d's model when it is not nil
+// (templates never change their model).
+func (r *Renderer) render(src string, d *pinfold.MessageData, m map[string]any) (out string, err error) {
 	c, err := r.compile(src)
 	if err != nil {
 		return "", err
+	}
+	if m == nil {
+		m = model(d)
 	}
 	max := r.MaxOutput
 	if max <= 0 {
@@ -118,11 +151,11 @@ func (r *Renderer) Render(src string, d *pinfold.MessageData) (out string, err e
 		}
 	}()
 	if c.direct != nil && !r.raymondOnly {
-		out, err = renderDirect(c.direct, model(d), st, len(src))
+		out, err = renderDirect(c.direct, m, st, len(src))
 	} else {
 		frame := raymond.NewDataFrame()
 		frame.Set(stateKey, st)
-		out, err = c.tpl.ExecWith(model(d), frame)
+		out, err = c.tpl.ExecWith(m, frame)
 	}
 	if err != nil {
 		return "", renderError(err)
