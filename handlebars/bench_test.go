@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/handlebars"
 )
 
 // BenchmarkRender renders a typical email template (the welcome email of
@@ -54,5 +55,29 @@ func BenchmarkCompile(b *testing.B) {
 		if err := r.Validate(string(src)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// sendHTML is the HTML part of pinfold-bench send's template.
+const sendHTML = `<html><body><h1>Hello from the shop</h1><p>Your plan: <b>{{Attributes.Plan}}</b>, tier {{User.UserAttributes.Tier}}.</p><p>We picked {{Attributes.Interests}} for you in {{Location.City}}, {{Location.Country}}.</p><p>{{#if Attributes.Plan}}Thanks for staying with us since {{Attributes.SignupDate}}.{{/if}}</p><p>On your {{Demographic.Make}} {{Demographic.Model}}, app {{Demographic.AppVersion}}.</p><p>Coupon: {{Coupon}}</p><p><a href="https://example.com/u/{{Id}}">Unsubscribe</a></p></body></html>`
+
+// BenchmarkRenderSendHTML renders the HTML part of pinfold-bench send's
+// email template (variables and an if: a direct template), directly and
+// through raymond.
+func BenchmarkRenderSendHTML(b *testing.B) {
+	d := data()
+	d.Defaults = map[string][]string{"Coupon": {"WELCOME10"}}
+	for _, bc := range []struct {
+		name string
+		r    *handlebars.Renderer
+	}{{"direct", renderer()}, {"raymond", handlebars.RaymondOnly(renderer())}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bc.r.Render(sendHTML, d); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -36,10 +36,10 @@ import (
 // behave as in the source. Inline partials are cut out of the source first
 // (extractInline), rewritten the same way, and each {{> name}} becomes a
 // helper that renders its partial.
-func parse(src string) (*raymond.Template, error) {
+func parse(src string) (*raymond.Template, []dnode, error) {
 	main, defs, err := extractInline(src)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u := &unit{helpers: make(map[string]any), partials: make(map[string]*raymond.Template), sizes: make(map[string]int)}
 	for _, d := range defs {
@@ -48,23 +48,29 @@ func parse(src string) (*raymond.Template, error) {
 	}
 	tpls := []*raymond.Template{}
 	for _, d := range defs {
-		t, err := u.rewrite(d.body)
+		t, _, err := u.rewrite(d.body)
 		if err != nil {
-			return nil, invalid("inline partial %q: %s", d.name, strings.TrimPrefix(pinfoldMessage(err), "Invalid template: "))
+			return nil, nil, invalid("inline partial %q: %s", d.name, strings.TrimPrefix(pinfoldMessage(err), "Invalid template: "))
 		}
 		u.partials[d.name] = t
 		tpls = append(tpls, t)
 	}
-	tpl, err := u.rewrite(main)
+	tpl, prog, err := u.rewrite(main)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Helpers resolve on the template being executed: a partial runs as a
 	// template of its own, so each gets them all.
 	for _, t := range append(tpls, tpl) {
 		t.RegisterHelpers(u.helpers)
 	}
-	return tpl, nil
+	var direct []dnode
+	if len(defs) == 0 {
+		if nodes, ok := directProgram(prog); ok {
+			direct = append(make([]dnode, 0, len(nodes)), nodes...) // non-nil: a direct template
+		}
+	}
+	return tpl, direct, nil
 }
 
 // unit is what the rewrites of a template and its inline partials share:
@@ -79,20 +85,20 @@ type unit struct {
 
 // rewrite checks and rewrites one template source (the template or an
 // inline partial's body) and parses the result with raymond.
-func (u *unit) rewrite(src string) (*raymond.Template, error) {
+func (u *unit) rewrite(src string) (*raymond.Template, *ast.Program, error) {
 	toks := lexer.Collect(src)
 	if last := toks[len(toks)-1]; last.Kind == lexer.TokenError {
-		return nil, invalid("line %d: %s", last.Line, last.Val)
+		return nil, nil, invalid("line %d: %s", last.Line, last.Val)
 	}
 	if err := checkDepth(toks); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkSyntax(toks); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	prog, err := parser.Parse(src)
 	if err != nil {
-		return nil, invalid("%s", strings.ReplaceAll(err.Error(), "\n", " "))
+		return nil, nil, invalid("%s", strings.ReplaceAll(err.Error(), "\n", " "))
 	}
 	rw := &rewriter{u: u, src: src, toks: toks, at: make(map[int]int, len(toks)), closeOf: make(map[int]int), helpers: u.helpers}
 	var open []int
@@ -110,13 +116,13 @@ func (u *unit) rewrite(src string) (*raymond.Template, error) {
 	}
 	rw.program(prog)
 	if rw.err != nil {
-		return nil, rw.err
+		return nil, nil, rw.err
 	}
 	tpl, err := raymond.Parse(rw.apply())
 	if err != nil {
-		return nil, invalid("%s", strings.ReplaceAll(err.Error(), "\n", " "))
+		return nil, nil, invalid("%s", strings.ReplaceAll(err.Error(), "\n", " "))
 	}
-	return tpl, nil
+	return tpl, prog, nil
 }
 
 func pinfoldMessage(err error) string {
@@ -347,19 +353,7 @@ func (rw *rewriter) call(e *ast.Expression, form byte, cost int) string {
 		rw.u.sites++
 		key = fmt.Sprintf("%s_%d", key, rw.u.sites)
 		if s.words {
-			words = make(map[string]string)
-			for i, p := range e.Params {
-				if w := bareWord(p); w != "" {
-					words[strconv.Itoa(i)] = w
-				}
-			}
-			if e.Hash != nil {
-				for _, p := range e.Hash.Pairs {
-					if w := bareWord(p.Val); w != "" {
-						words[p.Key] = w
-					}
-				}
-			}
+			words = bareWords(e)
 		}
 	}
 	if _, ok := rw.helpers[key]; !ok {
@@ -393,6 +387,25 @@ func (rw *rewriter) param(n ast.Node) {
 		return
 	}
 	rw.call(e, formSexpr, 0)
+}
+
+// bareWords returns the bare-word arguments of e: by index ("0", ...) and
+// by hash key.
+func bareWords(e *ast.Expression) map[string]string {
+	words := make(map[string]string)
+	for i, p := range e.Params {
+		if w := bareWord(p); w != "" {
+			words[strconv.Itoa(i)] = w
+		}
+	}
+	if e.Hash != nil {
+		for _, p := range e.Hash.Pairs {
+			if w := bareWord(p.Val); w != "" {
+				words[p.Key] = w
+			}
+		}
+	}
+	return words
 }
 
 // bareWord returns the text of an argument written as a bare word (a path

@@ -52,6 +52,8 @@ func FuzzRender(f *testing.F) {
 	r := renderer()
 	r.MaxOutput = 64 << 10
 	r.MaxSource = 16 << 10
+	ray := handlebars.RaymondOnly(renderer())
+	ray.MaxOutput, ray.MaxSource = r.MaxOutput, r.MaxSource
 	f.Fuzz(func(t *testing.T, src, attr string) {
 		d := data()
 		d.Endpoint.Attributes["X"] = []string{attr, attr + attr, "b"}
@@ -79,6 +81,14 @@ func FuzzRender(f *testing.F) {
 		}
 		if len(out) > r.MaxOutput {
 			t.Fatalf("Render(%q) = %d bytes, more than MaxOutput", src, len(out))
+		}
+		// A template rendered directly renders as through raymond (uuid
+		// aside, random).
+		if handlebars.IsDirect(r, src) && !strings.Contains(src, "uuid") {
+			out2, err2 := ray.Render(src, d)
+			if out2 != out || (err == nil) != (err2 == nil) || err != nil && err.Error() != err2.Error() {
+				t.Fatalf("Render(%q) = %q, %v directly; %q, %v through raymond", src, out, err, out2, err2)
+			}
 		}
 	})
 }

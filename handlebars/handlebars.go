@@ -68,6 +68,8 @@ type Renderer struct {
 
 	zones sync.Map // time zone name → *time.Location, of names that loaded
 
+	raymondOnly bool // for the tests: never render a direct template directly
+
 	mu    sync.Mutex
 	lru   *list.List // of *compiled, most recently used first
 	cache map[string]*list.Element
@@ -97,9 +99,42 @@ func (r *Renderer) Validate(src string) error {
 // its arguments (division by zero, an undecodable Base64 value, ...), or
 // when the output would exceed MaxOutput.
 func (r *Renderer) Render(src string, d *pinfold.MessageData) (out string, err error) {
+	return r.render(src, d, nil)
+}
+
+// RenderParts renders each of srcs for one recipient, as Render does,
+// preparing the recipient's variables once: the parts of a message (its
+// subject, HTML and text). A source without "{{" is returned as it is. The
+// first part that fails gives the error.
+func (r *Renderer) RenderParts(srcs []string, d *pinfold.MessageData) ([]string, error) {
+	outs := make([]string, len(srcs))
+	var m map[string]any
+	for i, src := range srcs {
+		if !strings.Contains(src, "{{") {
+			outs[i] = src
+			continue
+		}
+		if m == nil {
+			m = model(d)
+		}
+		out, err := r.render(src, d, m)
+		if err != nil {
+			return nil, err
+		}
+		outs[i] = out
+	}
+	return outs, nil
+}
+
+// render renders src for d, with m as d's model when it is not nil
+// (templates never change their model).
+func (r *Renderer) render(src string, d *pinfold.MessageData, m map[string]any) (out string, err error) {
 	c, err := r.compile(src)
 	if err != nil {
 		return "", err
+	}
+	if m == nil {
+		m = model(d)
 	}
 	max := r.MaxOutput
 	if max <= 0 {
@@ -110,14 +145,18 @@ func (r *Renderer) Render(src string, d *pinfold.MessageData) (out string, err e
 		now = r.Now
 	}
 	st := &renderState{now: now(), budget: max * workFactor, max: max, zones: &r.zones}
-	frame := raymond.NewDataFrame()
-	frame.Set(stateKey, st)
 	defer func() {
 		if p := recover(); p != nil {
 			out, err = "", pinfold.Errorf(pinfold.EINVALID, "Template could not be rendered: %v", p)
 		}
 	}()
-	out, err = c.tpl.ExecWith(model(d), frame)
+	if c.direct != nil && !r.raymondOnly {
+		out, err = renderDirect(c.direct, m, st, len(src))
+	} else {
+		frame := raymond.NewDataFrame()
+		frame.Set(stateKey, st)
+		out, err = c.tpl.ExecWith(m, frame)
+	}
 	if err != nil {
 		return "", renderError(err)
 	}
@@ -145,9 +184,10 @@ func renderError(err error) error {
 // compiled is a parsed, checked and rewritten template, or the error that
 // its source gave.
 type compiled struct {
-	src string
-	tpl *raymond.Template
-	err error
+	src    string
+	tpl    *raymond.Template
+	direct []dnode // non-nil when the template renders directly (direct.go)
+	err    error
 }
 
 // compile returns src's compiled template, from the cache when it is there.
@@ -170,7 +210,7 @@ func (r *Renderer) compile(src string) (*compiled, error) {
 		return nil, pinfold.Errorf(pinfold.EINVALID, "Template is longer than %d bytes", maxSrc)
 	}
 	c := &compiled{src: src}
-	c.tpl, c.err = safeParse(src)
+	c.tpl, c.direct, c.err = safeParse(src)
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -201,10 +241,10 @@ func (r *Renderer) compile(src string) (*compiled, error) {
 }
 
 // safeParse parses src, turning any panic of the parser into an error.
-func safeParse(src string) (tpl *raymond.Template, err error) {
+func safeParse(src string) (tpl *raymond.Template, direct []dnode, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			tpl, err = nil, pinfold.Errorf(pinfold.EINVALID, "Invalid template: %v", p)
+			tpl, direct, err = nil, nil, pinfold.Errorf(pinfold.EINVALID, "Invalid template: %v", p)
 		}
 	}()
 	return parse(src)

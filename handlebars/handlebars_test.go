@@ -84,6 +84,7 @@ type renderCase struct {
 func runCases(t *testing.T, d *pinfold.MessageData, cases []renderCase) {
 	t.Helper()
 	r := renderer()
+	ray := handlebars.RaymondOnly(renderer())
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := r.Render(tc.src, d)
@@ -92,6 +93,9 @@ func runCases(t *testing.T, d *pinfold.MessageData, cases []renderCase) {
 			}
 			if got != tc.want {
 				t.Errorf("Render(%q) = %q, want %q", tc.src, got, tc.want)
+			}
+			if got2, err := ray.Render(tc.src, d); got2 != got || err != nil {
+				t.Errorf("Render(%q) through raymond = %q, %v; directly %q", tc.src, got2, err, got)
 			}
 		})
 	}

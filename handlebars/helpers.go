@@ -31,6 +31,11 @@ type call struct {
 	block  bool
 	cost   int               // for each and sections: what one iteration costs
 	words  map[string]string // bare-word arguments (by index, "0"...) and hash values (by key)
+
+	// Without opts (a direct template, direct.go): the hash's values, and
+	// the block and its else block.
+	hashVals    map[string]any
+	fn, inverse func() string
 }
 
 // spec describes a helper: how many arguments it takes (max -1: any
@@ -208,6 +213,10 @@ func formatNumber(f float64) string {
 }
 
 func (c *call) hash(name string) (any, bool) {
+	if c.opts == nil {
+		v, ok := c.hashVals[name]
+		return v, ok
+	}
 	v, ok := c.opts.Hash()[name]
 	return v, ok
 }
@@ -232,7 +241,12 @@ func (c *call) includeZero() bool {
 // inline the hash's yes or no (true and false by default).
 func (c *call) branch(ok bool) any {
 	if c.block {
-		if ok {
+		switch {
+		case c.opts == nil && ok:
+			return c.fn()
+		case c.opts == nil:
+			return c.inverse()
+		case ok:
 			return c.opts.Fn()
 		}
 		return c.opts.Inverse()

@@ -42,6 +42,15 @@ type Renderer interface {
 	Render(src string, d *pinfold.MessageData) (string, error)
 }
 
+// PartsRenderer is a Renderer that also renders the parts of a message
+// (subject, HTML, text, ...) for one recipient at once, sharing the work
+// of preparing the recipient's variables: as Render of each part in turn,
+// the first failure giving the error (handlebars.Renderer is one).
+type PartsRenderer interface {
+	Renderer
+	RenderParts(srcs []string, d *pinfold.MessageData) ([]string, error)
+}
+
 // Relay delivers an email message beyond the outbox (SMTPRelay sends it to
 // an SMTP server). Send is called for every email message a send produces,
 // before it is stored.

@@ -245,15 +245,11 @@ func (st *send) message(r *recipient, c *content, ch *pinfold.Channel) (*pinfold
 			m.Subject, m.Body = c.Subject, c.Body
 		} else {
 			d := &pinfold.MessageData{Endpoint: r.endpoint, RequestID: st.reqID, Defaults: c.defaults, Overrides: r.cfg.Substitutions}
-			var err error
-			for _, f := range []struct {
-				dst *string
-				src string
-			}{{&m.Subject, c.Subject}, {&m.HTMLBody, c.HTML}, {&m.TextBody, c.Text}, {&m.Body, c.Body}, {&m.Title, c.Title}} {
-				if *f.dst, err = st.s.render(f.src, d); err != nil {
-					return nil, err
-				}
+			parts, err := st.s.renderParts([]string{c.Subject, c.HTML, c.Text, c.Body, c.Title}, d)
+			if err != nil {
+				return nil, err
 			}
+			m.Subject, m.HTMLBody, m.TextBody, m.Body, m.Title = parts[0], parts[1], parts[2], parts[3], parts[4]
 		}
 	}
 	if deref(r.cfg.RawContent) == "" {
@@ -305,6 +301,37 @@ func (s *Service) render(src string, d *pinfold.MessageData) (string, error) {
 		return "", pinfold.Errorf(pinfold.EINVALID, "Invalid message template: %v", err)
 	}
 	return out, nil
+}
+
+// renderParts renders each of srcs for d, as render does, at once when
+// the Renderer can.
+func (s *Service) renderParts(srcs []string, d *pinfold.MessageData) ([]string, error) {
+	pr, ok := s.Renderer.(PartsRenderer)
+	n := 0
+	for _, src := range srcs {
+		if strings.Contains(src, "{{") {
+			n++
+		}
+	}
+	if !ok || n < 2 {
+		outs := make([]string, len(srcs))
+		for i, src := range srcs {
+			var err error
+			if outs[i], err = s.render(src, d); err != nil {
+				return nil, err
+			}
+		}
+		return outs, nil
+	}
+	outs, err := pr.RenderParts(srcs, d)
+	if err != nil {
+		var pe *pinfold.Error
+		if errors.As(err, &pe) {
+			return nil, err
+		}
+		return nil, pinfold.Errorf(pinfold.EINVALID, "Invalid message template: %v", err)
+	}
+	return outs, nil
 }
 
 // channelSender is the sender a channel's settings name: the email

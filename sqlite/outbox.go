@@ -110,25 +110,17 @@ func (s *Store) AddMessages(ctx context.Context, scope pinfold.Scope, appID stri
 }
 
 // messageWhere returns the FROM ... WHERE clause, and its arguments, of the
-// app's messages matching f. The index is named (INDEXED BY), the most
-// selective of f's filters first: without statistics the planner may walk
-// messages_app in list order instead, to spare a sort.
+// app's messages matching f. The index is named (INDEXED BY): messages_id
+// for a message ID, else messages_list, that carries the other filters'
+// columns in list order, so that a filtered list reads only the rows that
+// match (migration 00009).
 func messageWhere(apk int64, f pinfold.MessageFilter) (string, []any) {
 	var b strings.Builder
 	b.WriteString(` FROM messages`)
-	switch {
-	case f.MessageID != "":
+	if f.MessageID != "" {
 		b.WriteString(` INDEXED BY messages_id`)
-	case f.EndpointID != "":
-		b.WriteString(` INDEXED BY messages_endpoint`)
-	case f.UserID != "":
-		b.WriteString(` INDEXED BY messages_user`)
-	case f.Address != "":
-		b.WriteString(` INDEXED BY messages_address`)
-	case f.Channel != "":
-		b.WriteString(` INDEXED BY messages_channel`)
-	default:
-		b.WriteString(` INDEXED BY messages_app`)
+	} else {
+		b.WriteString(` INDEXED BY messages_list`)
 	}
 	b.WriteString(` WHERE app_pk = ?`)
 	args := []any{apk}
