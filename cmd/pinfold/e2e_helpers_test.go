@@ -129,6 +129,35 @@ func (ev *jobEvents) attach(n *node) {
 	}
 }
 
+// waitPieces waits until n pieces of the job have become final. The runner
+// emits a piece's event after logging its "piece finished" line, so the
+// lines are written then; a job's final status may be seen before the last
+// of them.
+func (ev *jobEvents) waitPieces(t *testing.T, jobID string, n int) {
+	t.Helper()
+	deadline := time.NewTimer(2 * time.Minute) // a safety net, not an assertion
+	defer deadline.Stop()
+	for {
+		ev.mu.Lock()
+		got := 0
+		for _, e := range ev.all {
+			if e.JobID == jobID && e.Piece != nil {
+				got++
+			}
+		}
+		ch := ev.changed
+		ev.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("job %s: %d of %d pieces final after 2 minutes", jobID, got, n)
+		}
+	}
+}
+
 // waitFinished waits until the job reaches a final status.
 func (ev *jobEvents) waitFinished(t *testing.T, jobID string) {
 	t.Helper()

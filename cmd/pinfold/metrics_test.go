@@ -203,6 +203,7 @@ func TestJobLogLines(t *testing.T) {
 	}
 	jobID := aws.ToString(out.ExportJobResponse.Id)
 	waitJob(t, ev, c, appID, jobID)
+	ev.waitPieces(t, jobID, 2)
 
 	got := map[string][]map[string]any{}
 	sc := bufio.NewScanner(strings.NewReader(buf.String()))
