@@ -108,18 +108,9 @@ func (f *fakeStore) GetTemplate(_ context.Context, _ pinfold.Scope, name string,
 	return tp, nil
 }
 
-func (f *fakeStore) AddMessages(_ context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.app(appID); err != nil {
-		return err
-	}
-	f.addCalls++
-	f.messages = append(f.messages, msgs...)
-	return nil
-}
-
-func (f *fakeStore) RecordEvents(_ context.Context, _ pinfold.Scope, appID string, events []pinfold.Event) error {
+// AddMessages stores msgs and events together; eventCalls counts the
+// calls that carry events.
+func (f *fakeStore) AddMessages(_ context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message, events []pinfold.Event) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.app(appID); err != nil {
@@ -130,8 +121,12 @@ func (f *fakeStore) RecordEvents(_ context.Context, _ pinfold.Scope, appID strin
 			return err
 		}
 	}
-	f.eventCalls++
-	f.events = append(f.events, events...)
+	f.addCalls++
+	f.messages = append(f.messages, msgs...)
+	if len(events) > 0 {
+		f.eventCalls++
+		f.events = append(f.events, events...)
+	}
 	return nil
 }
 

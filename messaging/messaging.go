@@ -4,8 +4,8 @@
 // address, an endpoint, a user's endpoints), picks the message content of
 // the recipient's channel from the request or renders the request's
 // template, answers Pinpoint's per-recipient results, stores every message
-// sent in one write per request, records the message events Pinpoint
-// records, and relays email to an SMTP server when one is configured.
+// sent, with the message events Pinpoint records, in one write per
+// request, and relays email to an SMTP server when one is configured.
 //
 // Nothing is delivered to phones or devices: the outbox is where a test
 // reads what was "sent".
@@ -28,10 +28,9 @@ type Store interface {
 	GetUserEndpoints(ctx context.Context, scope pinfold.Scope, appID, userID string) ([]*pinfold.Endpoint, error)
 	GetChannel(ctx context.Context, scope pinfold.Scope, appID string, t pinfold.ChannelType) (*pinfold.Channel, error)
 	pinfold.TemplateGetter
-	AddMessages(ctx context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message) error
+	AddMessages(ctx context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message, events []pinfold.Event) error
 	PutOTP(ctx context.Context, otp *pinfold.OTP) error
 	CheckOTP(ctx context.Context, scope pinfold.Scope, appID, referenceID, destination, codeHash string, now time.Time) (bool, error)
-	RecordEvents(ctx context.Context, scope pinfold.Scope, appID string, events []pinfold.Event) error
 }
 
 // Renderer renders a message template's source (Handlebars, with

@@ -63,7 +63,7 @@ func deref(p *string) string {
 
 // TestSendMessagesRecipients sends one request to recipients that succeed
 // and recipients that each fail alone, and checks every result, the one
-// outbox write and the one events write.
+// outbox write, that carries the events.
 func TestSendMessagesRecipients(t *testing.T) {
 	s, st := setup(t)
 	st.endpoints["ok-sms"] = endpoint("ok-sms", "SMS", "+12065550100")
@@ -144,7 +144,7 @@ func TestSendMessagesRecipients(t *testing.T) {
 		}
 	}
 	if st.addCalls != 1 || st.eventCalls != 1 {
-		t.Errorf("AddMessages called %d times, RecordEvents %d, want 1 each", st.addCalls, st.eventCalls)
+		t.Errorf("AddMessages called %d times, %d with events, want 1 each", st.addCalls, st.eventCalls)
 	}
 	if len(st.messages) != 4 {
 		t.Fatalf("%d messages stored, want 4", len(st.messages))
