@@ -24,6 +24,7 @@ type fakeStore struct {
 	otps      map[string]*pinfold.OTP
 
 	addCalls, eventCalls int
+	endpointReads        int // GetEndpoints calls
 }
 
 var _ messaging.Store = (*fakeStore)(nil)
@@ -54,17 +55,20 @@ func (f *fakeStore) GetApp(_ context.Context, scope pinfold.Scope, id string) (*
 	return &pinfold.App{ID: id, Scope: scope}, nil
 }
 
-func (f *fakeStore) GetEndpoint(_ context.Context, _ pinfold.Scope, appID, id string) (*pinfold.Endpoint, error) {
+func (f *fakeStore) GetEndpoints(_ context.Context, _ pinfold.Scope, appID string, ids []string) (map[string]*pinfold.Endpoint, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.app(appID); err != nil {
 		return nil, err
 	}
-	e, ok := f.endpoints[id]
-	if !ok {
-		return nil, pinfold.Errorf(pinfold.ENOTFOUND, "Resource not found")
+	f.endpointReads++
+	out := map[string]*pinfold.Endpoint{}
+	for _, id := range ids {
+		if e, ok := f.endpoints[id]; ok {
+			out[id] = e
+		}
 	}
-	return e, nil
+	return out, nil
 }
 
 func (f *fakeStore) GetUserEndpoints(_ context.Context, _ pinfold.Scope, appID, userID string) ([]*pinfold.Endpoint, error) {

@@ -24,7 +24,7 @@ import (
 // satisfy it.
 type Store interface {
 	GetApp(ctx context.Context, scope pinfold.Scope, id string) (*pinfold.App, error)
-	GetEndpoint(ctx context.Context, scope pinfold.Scope, appID, endpointID string) (*pinfold.Endpoint, error)
+	GetEndpoints(ctx context.Context, scope pinfold.Scope, appID string, ids []string) (map[string]*pinfold.Endpoint, error)
 	GetUserEndpoints(ctx context.Context, scope pinfold.Scope, appID, userID string) ([]*pinfold.Endpoint, error)
 	GetChannel(ctx context.Context, scope pinfold.Scope, appID string, t pinfold.ChannelType) (*pinfold.Channel, error)
 	pinfold.TemplateGetter
@@ -68,6 +68,11 @@ const (
 	// holds before it stores them: a request whose messages add up to
 	// more is stored in several writes of about this size.
 	FlushBytes = 8 << 20
+	// EndpointChunk is the most endpoints SendMessages reads at once (one
+	// GetEndpoints query): endpoints are up to pinfold.MaxEndpointBytes
+	// each, so a chunk holds at most a few MiB decoded, as FlushBytes
+	// bounds the messages.
+	EndpointChunk = 100
 )
 
 // Service sends messages. Fill Store (required) and the optional fields,
