@@ -85,7 +85,8 @@ type Service struct {
 	// Relay, when set, also delivers every email message.
 	Relay Relay
 	// Now is the clock (time.Now when nil); NewID makes MessageIds
-	// (pinfold.NewID when nil).
+	// (pinfold.NewOrderedID when nil: the outbox's index of message IDs
+	// then grows at its end).
 	Now   func() time.Time
 	NewID func() string
 }
@@ -101,7 +102,7 @@ func (s *Service) newID() string {
 	if s.NewID != nil {
 		return s.NewID()
 	}
-	return pinfold.NewID()
+	return pinfold.NewOrderedID()
 }
 
 // requestID is the RequestId of the API request in ctx, or a fresh one.
