@@ -130,6 +130,12 @@ const (
 	EndpointUserAttributes   AttributeKind = "endpoint-user-attributes"
 )
 
+// ValidEndpointID reports whether id can be a stored endpoint's ID: not
+// empty, at most MaxEndpointIDLen bytes of UTF-8 without NUL.
+func ValidEndpointID(id string) bool {
+	return id != "" && len(id) <= MaxEndpointIDLen && utf8.ValidString(id) && !strings.Contains(id, "\x00")
+}
+
 // Validate checks an update on its own (its ID, enumerations, lengths and
 // counts) and returns an EINVALID *Error naming the first problem. An ID
 // with NUL is invalid: PostgreSQL text cannot hold it.
@@ -137,7 +143,7 @@ func (u *EndpointUpdate) Validate() error {
 	if u.ID == "" {
 		return Errorf(EINVALID, "Missing Id")
 	}
-	if len(u.ID) > MaxEndpointIDLen || !utf8.ValidString(u.ID) || strings.Contains(u.ID, "\x00") {
+	if !ValidEndpointID(u.ID) {
 		return Errorf(EINVALID, "Invalid endpoint Id")
 	}
 	if u.ChannelType != nil && !oneOf(*u.ChannelType, ChannelTypes) {
@@ -436,6 +442,11 @@ type EndpointStore interface {
 	UpsertEndpoints(ctx context.Context, scope Scope, appID string, updates []EndpointUpdate, now time.Time) error
 	// GetEndpoint returns one endpoint. ENOTFOUND "Resource not found".
 	GetEndpoint(ctx context.Context, scope Scope, appID, endpointID string) (*Endpoint, error)
+	// GetEndpoints returns the app's endpoints of ids, by ID, read in one
+	// query: an ID without an endpoint (or that no endpoint could have,
+	// see ValidEndpointID) is absent from the map; IDs may repeat.
+	// ENOTFOUND "Application not found" only.
+	GetEndpoints(ctx context.Context, scope Scope, appID string, ids []string) (map[string]*Endpoint, error)
 	// GetEndpointLine appends the stored encoding of one endpoint (the
 	// line ScanEndpoints gives) to dst and returns it, for answers that
 	// need not decode it. Errors as GetEndpoint.

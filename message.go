@@ -85,12 +85,16 @@ type MessageFilter struct {
 // the app in scope: ENOTFOUND "Application not found" when it does not
 // exist there. An app's messages are deleted with it.
 type OutboxStore interface {
-	// AddMessages stores msgs of the app, all or none, in one set-based
-	// write. It sets each message's AppID and Scope to the app's and fills
+	// AddMessages stores msgs of the app and events, the message events
+	// the send records (already validated, as EventStore.RecordEvents
+	// takes them), all or none together, in one transaction of set-based
+	// writes. It sets each message's AppID and Scope to the app's and fills
 	// CreatedAt with the store's clock where it is zero (and truncates it
-	// to the millisecond). EINVALID when a message fails
-	// Message.Validate.
-	AddMessages(ctx context.Context, scope Scope, appID string, msgs []*Message) error
+	// to the millisecond); it completes events exactly as RecordEvents
+	// does (AppID, Scope, ReceivedAt, times to the millisecond), and
+	// ListEvents lists them. EINVALID when a message fails
+	// Message.Validate. Either list may be empty.
+	AddMessages(ctx context.Context, scope Scope, appID string, msgs []*Message, events []Event) error
 	// ListMessages returns a page of the app's messages matching f, newest
 	// first (by CreatedAt, then the later stored first), and the token of
 	// the next page ("" on the last). EINVALID "Invalid token" for a token

@@ -41,7 +41,7 @@ func TestMailboxInBrowser(t *testing.T) {
 	html := `<html><body><h1 style="color:#c00">Hi Ann</h1><script>parent.document.title = "SCRIPT RAN"</script></body></html>`
 	err := e.store.AddMessages(context.Background(), scopeA, app.ID, []*pinfold.Message{{ID: "m1", Channel: "EMAIL",
 		Address: "ann@example.com", From: "shop@example.com", Subject: "Your order", HTMLBody: html, TextBody: "Hi Ann",
-		CreatedAt: time.Now()}})
+		CreatedAt: time.Now()}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -416,7 +416,7 @@ func TestMailbox(t *testing.T) {
 		{ID: "m1", Channel: "EMAIL", Address: "a@example.com", From: "shop@example.com", Subject: "Hello <Ann>",
 			HTMLBody: `<p>Hi "Ann" & co</p><script>alert(1)</script>`, TextBody: "Hi Ann", CreatedAt: now},
 		{ID: "m2", Channel: "SMS", Address: "+12065550100", Body: "Your code is 123456", CreatedAt: now.Add(-time.Second)},
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

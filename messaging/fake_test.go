@@ -24,6 +24,7 @@ type fakeStore struct {
 	otps      map[string]*pinfold.OTP
 
 	addCalls, eventCalls int
+	endpointReads        int // GetEndpoints calls
 }
 
 var _ messaging.Store = (*fakeStore)(nil)
@@ -54,17 +55,20 @@ func (f *fakeStore) GetApp(_ context.Context, scope pinfold.Scope, id string) (*
 	return &pinfold.App{ID: id, Scope: scope}, nil
 }
 
-func (f *fakeStore) GetEndpoint(_ context.Context, _ pinfold.Scope, appID, id string) (*pinfold.Endpoint, error) {
+func (f *fakeStore) GetEndpoints(_ context.Context, _ pinfold.Scope, appID string, ids []string) (map[string]*pinfold.Endpoint, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.app(appID); err != nil {
 		return nil, err
 	}
-	e, ok := f.endpoints[id]
-	if !ok {
-		return nil, pinfold.Errorf(pinfold.ENOTFOUND, "Resource not found")
+	f.endpointReads++
+	out := map[string]*pinfold.Endpoint{}
+	for _, id := range ids {
+		if e, ok := f.endpoints[id]; ok {
+			out[id] = e
+		}
 	}
-	return e, nil
+	return out, nil
 }
 
 func (f *fakeStore) GetUserEndpoints(_ context.Context, _ pinfold.Scope, appID, userID string) ([]*pinfold.Endpoint, error) {
@@ -108,18 +112,9 @@ func (f *fakeStore) GetTemplate(_ context.Context, _ pinfold.Scope, name string,
 	return tp, nil
 }
 
-func (f *fakeStore) AddMessages(_ context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.app(appID); err != nil {
-		return err
-	}
-	f.addCalls++
-	f.messages = append(f.messages, msgs...)
-	return nil
-}
-
-func (f *fakeStore) RecordEvents(_ context.Context, _ pinfold.Scope, appID string, events []pinfold.Event) error {
+// AddMessages stores msgs and events together; eventCalls counts the
+// calls that carry events.
+func (f *fakeStore) AddMessages(_ context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message, events []pinfold.Event) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.app(appID); err != nil {
@@ -130,8 +125,12 @@ func (f *fakeStore) RecordEvents(_ context.Context, _ pinfold.Scope, appID strin
 			return err
 		}
 	}
-	f.eventCalls++
-	f.events = append(f.events, events...)
+	f.addCalls++
+	f.messages = append(f.messages, msgs...)
+	if len(events) > 0 {
+		f.eventCalls++
+		f.events = append(f.events, events...)
+	}
 	return nil
 }
 

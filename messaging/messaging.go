@@ -4,8 +4,8 @@
 // address, an endpoint, a user's endpoints), picks the message content of
 // the recipient's channel from the request or renders the request's
 // template, answers Pinpoint's per-recipient results, stores every message
-// sent in one write per request, records the message events Pinpoint
-// records, and relays email to an SMTP server when one is configured.
+// sent, with the message events Pinpoint records, in one write per
+// request, and relays email to an SMTP server when one is configured.
 //
 // Nothing is delivered to phones or devices: the outbox is where a test
 // reads what was "sent".
@@ -24,14 +24,13 @@ import (
 // satisfy it.
 type Store interface {
 	GetApp(ctx context.Context, scope pinfold.Scope, id string) (*pinfold.App, error)
-	GetEndpoint(ctx context.Context, scope pinfold.Scope, appID, endpointID string) (*pinfold.Endpoint, error)
+	GetEndpoints(ctx context.Context, scope pinfold.Scope, appID string, ids []string) (map[string]*pinfold.Endpoint, error)
 	GetUserEndpoints(ctx context.Context, scope pinfold.Scope, appID, userID string) ([]*pinfold.Endpoint, error)
 	GetChannel(ctx context.Context, scope pinfold.Scope, appID string, t pinfold.ChannelType) (*pinfold.Channel, error)
 	pinfold.TemplateGetter
-	AddMessages(ctx context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message) error
+	AddMessages(ctx context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message, events []pinfold.Event) error
 	PutOTP(ctx context.Context, otp *pinfold.OTP) error
 	CheckOTP(ctx context.Context, scope pinfold.Scope, appID, referenceID, destination, codeHash string, now time.Time) (bool, error)
-	RecordEvents(ctx context.Context, scope pinfold.Scope, appID string, events []pinfold.Event) error
 }
 
 // Renderer renders a message template's source (Handlebars, with
@@ -69,6 +68,11 @@ const (
 	// holds before it stores them: a request whose messages add up to
 	// more is stored in several writes of about this size.
 	FlushBytes = 8 << 20
+	// EndpointChunk is the most endpoints SendMessages reads at once (one
+	// GetEndpoints query): endpoints are up to pinfold.MaxEndpointBytes
+	// each, so a chunk holds at most a few MiB decoded, as FlushBytes
+	// bounds the messages.
+	EndpointChunk = 100
 )
 
 // Service sends messages. Fill Store (required) and the optional fields,
@@ -81,7 +85,8 @@ type Service struct {
 	// Relay, when set, also delivers every email message.
 	Relay Relay
 	// Now is the clock (time.Now when nil); NewID makes MessageIds
-	// (pinfold.NewID when nil).
+	// (pinfold.NewOrderedID when nil: the outbox's index of message IDs
+	// then grows at its end).
 	Now   func() time.Time
 	NewID func() string
 }
@@ -97,7 +102,7 @@ func (s *Service) newID() string {
 	if s.NewID != nil {
 		return s.NewID()
 	}
-	return pinfold.NewID()
+	return pinfold.NewOrderedID()
 }
 
 // requestID is the RequestId of the API request in ctx, or a fresh one.

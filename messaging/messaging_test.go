@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,7 +64,7 @@ func deref(p *string) string {
 
 // TestSendMessagesRecipients sends one request to recipients that succeed
 // and recipients that each fail alone, and checks every result, the one
-// outbox write and the one events write.
+// outbox write, that carries the events.
 func TestSendMessagesRecipients(t *testing.T) {
 	s, st := setup(t)
 	st.endpoints["ok-sms"] = endpoint("ok-sms", "SMS", "+12065550100")
@@ -144,7 +145,7 @@ func TestSendMessagesRecipients(t *testing.T) {
 		}
 	}
 	if st.addCalls != 1 || st.eventCalls != 1 {
-		t.Errorf("AddMessages called %d times, RecordEvents %d, want 1 each", st.addCalls, st.eventCalls)
+		t.Errorf("AddMessages called %d times, %d with events, want 1 each", st.addCalls, st.eventCalls)
 	}
 	if len(st.messages) != 4 {
 		t.Fatalf("%d messages stored, want 4", len(st.messages))
@@ -432,5 +433,50 @@ func TestOTP(t *testing.T) {
 	}
 	if _, ok := st.otps[otpKey(appID, "r4", "+12065550100")]; ok {
 		t.Error("a code was kept for a failed send")
+	}
+}
+
+// TestSendMessagesEndpointChunks sends to 250 endpoint IDs, some without
+// an endpoint: the endpoints are read EndpointChunk at a time, every ID
+// gets its result, and the messages are stored in ID order.
+func TestSendMessagesEndpointChunks(t *testing.T) {
+	s, st := setup(t)
+	eps := map[string]shapes.EndpointSendConfiguration{}
+	for i := range 250 {
+		id := fmt.Sprintf("ep%03d", i)
+		eps[id] = shapes.EndpointSendConfiguration{}
+		if i%10 != 3 {
+			st.endpoints[id] = endpoint(id, "SMS", fmt.Sprintf("+1206555%04d", i))
+		}
+	}
+	resp, err := s.SendMessages(context.Background(), scope, appID, &shapes.MessageRequest{
+		Endpoints:            eps,
+		MessageConfiguration: &shapes.DirectMessageConfiguration{SMSMessage: &shapes.SMSMessage{Body: ptr("Hello")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (250 + messaging.EndpointChunk - 1) / messaging.EndpointChunk; st.endpointReads != want {
+		t.Errorf("%d GetEndpoints calls, want %d", st.endpointReads, want)
+	}
+	if len(resp.EndpointResult) != 250 {
+		t.Fatalf("%d endpoint results, want 250", len(resp.EndpointResult))
+	}
+	for i := range 250 {
+		id := fmt.Sprintf("ep%03d", i)
+		r := resp.EndpointResult[id]
+		if i%10 == 3 {
+			if r.DeliveryStatus != shapes.DeliveryStatusPermanentFailure || *r.StatusCode != 404 || r.Address != nil {
+				t.Errorf("%s (no endpoint): %+v", id, r)
+			}
+		} else if r.DeliveryStatus != shapes.DeliveryStatusSuccessful || deref(r.Address) != fmt.Sprintf("+1206555%04d", i) {
+			t.Errorf("%s: %+v", id, r)
+		}
+	}
+	if st.addCalls != 1 || len(st.messages) != 225 {
+		t.Fatalf("%d AddMessages calls, %d messages; want 1 and 225", st.addCalls, len(st.messages))
+	}
+	if !slices.IsSortedFunc(st.messages, func(a, b *pinfold.Message) int { return strings.Compare(a.EndpointID, b.EndpointID) }) {
+		t.Errorf("messages not stored in endpoint ID order")
 	}
 }

@@ -427,17 +427,11 @@ func (st *send) flushIfFull(ctx context.Context) error {
 	return st.flush(ctx)
 }
 
-// flush stores the queued messages (one write) and their events (one
-// write).
+// flush stores the queued messages and their events, in one write.
 func (st *send) flush(ctx context.Context) error {
-	if len(st.msgs) > 0 {
-		if err := st.s.Store.AddMessages(ctx, st.scope, st.appID, st.msgs); err != nil {
+	if len(st.msgs) > 0 || len(st.events) > 0 {
+		if err := st.s.Store.AddMessages(ctx, st.scope, st.appID, st.msgs, st.events); err != nil {
 			return fmt.Errorf("add messages: %w", err)
-		}
-	}
-	if len(st.events) > 0 {
-		if err := st.s.Store.RecordEvents(ctx, st.scope, st.appID, st.events); err != nil {
-			return fmt.Errorf("record message events: %w", err)
 		}
 	}
 	st.msgs, st.events, st.bytes = nil, nil, 0

@@ -65,28 +65,30 @@ func (s *Service) SendMessages(ctx context.Context, scope pinfold.Scope, appID s
 	if len(req.Endpoints) > 0 {
 		resp.EndpointResult = make(map[string]shapes.EndpointMessageResult, len(req.Endpoints))
 	}
-	for _, id := range sortedKeys(req.Endpoints) {
-		e, err := s.Store.GetEndpoint(ctx, scope, appID, id)
-		if pinfold.ErrorCode(err) == pinfold.ENOTFOUND {
-			e, err = nil, nil
-		}
+	ids := sortedKeys(req.Endpoints)
+	for lo := 0; lo < len(ids); lo += EndpointChunk {
+		chunk := ids[lo:min(lo+EndpointChunk, len(ids))]
+		eps, err := s.Store.GetEndpoints(ctx, scope, appID, chunk)
 		if err != nil {
 			return nil, err
 		}
-		r, out, ok := endpointRecipient(id, "", e, req.Endpoints[id])
-		if ok {
-			if out, err = st.deliver(ctx, r); err != nil {
-				return nil, err
+		for _, id := range chunk {
+			e := eps[id]
+			r, out, ok := endpointRecipient(id, "", e, req.Endpoints[id])
+			if ok {
+				if out, err = st.deliver(ctx, r); err != nil {
+					return nil, err
+				}
+				if err := st.flushIfFull(ctx); err != nil {
+					return nil, err
+				}
 			}
-			if err := st.flushIfFull(ctx); err != nil {
-				return nil, err
+			addr := ""
+			if e != nil {
+				addr = e.Address
 			}
+			resp.EndpointResult[id] = out.endpointResult(addr)
 		}
-		addr := ""
-		if e != nil {
-			addr = e.Address
-		}
-		resp.EndpointResult[id] = out.endpointResult(addr)
 	}
 	if err := st.flush(ctx); err != nil {
 		return nil, err

@@ -277,7 +277,7 @@ func BenchmarkAddMessages(b *testing.B) {
 		startServer := serverCPU(b, s)
 		b.StartTimer()
 		start := cpuTime()
-		if err := s.AddMessages(context.Background(), benchScope, app.ID, msgs); err != nil {
+		if err := s.AddMessages(context.Background(), benchScope, app.ID, msgs, nil); err != nil {
 			b.Fatalf("AddMessages: %v", err)
 		}
 		cpu += cpuTime() - start

@@ -642,6 +642,55 @@ func (s *Store) GetEndpointLine(ctx context.Context, scope pinfold.Scope, appID,
 	return dst, nil
 }
 
+// GetEndpoints returns the app's endpoints of ids, by ID, with one query:
+// the app's row joined to its endpoints whose id = ANY of the IDs, so that
+// a missing app is told apart. IDs without an endpoint, or that no
+// endpoint could have (which text would refuse), are absent. ENOTFOUND
+// "Application not found".
+func (s *Store) GetEndpoints(ctx context.Context, scope pinfold.Scope, appID string, ids []string) (map[string]*pinfold.Endpoint, error) {
+	list := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if pinfold.ValidEndpointID(id) {
+			list = append(list, id)
+		}
+	}
+	rows, err := s.pool.Query(ctx, `SELECT e.id, e.doc FROM apps a
+		LEFT JOIN endpoints e ON e.app_pk = a.pk AND e.id = ANY($4::text[])
+		WHERE a.id = $1 AND a.account = $2 AND a.region = $3`,
+		appID, scope.Account, scope.Region, list)
+	if err != nil {
+		return nil, wrap("get endpoints", err)
+	}
+	defer rows.Close()
+	out := make(map[string]*pinfold.Endpoint, len(list))
+	found := false
+	for rows.Next() {
+		found = true
+		var (
+			id  *string
+			doc []byte
+		)
+		if err := rows.Scan(&id, &doc); err != nil {
+			return nil, wrap("get endpoints", err)
+		}
+		if id == nil { // the outer join's row: no endpoint
+			continue
+		}
+		e, err := decode(doc, appID, *id)
+		if err != nil {
+			return nil, err
+		}
+		out[*id] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("get endpoints", err)
+	}
+	if !found {
+		return nil, errAppNotFound()
+	}
+	return out, nil
+}
+
 // DeleteEndpoint removes one endpoint and returns it as it was. It holds
 // the app's lock (lockApp), as every write of the app's endpoints does, so
 // that it never lands between an upsert's read and its write. ENOTFOUND

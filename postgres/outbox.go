@@ -101,47 +101,62 @@ func prepareMessages(scope pinfold.Scope, appID string, msgs []*pinfold.Message,
 	return c
 }
 
-// AddMessages stores the messages in one statement, an INSERT ... SELECT
-// FROM unnest of one array per column, in the order given: all or none.
-// It sets each message's AppID and Scope and fills CreatedAt with Now
-// where it is zero, to the millisecond. The app row is not locked.
-// EINVALID for a message that fails Message.Validate; ENOTFOUND
-// "Application not found" when the app is not in scope (also for no
-// messages, and when the app is deleted meanwhile).
-func (s *Store) AddMessages(ctx context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message) error {
+// AddMessages stores the messages and events in one statement: two
+// INSERT ... SELECT FROM unnest of one array per column (data-modifying
+// WITH queries, one snapshot, all or none), each in the order given. It
+// sets each message's AppID and Scope and fills CreatedAt with Now where it
+// is zero, to the millisecond, and completes events as RecordEvents does.
+// The app row is not locked. EINVALID for a message that fails
+// Message.Validate; ENOTFOUND "Application not found" when the app is not
+// in scope (also for no messages and no events, and when the app is
+// deleted meanwhile).
+func (s *Store) AddMessages(ctx context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message, events []pinfold.Event) error {
 	for _, m := range msgs {
 		if err := m.Validate(); err != nil {
 			return err
 		}
 	}
-	if len(msgs) == 0 {
+	now := s.Now()
+	ec, err := prepareEvents(scope, appID, events, now)
+	if err != nil {
+		return fmt.Errorf("add messages: %w", err)
+	}
+	if len(msgs) == 0 && len(events) == 0 {
 		_, err := appPK(ctx, s.pool, scope, appID)
 		return wrap("add messages", err)
 	}
-	c := prepareMessages(scope, appID, msgs, s.Now())
-	tag, err := s.pool.Exec(ctx, `INSERT INTO messages (app_pk, id, channel, address, endpoint_id, user_id, created_at,
-			subject, html_body, text_body, body, title, from_address, template_name, template_version, request_id,
-			trace_id, details)
-		SELECT a.pk, u.id, u.channel, u.address, u.endpoint_id, u.user_id, u.created_at, u.subject, u.html_body,
-			u.text_body, u.body, u.title, u.from_address, u.template_name, u.template_version, u.request_id,
-			u.trace_id, u.details
-		FROM apps a, unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
-				$10::bytea[], $11::bytea[], $12::bytea[], $13::bytea[], $14::bytea[], $15::bytea[], $16::bytea[],
-				$17::bytea[], $18::bytea[], $19::bytea[], $20::bytea[])
-			WITH ORDINALITY AS u (id, channel, address, endpoint_id, user_id, created_at, subject, html_body,
-				text_body, body, title, from_address, template_name, template_version, request_id, trace_id,
-				details, ord)
-		WHERE a.id = $1 AND a.account = $2 AND a.region = $3
-		ORDER BY u.ord`,
+	c := prepareMessages(scope, appID, msgs, now)
+	var found bool
+	err = s.pool.QueryRow(ctx, `WITH a AS (SELECT pk FROM apps WHERE id = $1 AND account = $2 AND region = $3),
+		m AS (INSERT INTO messages (app_pk, id, channel, address, endpoint_id, user_id, created_at,
+				subject, html_body, text_body, body, title, from_address, template_name, template_version, request_id,
+				trace_id, details)
+			SELECT a.pk, u.id, u.channel, u.address, u.endpoint_id, u.user_id, u.created_at, u.subject, u.html_body,
+				u.text_body, u.body, u.title, u.from_address, u.template_name, u.template_version, u.request_id,
+				u.trace_id, u.details
+			FROM a, unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
+					$10::bytea[], $11::bytea[], $12::bytea[], $13::bytea[], $14::bytea[], $15::bytea[], $16::bytea[],
+					$17::bytea[], $18::bytea[], $19::bytea[], $20::bytea[])
+				WITH ORDINALITY AS u (id, channel, address, endpoint_id, user_id, created_at, subject, html_body,
+					text_body, body, title, from_address, template_name, template_version, request_id, trace_id,
+					details, ord)
+			ORDER BY u.ord),
+		e AS (INSERT INTO events (app_pk, id, endpoint_id, event_type, occurred_at, received_at, data)
+			SELECT a.pk, u.id, u.endpoint_id, u.event_type, u.occurred_at, u.received_at, u.data
+			FROM a, unnest($21::text[], $22::text[], $23::text[], $24::bigint[], $25::bigint[], $26::text[])
+				WITH ORDINALITY AS u (id, endpoint_id, event_type, occurred_at, received_at, data, ord)
+			ORDER BY u.ord)
+		SELECT EXISTS (SELECT 1 FROM a)`,
 		appID, scope.Account, scope.Region, c.ids, c.channels, c.addresses, c.endpoints, c.users, c.created,
 		c.content[0], c.content[1], c.content[2], c.content[3], c.content[4], c.content[5], c.content[6],
-		c.content[7], c.content[8], c.content[9], c.details)
+		c.content[7], c.content[8], c.content[9], c.details,
+		ec.ids, ec.endpointIDs, ec.types, ec.occurred, ec.received, ec.data).Scan(&found)
 	switch {
 	case isForeignKeyViolation(err): // the app was deleted meanwhile
 		return errAppNotFound()
 	case err != nil:
 		return fmt.Errorf("add messages: %w", err)
-	case tag.RowsAffected() == 0:
+	case !found:
 		return errAppNotFound()
 	}
 	return nil

@@ -314,7 +314,7 @@ func BenchmarkAddMessages(b *testing.B) {
 		msgs := benchMessages(n)
 		b.StartTimer()
 		start := cpuTime()
-		if err := s.AddMessages(context.Background(), scope, app.ID, msgs); err != nil {
+		if err := s.AddMessages(context.Background(), scope, app.ID, msgs, nil); err != nil {
 			b.Fatalf("AddMessages: %v", err)
 		}
 		cpu += cpuTime() - start

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -503,6 +504,53 @@ func (s *Store) GetEndpointLine(ctx context.Context, scope pinfold.Scope, appID,
 }
 
 const getEndpointQuery = `SELECT doc FROM endpoints WHERE app_pk = ? AND id = ?`
+
+// GetEndpoints returns the app's endpoints of ids, by ID, with one query:
+// the IDs go as one JSON array, whose elements json_each gives to the
+// (app_pk, id) key's lookups. IDs without an endpoint, or that no
+// endpoint could have, are absent. ENOTFOUND "Application not found".
+func (s *Store) GetEndpoints(ctx context.Context, scope pinfold.Scope, appID string, ids []string) (map[string]*pinfold.Endpoint, error) {
+	a, err := s.app(ctx, scope, appID)
+	if err != nil {
+		return nil, wrap("get endpoints", err)
+	}
+	list := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if pinfold.ValidEndpointID(id) { // json.Marshal would change invalid UTF-8
+			list = append(list, id)
+		}
+	}
+	out := make(map[string]*pinfold.Endpoint, len(list))
+	if len(list) == 0 {
+		return out, nil
+	}
+	arr, err := json.Marshal(list)
+	if err != nil {
+		return nil, fmt.Errorf("get endpoints: %w", err)
+	}
+	err = s.pointQuery(ctx, getEndpointsQuery, []any{a.pk, string(arr)}, func(sc scanner) error {
+		var (
+			id  string
+			doc []byte
+		)
+		if err := sc.Scan(&id, &doc); err != nil {
+			return err
+		}
+		e, err := s.decode(doc, appID, id)
+		if err != nil {
+			return err
+		}
+		out[id] = e
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("get endpoints", err)
+	}
+	return out, nil
+}
+
+const getEndpointsQuery = `SELECT id, doc FROM endpoints
+	WHERE app_pk = ? AND id IN (SELECT value FROM json_each(?))`
 
 // DeleteEndpoint removes one endpoint and returns it as it was. ENOTFOUND
 // "Application not found" or "Resource not found".

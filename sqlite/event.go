@@ -78,27 +78,35 @@ func (s *Store) RecordEvents(ctx context.Context, scope pinfold.Scope, appID str
 			return err
 		})
 	}
-	const width = eventColumns - 1
 	return s.write(ctx, "record events", func(ctx context.Context, tx wtx) error {
 		pk, err := appPK(ctx, tx, scope, appID)
 		if err != nil {
 			return err
 		}
-		args := make([]any, 0, eventColumns*chunk)
-		for lo := 0; lo < len(events); lo += chunk {
-			n := min(chunk, len(events)-lo)
-			args = args[:0]
-			for i := lo; i < lo+n; i++ {
-				args = append(args, pk)
-				args = append(args, vals[i*width:(i+1)*width]...)
-			}
-			if err := exec(ctx, tx, `INSERT INTO events (app_pk, id, endpoint_id, event_type, occurred_at, received_at, data)
-				VALUES `+placeholders(n, eventColumns), args...); err != nil {
-				return err
-			}
-		}
-		return nil
+		return insertEvents(ctx, tx, pk, vals)
 	})
+}
+
+// insertEvents inserts the events of app pk whose column values
+// prepareEvents returned, with multi-row INSERTs of up to chunk events
+// each, in tx.
+func insertEvents(ctx context.Context, tx wtx, pk int64, vals []any) error {
+	const width = eventColumns - 1
+	n := len(vals) / width
+	args := make([]any, 0, eventColumns*min(chunk, n))
+	for lo := 0; lo < n; lo += chunk {
+		m := min(chunk, n-lo)
+		args = args[:0]
+		for i := lo; i < lo+m; i++ {
+			args = append(args, pk)
+			args = append(args, vals[i*width:(i+1)*width]...)
+		}
+		if err := exec(ctx, tx, `INSERT INTO events (app_pk, id, endpoint_id, event_type, occurred_at, received_at, data)
+			VALUES `+placeholders(m, eventColumns), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // eventWhere returns the WHERE clause, and its arguments, of the app's

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -53,21 +54,26 @@ func scanMessage(sc scanner, scope pinfold.Scope, appID string) (*pinfold.Messag
 	return &m, pk, nil
 }
 
-// AddMessages stores the messages in one writer transaction, with
-// multi-row INSERTs of up to messageChunk messages each (statements
-// prepared once on the writer): all or none, in the order given. It sets
-// each message's AppID and Scope and fills CreatedAt with Now where it is
-// zero, to the millisecond. EINVALID for a message that fails
-// Message.Validate; ENOTFOUND "Application not found" when the app is not
-// in scope (also for no messages).
-func (s *Store) AddMessages(ctx context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message) error {
+// AddMessages stores the messages and events in one writer transaction,
+// with multi-row INSERTs of up to messageChunk messages each (statements
+// prepared once on the writer), then the events as RecordEvents inserts
+// them: all or none, in the order given. It sets each message's AppID and
+// Scope and fills CreatedAt with Now where it is zero, to the millisecond,
+// and completes events as RecordEvents does. EINVALID for a message that
+// fails Message.Validate; ENOTFOUND "Application not found" when the app
+// is not in scope (also for no messages and no events).
+func (s *Store) AddMessages(ctx context.Context, scope pinfold.Scope, appID string, msgs []*pinfold.Message, events []pinfold.Event) error {
 	now := s.Now()
 	for _, m := range msgs {
 		if err := m.Validate(); err != nil {
 			return err
 		}
 	}
-	if len(msgs) == 0 {
+	evals, err := prepareEvents(scope, appID, events, now)
+	if err != nil {
+		return fmt.Errorf("add messages: %w", err)
+	}
+	if len(msgs) == 0 && len(events) == 0 {
 		return s.read(ctx, "add messages", func(tx *sql.Tx) error {
 			_, err := appPK(ctx, tx, scope, appID)
 			return err
@@ -105,7 +111,7 @@ func (s *Store) AddMessages(ctx context.Context, scope pinfold.Scope, appID stri
 				return err
 			}
 		}
-		return nil
+		return insertEvents(ctx, tx, pk, evals)
 	})
 }
 

@@ -632,6 +632,59 @@ func (s *Store) pointRow(ctx context.Context, query string, args []any, scan fun
 	return rows.Close()
 }
 
+// pointQuery runs query, a SELECT, on a point-read connection as pointRow
+// does, and calls scan on each of its rows; on the reader pool when
+// PointReads is off.
+func (s *Store) pointQuery(ctx context.Context, query string, args []any, scan func(sc scanner) error) error {
+	var rows *sql.Rows
+	if !s.PointReads {
+		if s.rdb == nil {
+			return errors.New("store is not open")
+		}
+		var err error
+		if rows, err = s.rdb.QueryContext(ctx, query, args...); err != nil {
+			return err
+		}
+	} else {
+		if s.points == nil {
+			return errors.New("store is not open")
+		}
+		var pc *pointConn
+		select {
+		case pc = <-s.points:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if pc == nil {
+			return errors.New("store is closed")
+		}
+		defer func() { s.points <- pc }()
+		ctx = context.WithoutCancel(ctx)
+		st, ok := pc.stmts[query]
+		if !ok {
+			var err error
+			if st, err = pc.conn.PrepareContext(ctx, query); err != nil {
+				return err
+			}
+			pc.stmts[query] = st
+		}
+		var err error
+		if rows, err = st.QueryContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
 // readRow is pointRow on the reader pool, used when PointReads is off.
 func (s *Store) readRow(ctx context.Context, query string, args []any, scan func(sc scanner) error) error {
 	if s.rdb == nil {

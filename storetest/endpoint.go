@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ var endpointTests = []test{
 	{"FullUpdateOfExisting", testFullUpdateOfExisting},
 	{"BatchAllOrNothing", testBatchAllOrNothing},
 	{"NotFound", testEndpointNotFound},
+	{"GetMany", testGetEndpoints},
 	{"Delete", testDeleteEndpoint},
 	{"UserEndpoints", testUserEndpoints},
 	{"UserQuota", testUserQuota},
@@ -592,4 +594,75 @@ func testRemoveAttributes(t *testing.T, st pinfold.Store) {
 	}
 	_, err := st.RemoveAttributes(ctx, scopeA, app.ID, "endpoint-bogus-attributes", []string{"Plan"})
 	wantError(t, "RemoveAttributes of an unknown kind", err, pinfold.EINVALID, "")
+}
+
+// testGetEndpoints checks GetEndpoints against GetEndpoint: missing IDs,
+// IDs of another app or scope, repeated IDs, IDs no endpoint can have, and
+// 1,000 IDs at once.
+func testGetEndpoints(t *testing.T, st pinfold.Store) {
+	ctx := ctxOf(t)
+	app := createApp(t, st, scopeA, "endpoints")
+	other := createApp(t, st, scopeA, "other")
+	elsewhere := createApp(t, st, scopeB, "elsewhere")
+	upsertN(t, st, scopeA, app.ID, "A", 0, 1200, 400)
+	upsertN(t, st, scopeA, other.ID, "O", 0, 10, 10)
+	upsertN(t, st, scopeA, other.ID, "A", 2000, 2010, 10) // IDs the app does not have
+	upsertN(t, st, scopeB, elsewhere.ID, "A", 3000, 3010, 10)
+	mustUpsert(t, st, app.ID, t0, fullUpdate("full"), newEndpoint("123"), newEndpoint(`quote"\back\u0041`))
+
+	check := func(what string, ids []string, want []string) {
+		t.Helper()
+		got, err := st.GetEndpoints(ctx, scopeA, app.ID, ids)
+		if err != nil {
+			t.Fatalf("GetEndpoints(%s): %v", what, err)
+		}
+		if len(got) != len(want) {
+			t.Errorf("GetEndpoints(%s): got %d endpoints, want %d", what, len(got), len(want))
+		}
+		for _, id := range want {
+			e := got[id]
+			if e == nil {
+				t.Errorf("GetEndpoints(%s): %q missing", what, id)
+				continue
+			}
+			if w := mustGetEndpoint(t, st, app.ID, id); !reflect.DeepEqual(e, w) {
+				t.Errorf("GetEndpoints(%s): %q is\n%+v\nGetEndpoint gives\n%+v", what, id, e, w)
+			}
+		}
+	}
+	check("none", nil, nil)
+	check("one", []string{epID("A", 7)}, []string{epID("A", 7)})
+	check("every field", []string{"full", "123", `quote"\back\u0041`}, []string{"full", "123", `quote"\back\u0041`})
+	check("missing, other app's, other scope's, repeated, impossible",
+		[]string{epID("A", 5), "nope", epID("O", 1), epID("A", 2001), epID("A", 3001), epID("A", 5), epID("A", 6),
+			"", "bad\x00", "bad\xff", strings.Repeat("x", pinfold.MaxEndpointIDLen+1), epID("A", 6), "A"},
+		[]string{epID("A", 5), epID("A", 6)})
+	var ids, want []string
+	for i := range 1000 {
+		ids = append(ids, epID("A", i*1200/1000+i%2)) // spread over the 1,200, some twice
+	}
+	for i := range 500 {
+		ids = append(ids, epID("A", 5000+i)) // missing
+	}
+	for _, id := range ids {
+		if !slices.Contains(want, id) && id < epID("A", 1200) {
+			want = append(want, id)
+		}
+	}
+	check("1,500 IDs", ids, want)
+
+	// The app is resolved in scope.
+	for _, s := range []pinfold.Scope{scopeB, scopeC} {
+		_, err := st.GetEndpoints(ctx, s, app.ID, []string{epID("A", 1)})
+		wantAppNotFound(t, fmt.Sprintf("GetEndpoints in %v", s), err)
+	}
+	_, err := st.GetEndpoints(ctx, scopeA, pinfold.NewID(), nil)
+	wantAppNotFound(t, "GetEndpoints of an unknown app", err)
+	_, err = st.GetEndpoints(ctx, scopeA, pinfold.NewID(), []string{epID("A", 1)})
+	wantAppNotFound(t, "GetEndpoints of an unknown app", err)
+	// An app without endpoints is no error.
+	empty := createApp(t, st, scopeA, "empty")
+	if got, err := st.GetEndpoints(ctx, scopeA, empty.ID, []string{epID("A", 1)}); err != nil || len(got) != 0 {
+		t.Errorf("GetEndpoints of an app without endpoints: got %v, %v; want none", got, err)
+	}
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/base64"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"testing"
@@ -19,6 +20,7 @@ var outboxTests = []test{
 	{"ListBadToken", testListMessagesBadToken},
 	{"Filters", testListMessagesFilters},
 	{"Invalid", testAddInvalidMessages},
+	{"WithEvents", testAddMessagesWithEvents},
 	{"Scoping", testMessageScoping},
 	{"Delete", testDeleteMessages},
 	{"DeleteAppCascades", testDeleteAppMessages},
@@ -34,7 +36,7 @@ func message(id string, ch pinfold.ChannelType, address, endpointID, userID stri
 
 func mustAddMessages(t *testing.T, st pinfold.Store, app *pinfold.App, msgs ...*pinfold.Message) {
 	t.Helper()
-	if err := st.AddMessages(ctxOf(t), app.Scope, app.ID, msgs); err != nil {
+	if err := st.AddMessages(ctxOf(t), app.Scope, app.ID, msgs, nil); err != nil {
 		t.Fatalf("AddMessages: %v", err)
 	}
 }
@@ -389,7 +391,7 @@ func testAddInvalidMessages(t *testing.T, st pinfold.Store) {
 		message("bad", pinfold.ChannelSMS, "+1", "ep\xff", "", t0),
 		message("bad", pinfold.ChannelSMS, "+1", "ep", "\x00", t0),
 	} {
-		err := st.AddMessages(ctxOf(t), scopeA, app.ID, []*pinfold.Message{good, bad})
+		err := st.AddMessages(ctxOf(t), scopeA, app.ID, []*pinfold.Message{good, bad}, nil)
 		wantError(t, fmt.Sprintf("AddMessages(%+v)", *bad), err, pinfold.EINVALID, "")
 	}
 	if got := listMessageIDs(t, st, app, pinfold.MessageFilter{}, 0); len(got) != 0 {
@@ -418,9 +420,12 @@ func testMessageScoping(t *testing.T, st pinfold.Store) {
 		call func(scope pinfold.Scope, appID string) error
 	}{
 		{"AddMessages", func(s pinfold.Scope, id string) error {
-			return st.AddMessages(ctx, s, id, []*pinfold.Message{message("x", pinfold.ChannelSMS, "+1", "ep-1", "", t0)})
+			return st.AddMessages(ctx, s, id, []*pinfold.Message{message("x", pinfold.ChannelSMS, "+1", "ep-1", "", t0)}, nil)
 		}},
-		{"AddMessages(none)", func(s pinfold.Scope, id string) error { return st.AddMessages(ctx, s, id, nil) }},
+		{"AddMessages(none)", func(s pinfold.Scope, id string) error { return st.AddMessages(ctx, s, id, nil, nil) }},
+		{"AddMessages(events only)", func(s pinfold.Scope, id string) error {
+			return st.AddMessages(ctx, s, id, nil, []pinfold.Event{event("x", "ep-1", "_SMS.SUCCESS", t0, t0)})
+		}},
 		{"ListMessages", func(s pinfold.Scope, id string) error {
 			_, _, err := st.ListMessages(ctx, s, id, pinfold.MessageFilter{}, pinfold.Page{})
 			return err
@@ -518,7 +523,7 @@ func testDeleteAppMessages(t *testing.T, st pinfold.Store) {
 	}
 	_, _, err := st.ListMessages(ctx, scopeA, app.ID, pinfold.MessageFilter{}, pinfold.Page{})
 	wantAppNotFound(t, "ListMessages after DeleteApp", err)
-	err = st.AddMessages(ctx, scopeA, app.ID, []*pinfold.Message{message("x", pinfold.ChannelSMS, "+1", "", "", t0)})
+	err = st.AddMessages(ctx, scopeA, app.ID, []*pinfold.Message{message("x", pinfold.ChannelSMS, "+1", "", "", t0)}, nil)
 	wantAppNotFound(t, "AddMessages after DeleteApp", err)
 
 	again := &pinfold.App{ID: app.ID, Scope: scopeA, Name: "again", CreatedAt: t2}
@@ -534,4 +539,109 @@ func testDeleteAppMessages(t *testing.T, st pinfold.Store) {
 	if got := listMessageIDs(t, st, keep, pinfold.MessageFilter{}, 0); !slices.Equal(got, []string{"k"}) {
 		t.Errorf("ListMessages of the kept app: got %q, want [k]", got)
 	}
+}
+
+// testAddMessagesWithEvents checks that AddMessages stores a call's
+// message events with its messages, completed as RecordEvents completes
+// them and listed by ListEvents, and that a call that fails stores neither.
+func testAddMessagesWithEvents(t *testing.T, st pinfold.Store) {
+	ctx := ctxOf(t)
+	app := createApp(t, st, scopeA, "outbox")
+	msgs := []*pinfold.Message{
+		message("m1", pinfold.ChannelEmail, "a@example.com", "ep-1", "", t0),
+		message("m2", pinfold.ChannelSMS, "+15555550100", "", "", t1),
+	}
+	// Times beyond milliseconds are truncated; a zero ReceivedAt is filled.
+	fine := event("m1", "ep-1", "_email.send", t0.Add(123456*time.Nanosecond), t1.Add(999*time.Microsecond))
+	unreceived := event("m2", "+15555550100", "_SMS.SUCCESS", t1, time.Time{})
+	events := []pinfold.Event{fine, unreceived}
+	if err := st.AddMessages(ctx, app.Scope, app.ID, msgs, events); err != nil {
+		t.Fatalf("AddMessages with events: %v", err)
+	}
+	for _, e := range events {
+		if e.AppID != app.ID || e.Scope != app.Scope || e.ReceivedAt.IsZero() || e.ReceivedAt.Location() != time.UTC ||
+			!e.ReceivedAt.Equal(e.ReceivedAt.Truncate(time.Millisecond)) || !e.Timestamp.Equal(e.Timestamp.Truncate(time.Millisecond)) {
+			t.Errorf("AddMessages left event %s as %+v", e.ID, e)
+		}
+	}
+	if e := events[0]; !e.Timestamp.Equal(t0) || !e.ReceivedAt.Equal(t1) {
+		t.Errorf("AddMessages left event m1's times %v, %v; want %v, %v", e.Timestamp, e.ReceivedAt, t0, t1)
+	}
+	got := listEvents(t, st, app, pinfold.EventFilter{}, 0)
+	byID := map[string]*pinfold.Event{}
+	for _, e := range got {
+		byID[e.ID] = e
+	}
+	if len(got) != 2 || byID["m1"] == nil || byID["m2"] == nil {
+		t.Fatalf("ListEvents after AddMessages: got %q, want m1 and m2", eventIDs(got))
+	}
+	for i := range events {
+		g := byID[events[i].ID]
+		if d := diff(g, &events[i]); d != "" {
+			t.Errorf("ListEvents: event %s: %s", events[i].ID, d)
+		}
+		if !g.Timestamp.Equal(events[i].Timestamp) || !g.ReceivedAt.Equal(events[i].ReceivedAt) {
+			t.Errorf("ListEvents: event %s: got Timestamp %v, ReceivedAt %v; want %v, %v", g.ID,
+				g.Timestamp, g.ReceivedAt, events[i].Timestamp, events[i].ReceivedAt)
+		}
+	}
+	if got := listEventIDs(t, st, app, pinfold.EventFilter{EndpointID: "ep-1", EventType: "_email.send"}, 0); !slices.Equal(got, []string{"m1"}) {
+		t.Errorf("ListEvents(ep-1, _email.send): got %q, want [m1]", got)
+	}
+	if got := listMessageIDs(t, st, app, pinfold.MessageFilter{}, 0); !slices.Equal(got, []string{"m2", "m1"}) {
+		t.Errorf("ListMessages after AddMessages with events: got %q, want [m2 m1]", got)
+	}
+
+	// Events alone, and several hundred of each in one call (more than
+	// one multi-row INSERT).
+	if err := st.AddMessages(ctx, app.Scope, app.ID, nil, []pinfold.Event{event("only", "ep-9", "t", t2, t2)}); err != nil {
+		t.Fatalf("AddMessages with events only: %v", err)
+	}
+	var many []*pinfold.Message
+	var manyEvents []pinfold.Event
+	for i := range 450 {
+		id := fmt.Sprintf("many-%03d", i)
+		many = append(many, message(id, pinfold.ChannelSMS, "+1", "ep-many", "", t2))
+		manyEvents = append(manyEvents, event(id, "ep-many", "_SMS.SUCCESS", t2, t2))
+	}
+	if err := st.AddMessages(ctx, app.Scope, app.ID, many, manyEvents); err != nil {
+		t.Fatalf("AddMessages(450 messages and events): %v", err)
+	}
+	if got := listEventIDs(t, st, app, pinfold.EventFilter{EndpointID: "ep-many"}, 0); len(got) != 450 {
+		t.Errorf("ListEvents(ep-many): got %d events, want 450", len(got))
+	}
+	if got := listMessageIDs(t, st, app, pinfold.MessageFilter{EndpointID: "ep-many"}, 0); len(got) != 450 {
+		t.Errorf("ListMessages(ep-many): got %d messages, want 450", len(got))
+	}
+
+	// All or none: a call with a message the store refuses, or an event it
+	// cannot encode, or of an app out of scope, stores neither its
+	// messages nor its events.
+	other := createApp(t, st, scopeA, "other")
+	bad := message("bad", "PIGEON", "+1", "", "", t0)
+	err := st.AddMessages(ctx, other.Scope, other.ID, []*pinfold.Message{message("x1", pinfold.ChannelSMS, "+1", "", "", t0), bad},
+		[]pinfold.Event{event("x1", "ep-x", "_SMS.SUCCESS", t0, t0)})
+	wantError(t, "AddMessages with an invalid message and events", err, pinfold.EINVALID, "")
+	nan := event("x2", "ep-x", "_SMS.SUCCESS", t0, t0)
+	nan.Metrics = map[string]float64{"nan": math.NaN()}
+	if err := st.AddMessages(ctx, other.Scope, other.ID, []*pinfold.Message{message("x2", pinfold.ChannelSMS, "+1", "", "", t0)},
+		[]pinfold.Event{event("x3", "ep-x", "t", t0, t0), nan}); err == nil {
+		t.Errorf("AddMessages with an event that cannot be encoded: no error")
+	}
+	err = st.AddMessages(ctx, scopeB, other.ID, []*pinfold.Message{message("x4", pinfold.ChannelSMS, "+1", "", "", t0)},
+		[]pinfold.Event{event("x4", "ep-x", "t", t0, t0)})
+	wantAppNotFound(t, "AddMessages with events in another scope", err)
+	if got := listMessageIDs(t, st, other, pinfold.MessageFilter{}, 0); len(got) != 0 {
+		t.Errorf("ListMessages after failed calls: got %q, want none", got)
+	}
+	if got := listEventIDs(t, st, other, pinfold.EventFilter{}, 0); len(got) != 0 {
+		t.Errorf("ListEvents after failed calls: got %q, want none", got)
+	}
+
+	// Deleting the app deletes both.
+	if _, err := st.DeleteApp(ctx, app.Scope, app.ID); err != nil {
+		t.Fatalf("DeleteApp: %v", err)
+	}
+	err = st.AddMessages(ctx, app.Scope, app.ID, nil, []pinfold.Event{event("late", "ep-1", "t", t0, t0)})
+	wantAppNotFound(t, "AddMessages(events only) after DeleteApp", err)
 }

@@ -117,10 +117,10 @@ func testOutbox(t *testing.T, n *node) {
 		From: "+15555550199", RequestID: "req-1", CreatedAt: created}
 	push := &pinfold.Message{ID: "m-push", Channel: pinfold.ChannelGCM, Address: "token-1", EndpointID: "ep-ana-phone",
 		UserID: "ana", Title: "Sale", Body: "50% off", RequestID: "req-2", CreatedAt: created.Add(time.Second)}
-	if err := n.Store.AddMessages(ctx, scope, appID, []*pinfold.Message{email, sms}); err != nil {
+	if err := n.Store.AddMessages(ctx, scope, appID, []*pinfold.Message{email, sms}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := n.Store.AddMessages(ctx, scope, appID, []*pinfold.Message{push}); err != nil {
+	if err := n.Store.AddMessages(ctx, scope, appID, []*pinfold.Message{push}, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -170,7 +170,7 @@ func testOutbox(t *testing.T, n *node) {
 			Address: fmt.Sprintf("+1555000%04d", i), EndpointID: fmt.Sprint("bulk-ep-", i), UserID: fmt.Sprint("bulk-user-", i%10),
 			Body: "Hi", RequestID: "req-3"})
 	}
-	if err := n.Store.AddMessages(ctx, scope, appID, many); err != nil {
+	if err := n.Store.AddMessages(ctx, scope, appID, many, nil); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
@@ -259,7 +259,7 @@ func testOutbox(t *testing.T, n *node) {
 	}
 
 	// The app's deletion takes its messages.
-	if err := n.Store.AddMessages(ctx, scope, appID, []*pinfold.Message{sms}); err != nil {
+	if err := n.Store.AddMessages(ctx, scope, appID, []*pinfold.Message{sms}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.DeleteApp(ctx, &pinpoint.DeleteAppInput{ApplicationId: aws.String(appID)}); err != nil {
