@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"os/signal"
@@ -49,6 +50,7 @@ type ServeCmd struct {
 	AllocProfile    string   `env:"PINFOLD_ALLOC_PROFILE" type:"path" placeholder:"FILE" help:"Write a Go profile of the run's memory allocations to FILE at shutdown, for go tool pprof (${env})."`
 	RequestMemory   string   `default:"80MiB" env:"PINFOLD_REQUEST_MEMORY" placeholder:"SIZE" help:"Memory that Pinpoint requests in flight may hold while their bodies are decoded (charged at 10 times the body size, 32 times for segment definitions and sends); more wait, then get 429 (${env})."`
 	SMTPURL         string   `name:"smtp-url" env:"PINFOLD_SMTP_URL" placeholder:"smtp://host:port" help:"SMTP server that every email message sent is also relayed to, with the Email channel's FromAddress as sender; empty keeps email in the outbox only (${env})."`
+	GCMinHeap       string   `name:"gc-min-heap" default:"auto" env:"PINFOLD_GC_MIN_HEAP" placeholder:"auto|off|SIZE" help:"Heap size below which the collector does not run: GOGC is raised while the live heap is small and is Go's default 100 once it passes half of this; auto is the smaller of 64MiB and 1/16 of the memory limit (else the cgroup's limit, else the machine's memory); off keeps GOGC at 100; GOGC wins when set (${env})."`
 	MemoryLimit     string   `default:"auto" env:"PINFOLD_MEMORY_LIMIT" placeholder:"auto|off|SIZE" help:"Soft memory limit of the Go runtime: auto (75% of the cgroup's limit when there is one), off, or a size such as 512MiB; GOMEMLIMIT wins when set (${env})."`
 	MetricsListen   string   `env:"PINFOLD_METRICS_LISTEN" placeholder:"ADDR" help:"Address of the Prometheus metrics listener (GET /metrics); empty is off. Unauthenticated: bind it to loopback or a private network (${env})."`
 	Pprof           bool     `env:"PINFOLD_PPROF" help:"Serve Go's pprof profiles under /debug/pprof/ on the metrics listener, unauthenticated (${env})."`
@@ -101,6 +103,19 @@ func (c *ServeCmd) Run() error {
 		return err
 	}
 	applyMemoryLimit(memLimit)
+	limit := debug.SetMemoryLimit(-1) // GOMEMLIMIT's or --memory-limit's; MaxInt64 is none
+	if limit == math.MaxInt64 {
+		limit = 0
+	}
+	gcMin, gcMinWhy, err := minHeap(c.GCMinHeap, os.Getenv, limit, cgroupMemoryFiles)
+	if err != nil {
+		return err
+	}
+	var tuner *gcTuner
+	if gcMin > 0 {
+		tuner = startGCTuner(gcMin)
+		defer tuner.stop()
+	}
 	reqMem, err := parseSize(c.RequestMemory)
 	if err != nil {
 		return fmt.Errorf("--request-memory: %w", err)
@@ -168,8 +183,12 @@ func (c *ServeCmd) Run() error {
 	// requests, not more CPUs.
 	reserveProcs(c.Jobs.Workers, os.Getenv)
 	gogc := os.Getenv("GOGC")
-	if gogc == "" {
-		gogc = "100 (Go's default)"
+	switch {
+	case gogc != "":
+	case tuner != nil:
+		gogc = fmt.Sprintf("%d now, tuned for a minimum heap of %d bytes (%s)", tuner.GOGC(), gcMin, gcMinWhy)
+	default:
+		gogc = "100 (Go's default; " + gcMinWhy + ")"
 	}
 	logger.Info("go runtime", "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", gogc,
 		"memory_limit", debug.SetMemoryLimit(-1), "memory_limit_from", memWhy, "job_workers", c.Jobs.Workers)
