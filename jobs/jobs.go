@@ -152,7 +152,7 @@ const (
 	DefaultPendingRecheck    = 2 * time.Second
 	DefaultRecoverInterval   = 30 * time.Second
 	DefaultFetchPollInterval = 5 * time.Second
-	DefaultImportBatch       = 10000
+	DefaultImportBatch       = 7500
 )
 
 // planWorkers is how many drive jobs run at once. They are short (a

@@ -86,7 +86,7 @@ type JobFlags struct {
 	MaxAttempts    int           `default:"5" env:"PINFOLD_JOBS_MAX_ATTEMPTS" help:"Attempts of a piece before it fails for good (${env})."`
 	RetryBackoff   time.Duration `default:"1s" env:"PINFOLD_JOBS_RETRY_BACKOFF" help:"Wait before a failed piece's second attempt; doubles each attempt (${env})."`
 	MaxImportBytes int64         `default:"1073741824" env:"PINFOLD_JOBS_MAX_IMPORT_BYTES" help:"Bytes one import job may read (${env})."`
-	ImportBatch    int           `default:"10000" env:"PINFOLD_JOBS_IMPORT_BATCH" help:"Import rows written per transaction: larger imports faster, smaller lets other writes wait less (${env})."`
+	ImportBatch    int           `default:"7500" env:"PINFOLD_JOBS_IMPORT_BATCH" help:"Import rows written per transaction: larger imports faster, smaller lets other writes wait less (${env})."`
 	PieceTimeout   time.Duration `default:"30m" env:"PINFOLD_JOBS_PIECE_TIMEOUT" help:"Longest attempt at one piece (${env})."`
 	PlanTimeout    time.Duration `default:"10m" env:"PINFOLD_JOBS_PLAN_TIMEOUT" help:"Longest attempt at planning a job or moving it on (${env})."`
 	RescueMargin   time.Duration `default:"5m" env:"PINFOLD_JOBS_RESCUE_MARGIN" help:"With --database: work still running this long after the longer of the two timeouts is taken over by another node; a dead node's pieces move after about that sum plus up to 30 s (${env})."`
