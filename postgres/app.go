@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/pagetoken"
 	"github.com/pinfold/pinfold/internal/storedoc"
 )
 
@@ -111,7 +112,7 @@ func getApp(ctx context.Context, q querier, scope pinfold.Scope, id, lock string
 // of the next page ("" on the last). EINVALID "Invalid token" for a token
 // this store did not issue.
 func (s *Store) ListApps(ctx context.Context, scope pinfold.Scope, page pinfold.Page) ([]*pinfold.App, string, error) {
-	after, err := decodeToken("apps", page.Token, 0)
+	after, err := pagetoken.Decode("apps", page.Token, 0)
 	if err != nil {
 		return nil, "", err
 	}
@@ -138,7 +139,7 @@ func (s *Store) ListApps(ctx context.Context, scope pinfold.Scope, page pinfold.
 		return nil, "", fmt.Errorf("list apps: %w", err)
 	}
 	if len(apps) > size {
-		return apps[:size], encodeToken("apps", pks[size-1]), nil
+		return apps[:size], pagetoken.Encode("apps", pks[size-1]), nil
 	}
 	return apps, "", nil
 }

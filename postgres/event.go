@@ -2,16 +2,14 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/pagetoken"
 	"github.com/pinfold/pinfold/internal/storedoc"
 )
 
@@ -126,7 +124,7 @@ func eventWhere(scope pinfold.Scope, appID string, f pinfold.EventFilter) (strin
 // next page ("" on the last). ENOTFOUND "Application not found"; EINVALID
 // "Invalid token".
 func (s *Store) ListEvents(ctx context.Context, scope pinfold.Scope, appID string, f pinfold.EventFilter, page pinfold.Page) ([]*pinfold.Event, string, error) {
-	at, before, err := decodeTimeToken("events", page.Token)
+	at, before, err := pagetoken.DecodeTime("events", page.Token)
 	if err != nil {
 		return nil, "", err
 	}
@@ -169,7 +167,7 @@ func (s *Store) ListEvents(ctx context.Context, scope pinfold.Scope, appID strin
 		return nil, "", err
 	}
 	if len(events) > size {
-		return events[:size], encodeTimeToken("events", events[size-1].ReceivedAt.UnixMilli(), last), nil
+		return events[:size], pagetoken.EncodeTime("events", events[size-1].ReceivedAt.UnixMilli(), last), nil
 	}
 	return events, "", nil
 }
@@ -230,40 +228,4 @@ func (s *Store) LastActivity(ctx context.Context, scope pinfold.Scope, appID str
 		return nil, err
 	}
 	return last, nil
-}
-
-// Event and message page tokens are base64url("<kind>:<time>:<pk>") of the
-// last item of the page, kind "events" or "messages": those lists run along
-// (time, pk), descending, time being received_at or created_at.
-
-func encodeTimeToken(kind string, at, pk int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + strconv.FormatInt(at, 10) + ":" + strconv.FormatInt(pk, 10)))
-}
-
-// decodeTimeToken returns the position in token, a token of list kind,
-// the position before every item for the empty token, and EINVALID
-// "Invalid token" for anything this store did not issue for kind.
-func decodeTimeToken(kind, token string) (at, pk int64, err error) {
-	if token == "" {
-		return math.MaxInt64, math.MaxInt64, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return 0, 0, errInvalidToken()
-	}
-	rest, ok := strings.CutPrefix(string(b), kind+":")
-	if !ok {
-		return 0, 0, errInvalidToken()
-	}
-	t, p, ok := strings.Cut(rest, ":")
-	if !ok {
-		return 0, 0, errInvalidToken()
-	}
-	at, err1 := strconv.ParseInt(t, 10, 64)
-	pk, err2 := strconv.ParseInt(p, 10, 64)
-	if err1 != nil || err2 != nil || pk <= 0 || pk == math.MaxInt64 ||
-		strconv.FormatInt(at, 10) != t || strconv.FormatInt(pk, 10) != p {
-		return 0, 0, errInvalidToken()
-	}
-	return at, pk, nil
 }

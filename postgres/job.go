@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/pagetoken"
 	"github.com/pinfold/pinfold/internal/storedoc"
 )
 
@@ -162,7 +163,7 @@ func (s *Store) GetJob(ctx context.Context, scope pinfold.Scope, appID, jobID st
 // (Job.SegmentID). ENOTFOUND "Application not found"; EINVALID "Invalid
 // token".
 func (s *Store) ListJobs(ctx context.Context, scope pinfold.Scope, appID string, f pinfold.JobFilter, page pinfold.Page) ([]*pinfold.Job, string, error) {
-	before, err := decodeToken("jobs", page.Token, maxPK)
+	before, err := pagetoken.Decode("jobs", page.Token, maxPK)
 	if err != nil {
 		return nil, "", err
 	}
@@ -192,7 +193,7 @@ func (s *Store) ListJobs(ctx context.Context, scope pinfold.Scope, appID string,
 		}
 	}
 	if len(jobs) > size {
-		return jobs[:size], encodeToken("jobs", pks[size-1]), nil
+		return jobs[:size], pagetoken.Encode("jobs", pks[size-1]), nil
 	}
 	return jobs, "", nil
 }

@@ -36,15 +36,11 @@ package postgres
 import (
 	"context"
 	"embed"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"io/fs"
 	"log/slog"
-	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -259,7 +255,6 @@ func errAppNotFound() error { return pinfold.Errorf(pinfold.ENOTFOUND, pinfold.M
 func errResourceNotFound() error {
 	return pinfold.Errorf(pinfold.ENOTFOUND, pinfold.MsgResourceNotFound)
 }
-func errInvalidToken() error { return pinfold.Errorf(pinfold.EINVALID, "Invalid token") }
 
 // appPK resolves the app id in scope to its primary key.
 // ENOTFOUND "Application not found" when it is absent or of another scope.
@@ -296,34 +291,6 @@ func pageSize(n int) int {
 		return pinfold.MaxPageSize
 	}
 	return n
-}
-
-// Page tokens are opaque to clients: base64url("<kind>:<pk>"), where pk is
-// the primary key of the last item of the page and kind tells lists apart.
-
-func encodeToken(kind string, pk int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + strconv.FormatInt(pk, 10)))
-}
-
-// decodeToken returns the pk in token, def for the empty token, and
-// EINVALID "Invalid token" for anything this store did not issue for kind.
-func decodeToken(kind, token string, def int64) (int64, error) {
-	if token == "" {
-		return def, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return 0, errInvalidToken()
-	}
-	rest, ok := strings.CutPrefix(string(b), kind+":")
-	if !ok {
-		return 0, errInvalidToken()
-	}
-	pk, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || pk <= 0 || pk == math.MaxInt64 || strconv.FormatInt(pk, 10) != rest {
-		return 0, errInvalidToken()
-	}
-	return pk, nil
 }
 
 // Times are stored as Unix milliseconds; 0 is the zero time.

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/pagetoken"
 	"github.com/pinfold/pinfold/internal/storedoc"
 )
 
@@ -163,7 +164,7 @@ func (s *Store) GetSegment(ctx context.Context, scope pinfold.Scope, appID, segm
 // ENOTFOUND "Application not found"; EINVALID "Invalid token" for a token
 // this store did not issue for this list.
 func (s *Store) ListSegments(ctx context.Context, scope pinfold.Scope, appID string, page pinfold.Page) ([]*pinfold.Segment, string, error) {
-	after, err := decodeToken("segments", page.Token, 0)
+	after, err := pagetoken.Decode("segments", page.Token, 0)
 	if err != nil {
 		return nil, "", err
 	}
@@ -196,7 +197,7 @@ func (s *Store) ListSegments(ctx context.Context, scope pinfold.Scope, appID str
 		return nil, "", err
 	}
 	if len(segs) > size {
-		return segs[:size], encodeToken("segments", pks[size-1]), nil
+		return segs[:size], pagetoken.Encode("segments", pks[size-1]), nil
 	}
 	return segs, "", nil
 }
@@ -207,7 +208,7 @@ func (s *Store) ListSegments(ctx context.Context, scope pinfold.Scope, appID str
 // token".
 func (s *Store) ListSegmentVersions(ctx context.Context, scope pinfold.Scope, appID, segmentID string, page pinfold.Page) ([]*pinfold.Segment, string, error) {
 	// The token holds the last version of the previous page.
-	before, err := decodeToken("segment-versions", page.Token, maxPK)
+	before, err := pagetoken.Decode("segment-versions", page.Token, maxPK)
 	if err != nil {
 		return nil, "", err
 	}
@@ -244,7 +245,7 @@ func (s *Store) ListSegmentVersions(ctx context.Context, scope pinfold.Scope, ap
 		return nil, "", err
 	}
 	if len(segs) > size {
-		return segs[:size], encodeToken("segment-versions", int64(segs[size-1].Version)), nil
+		return segs[:size], pagetoken.Encode("segment-versions", int64(segs[size-1].Version)), nil
 	}
 	return segs, "", nil
 }

@@ -2,15 +2,14 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/pagetoken"
 )
 
 // Interface guard.
@@ -329,11 +328,11 @@ func (s *Store) ListTemplates(ctx context.Context, scope pinfold.Scope, f pinfol
 			return nil, "", err
 		}
 	}
-	afterName, afterType, err := decodeTemplateToken(page.Token)
+	afterName, afterType, err := pagetoken.DecodeTemplate(page.Token)
 	if err != nil {
 		return nil, "", err
 	}
-	lo, hi, ok := prefixRange(f.Prefix)
+	lo, hi, ok := pagetoken.PrefixRange(f.Prefix)
 	if !ok {
 		return nil, "", nil
 	}
@@ -355,7 +354,7 @@ func (s *Store) ListTemplates(ctx context.Context, scope pinfold.Scope, f pinfol
 	if len(list) > size {
 		list = list[:size]
 		last := list[size-1]
-		next = encodeTemplateToken(last.Name, last.Type)
+		next = pagetoken.EncodeTemplate(last.Name, last.Type)
 	}
 	return list, next, nil
 }
@@ -380,7 +379,7 @@ func (s *Store) ListTemplateVersions(ctx context.Context, scope pinfold.Scope, n
 	if err := checkTemplateType(typ); err != nil {
 		return nil, "", err
 	}
-	before, err := decodeToken("template-versions", page.Token, math.MaxInt32)
+	before, err := pagetoken.Decode("template-versions", page.Token, math.MaxInt32)
 	if err != nil {
 		return nil, "", err
 	}
@@ -411,51 +410,7 @@ func (s *Store) ListTemplateVersions(ctx context.Context, scope pinfold.Scope, n
 	next := ""
 	if len(list) > size {
 		list = list[:size]
-		next = encodeToken("template-versions", int64(list[size-1].Version))
+		next = pagetoken.Encode("template-versions", int64(list[size-1].Version))
 	}
 	return list, next, nil
-}
-
-// prefixRange returns the range [lo, hi) of the names that start with
-// prefix ("" for no prefix), and false when no name can (a character that
-// names do not have).
-func prefixRange(prefix string) (lo, hi string, ok bool) {
-	if prefix == "" {
-		return "", "", true
-	}
-	for i := 0; i < len(prefix); i++ {
-		c := prefix[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return "", "", false
-		}
-	}
-	return prefix, prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1), true
-}
-
-// ListTemplates' page tokens: base64url("templates:<TYPE>:<name>") of the
-// last item.
-
-func encodeTemplateToken(name string, typ pinfold.TemplateType) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("templates:" + string(typ) + ":" + name))
-}
-
-// decodeTemplateToken returns the name and type in token, "" for the empty
-// token, and EINVALID "Invalid token" for anything else.
-func decodeTemplateToken(token string) (name, typ string, err error) {
-	if token == "" {
-		return "", "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return "", "", errInvalidToken()
-	}
-	rest, ok := strings.CutPrefix(string(b), "templates:")
-	if !ok {
-		return "", "", errInvalidToken()
-	}
-	typ, name, ok = strings.Cut(rest, ":")
-	if !ok || !pinfold.TemplateType(typ).Valid() || !pinfold.ValidTemplateName(name) {
-		return "", "", errInvalidToken()
-	}
-	return name, typ, nil
 }

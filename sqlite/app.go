@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/pagetoken"
 	"github.com/pinfold/pinfold/internal/storedoc"
 )
 
@@ -96,7 +97,7 @@ func getApp(ctx context.Context, q querier, scope pinfold.Scope, id string) (*pi
 // of the next page ("" on the last). EINVALID "Invalid token" for a token
 // this store did not issue.
 func (s *Store) ListApps(ctx context.Context, scope pinfold.Scope, page pinfold.Page) ([]*pinfold.App, string, error) {
-	after, err := decodeToken("apps", page.Token, 0)
+	after, err := pagetoken.Decode("apps", page.Token, 0)
 	if err != nil {
 		return nil, "", err
 	}
@@ -126,7 +127,7 @@ func (s *Store) ListApps(ctx context.Context, scope pinfold.Scope, page pinfold.
 		return nil, "", err
 	}
 	if len(apps) > size {
-		return apps[:size], encodeToken("apps", pks[size-1]), nil
+		return apps[:size], pagetoken.Encode("apps", pks[size-1]), nil
 	}
 	return apps, "", nil
 }

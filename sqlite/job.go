@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/pagetoken"
 	"github.com/pinfold/pinfold/internal/storedoc"
 )
 
@@ -105,7 +106,7 @@ const getJobQuery = `SELECT ` + jobColumns + `
 // (Job.SegmentID). ENOTFOUND "Application not found"; EINVALID "Invalid
 // token".
 func (s *Store) ListJobs(ctx context.Context, scope pinfold.Scope, appID string, f pinfold.JobFilter, page pinfold.Page) ([]*pinfold.Job, string, error) {
-	before, err := decodeToken("jobs", page.Token, maxPK)
+	before, err := pagetoken.Decode("jobs", page.Token, maxPK)
 	if err != nil {
 		return nil, "", err
 	}
@@ -150,7 +151,7 @@ func (s *Store) ListJobs(ctx context.Context, scope pinfold.Scope, appID string,
 		return nil, "", err
 	}
 	if len(jobs) > size {
-		return jobs[:size], encodeToken("jobs", pks[size-1]), nil
+		return jobs[:size], pagetoken.Encode("jobs", pks[size-1]), nil
 	}
 	return jobs, "", nil
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pinfold/pinfold"
+	"github.com/pinfold/pinfold/internal/pagetoken"
 )
 
 // Interface guards.
@@ -145,7 +146,7 @@ func messageWhere(apk int64, f pinfold.MessageFilter) (string, []any) {
 // next page ("" on the last). ENOTFOUND "Application not found"; EINVALID
 // "Invalid token".
 func (s *Store) ListMessages(ctx context.Context, scope pinfold.Scope, appID string, f pinfold.MessageFilter, page pinfold.Page) ([]*pinfold.Message, string, error) {
-	at, before, err := decodeTimeToken("messages", page.Token)
+	at, before, err := pagetoken.DecodeTime("messages", page.Token)
 	if err != nil {
 		return nil, "", err
 	}
@@ -183,7 +184,7 @@ func (s *Store) ListMessages(ctx context.Context, scope pinfold.Scope, appID str
 		return nil, "", err
 	}
 	if len(msgs) > size {
-		return msgs[:size], encodeTimeToken("messages", msgs[size-1].CreatedAt.UnixMilli(), last), nil
+		return msgs[:size], pagetoken.EncodeTime("messages", msgs[size-1].CreatedAt.UnixMilli(), last), nil
 	}
 	return msgs, "", nil
 }
