@@ -33,6 +33,11 @@ func TestParseAmzDate(t *testing.T) {
 		if ok != wok || !got.Equal(want) {
 			t.Errorf("parseAmzDate(%q) = %v, %v; time.Parse gives %v, %v", s, got, ok, want, wok)
 		}
+		// parse keeps an accepted X-Amz-Date as the string to sign's date:
+		// it must be what formatting the time gives.
+		if ok && got.Format(TimeFormat) != s {
+			t.Errorf("parseAmzDate(%q) accepted it, but it formats as %q", s, got.Format(TimeFormat))
+		}
 	}
 	// Every day of a leap year and a common one, at a few times.
 	for _, year := range []int{2024, 2026} {
@@ -54,6 +59,9 @@ func FuzzParseAmzDate(f *testing.F) {
 		want, wok := refParseAmzDate(s)
 		if ok != wok || !got.Equal(want) {
 			t.Errorf("parseAmzDate(%q) = %v, %v; time.Parse gives %v, %v", s, got, ok, want, wok)
+		}
+		if ok && got.Format(TimeFormat) != s {
+			t.Errorf("parseAmzDate(%q) accepted it, but it formats as %q", s, got.Format(TimeFormat))
 		}
 	})
 }

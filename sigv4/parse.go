@@ -195,12 +195,15 @@ func parseHeader(r *http.Request, auth string) (Params, *Error) {
 
 	p := Params{Signature: signature, signedHeadersRaw: signedHeaders}
 	if amzDate != "" {
-		t, ok := parseAmzDate(strings.TrimSpace(amzDate))
+		v := strings.TrimSpace(amzDate)
+		t, ok := parseAmzDate(v)
 		if !ok {
 			return Params{}, errorf(IncompleteSignature,
 				"Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", amzDate)
 		}
-		p.Time = t
+		// parseAmzDate accepts only TimeFormat's own form, so v is what
+		// formatting t would give, without the cost of Format.
+		p.Time, p.amzDate = t, v
 	} else {
 		t, err := http.ParseTime(date)
 		if err != nil {
@@ -213,8 +216,8 @@ func parseHeader(r *http.Request, auth string) (Params, *Error) {
 				"Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", date)
 		}
 		p.Time = t.UTC()
+		p.amzDate = p.Time.Format(TimeFormat)
 	}
-	p.amzDate = p.Time.Format(TimeFormat)
 	const malformed = "The authorization header is malformed; "
 	if err := p.setCredential(credential, malformed); err != nil {
 		return Params{}, err
