@@ -573,6 +573,38 @@ func (pc *pointConn) close() error {
 	return errors.Join(append(errs, pc.conn.Close())...)
 }
 
+// takePoint waits, in arrival order, for a connection of the point reads;
+// givePoint gives it back.
+func (s *Store) takePoint(ctx context.Context) (*pointConn, error) {
+	if s.points == nil {
+		return nil, errors.New("store is not open")
+	}
+	select {
+	case pc := <-s.points:
+		if pc == nil {
+			return nil, errors.New("store is closed")
+		}
+		return pc, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (s *Store) givePoint(pc *pointConn) { s.points <- pc }
+
+// stmt returns query prepared on pc, preparing it the first time.
+func (pc *pointConn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := pc.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := pc.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	pc.stmts[query] = st
+	return st, nil
+}
+
 // pointRow runs query, a SELECT of at most one row, on a point-read
 // connection and calls scan on its row; sql.ErrNoRows when there is none.
 //
@@ -591,27 +623,15 @@ func (s *Store) pointRow(ctx context.Context, query string, args []any, scan fun
 	if !s.PointReads {
 		return s.readRow(ctx, query, args, scan)
 	}
-	if s.points == nil {
-		return errors.New("store is not open")
+	pc, err := s.takePoint(ctx)
+	if err != nil {
+		return err
 	}
-	var pc *pointConn
-	select {
-	case pc = <-s.points:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	if pc == nil {
-		return errors.New("store is closed")
-	}
-	defer func() { s.points <- pc }()
+	defer s.givePoint(pc)
 	ctx = context.WithoutCancel(ctx)
-	st, ok := pc.stmts[query]
-	if !ok {
-		var err error
-		if st, err = pc.conn.PrepareContext(ctx, query); err != nil {
-			return err
-		}
-		pc.stmts[query] = st
+	st, err := pc.stmt(ctx, query)
+	if err != nil {
+		return err
 	}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
@@ -644,29 +664,16 @@ func (s *Store) pointQuery(ctx context.Context, query string, args []any, scan f
 			return err
 		}
 	} else {
-		if s.points == nil {
-			return errors.New("store is not open")
+		pc, err := s.takePoint(ctx)
+		if err != nil {
+			return err
 		}
-		var pc *pointConn
-		select {
-		case pc = <-s.points:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if pc == nil {
-			return errors.New("store is closed")
-		}
-		defer func() { s.points <- pc }()
+		defer s.givePoint(pc)
 		ctx = context.WithoutCancel(ctx)
-		st, ok := pc.stmts[query]
-		if !ok {
-			var err error
-			if st, err = pc.conn.PrepareContext(ctx, query); err != nil {
-				return err
-			}
-			pc.stmts[query] = st
+		st, err := pc.stmt(ctx, query)
+		if err != nil {
+			return err
 		}
-		var err error
 		if rows, err = st.QueryContext(ctx, args...); err != nil {
 			return err
 		}
@@ -726,21 +733,13 @@ func (s *Store) pointBlob(ctx context.Context, query string, dst []byte, args ..
 		})
 		return dst, err
 	}
-	if s.points == nil {
-		return dst, errors.New("store is not open")
+	pc, err := s.takePoint(ctx)
+	if err != nil {
+		return dst, err
 	}
-	var pc *pointConn
-	select {
-	case pc = <-s.points:
-	case <-ctx.Done():
-		return dst, ctx.Err()
-	}
-	if pc == nil {
-		return dst, errors.New("store is closed")
-	}
-	defer func() { s.points <- pc }()
+	defer s.givePoint(pc)
 	found := false
-	err := pc.conn.Raw(func(dc any) error {
+	err = pc.conn.Raw(func(dc any) error {
 		st, ok := pc.raw[query]
 		if !ok {
 			var err error
