@@ -180,3 +180,32 @@ func (ev *jobEvents) waitFinished(t *testing.T, jobID string) {
 		}
 	}
 }
+
+// pinfoldAPI sends a bodiless request to one of pinfold's own APIs (path
+// under the node's URL), signed for mobiletargeting with key/key in region
+// as an SDK signs (unsigned when key is ""), and returns the status, the
+// x-amzn-ErrorType header and the body.
+func pinfoldAPI(t *testing.T, n *node, key, region, method, path string) (int, string, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, n.Server.URL()+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		sum := sha256.Sum256(nil)
+		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: key},
+			req, hex.EncodeToString(sum[:]), "mobiletargeting", region, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"), body
+}

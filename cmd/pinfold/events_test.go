@@ -3,18 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint"
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint/types"
 
@@ -42,27 +37,8 @@ type readEvents struct {
 // region and returns the status and body.
 func eventsAPI(t *testing.T, n *node, key, region, method, appID, query string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, n.Server.URL()+"/_pinfold/apps/"+appID+"/events"+query, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if key != "" {
-		sum := sha256.Sum256(nil)
-		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: key},
-			req, hex.EncodeToString(sum[:]), "mobiletargeting", region, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, body
+	status, _, body := pinfoldAPI(t, n, key, region, method, "/_pinfold/apps/"+appID+"/events"+query)
+	return status, body
 }
 
 // listEvents reads a page of the app's events as test/us-east-1.

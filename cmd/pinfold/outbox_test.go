@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint"
 	"github.com/aws/aws-sdk-go-v2/service/pinpoint/types"
 
@@ -40,27 +36,7 @@ type readMessages struct {
 // header and the body.
 func outboxAPI(t *testing.T, n *node, key, region, method, appID, query string) (int, string, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, n.Server.URL()+"/_pinfold/apps/"+appID+"/messages"+query, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if key != "" {
-		sum := sha256.Sum256(nil)
-		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: key},
-			req, hex.EncodeToString(sum[:]), "mobiletargeting", region, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"), body
+	return pinfoldAPI(t, n, key, region, method, "/_pinfold/apps/"+appID+"/messages"+query)
 }
 
 // listOutbox reads a page of the app's outbox as test/us-east-1.
