@@ -724,10 +724,13 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) error {
 // slice on every response.
 var jsonContentType = []string{"application/json"}
 
-// pageOf reads the page-size and token query parameters of a list operation.
-func pageOf(r *request) (pinfold.Page, error) {
+// pageOf reads the page-size and token query parameters of a list
+// operation: the token in tokenParam, "token" for the model's older lists
+// (GetApps, GetSegments, jobs) and "next-token" for the newer ones
+// (ListTemplates, ListTemplateVersions) and pinfold's own.
+func pageOf(r *request, tokenParam string) (pinfold.Page, error) {
 	q := r.URL.Query()
-	p := pinfold.Page{Token: q.Get("token")}
+	p := pinfold.Page{Token: q.Get(tokenParam)}
 	if s := q.Get("page-size"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {

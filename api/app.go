@@ -29,7 +29,7 @@ func (h *Handler) getApp(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) getApps(w http.ResponseWriter, r *request) error {
-	page, err := pageOf(r)
+	page, err := pageOf(r, "token")
 	if err != nil {
 		return err
 	}

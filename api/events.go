@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -121,14 +120,9 @@ func eventFilter(r *request) pinfold.EventFilter {
 // pinfold.MaxPageSize) and next-token. Errors: EINVALID for a bad
 // page-size or token, ENOTFOUND for an app outside the caller's scope.
 func (h *Handler) listEvents(w http.ResponseWriter, r *request) error {
-	q := r.URL.Query()
-	page := pinfold.Page{Token: q.Get("next-token")}
-	if s := q.Get("page-size"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return pinfold.Errorf(pinfold.EINVALID, "Invalid page-size %q: must be a positive integer", s)
-		}
-		page.Size = min(n, pinfold.MaxPageSize)
+	page, err := pageOf(r, "next-token")
+	if err != nil {
+		return err
 	}
 	events, next, err := h.Store.ListEvents(r.Context(), r.scope, r.PathValue("appID"), eventFilter(r), page)
 	if err != nil {

@@ -80,7 +80,7 @@ func (h *Handler) getExportJob(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) listExportJobs(w http.ResponseWriter, r *request, f pinfold.JobFilter) error {
-	page, err := pageOf(r)
+	page, err := pageOf(r, "token")
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (h *Handler) getImportJob(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) listImportJobs(w http.ResponseWriter, r *request, f pinfold.JobFilter) error {
-	page, err := pageOf(r)
+	page, err := pageOf(r, "token")
 	if err != nil {
 		return err
 	}

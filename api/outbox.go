@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/pinfold/pinfold"
@@ -41,14 +40,9 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	page := pinfold.Page{Token: q.Get("next-token")}
-	if s := q.Get("page-size"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return pinfold.Errorf(pinfold.EINVALID, "Invalid page-size %q: must be a positive integer", s)
-		}
-		page.Size = min(n, pinfold.MaxPageSize)
+	page, err := pageOf(r, "next-token")
+	if err != nil {
+		return err
 	}
 	msgs, next, err := h.Store.ListMessages(r.Context(), r.scope, r.PathValue("appID"), f, page)
 	if err != nil {

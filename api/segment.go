@@ -54,7 +54,7 @@ func (h *Handler) getSegment(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) getSegments(w http.ResponseWriter, r *request) error {
-	page, err := pageOf(r)
+	page, err := pageOf(r, "token")
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (h *Handler) getSegmentVersion(w http.ResponseWriter, r *request) error {
 }
 
 func (h *Handler) getSegmentVersions(w http.ResponseWriter, r *request) error {
-	page, err := pageOf(r)
+	page, err := pageOf(r, "token")
 	if err != nil {
 		return err
 	}

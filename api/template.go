@@ -421,25 +421,10 @@ func (h *Handler) deleteTemplate(t pinfold.TemplateType) opFunc {
 	}
 }
 
-// templatePageOf reads the next-token and page-size query parameters of
-// ListTemplates and ListTemplateVersions.
-func templatePageOf(r *request) (pinfold.Page, error) {
-	q := r.URL.Query()
-	p := pinfold.Page{Token: q.Get("next-token")}
-	if s := q.Get("page-size"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return p, pinfold.Errorf(pinfold.EINVALID, "Invalid page-size %q: must be a positive integer", s)
-		}
-		p.Size = min(n, pinfold.MaxPageSize)
-	}
-	return p, nil
-}
-
 // listTemplates answers ListTemplates: the scope's templates, by name and
 // type, each as its active version, filtered by prefix and template-type.
 func (h *Handler) listTemplates(w http.ResponseWriter, r *request) error {
-	page, err := templatePageOf(r)
+	page, err := pageOf(r, "next-token")
 	if err != nil {
 		return err
 	}
@@ -477,7 +462,7 @@ func (h *Handler) listTemplateVersions(w http.ResponseWriter, r *request) error 
 	if err != nil {
 		return err
 	}
-	page, err := templatePageOf(r)
+	page, err := pageOf(r, "next-token")
 	if err != nil {
 		return err
 	}
