@@ -60,6 +60,7 @@ type send struct {
 	mc       *shapes.DirectMessageConfiguration
 	tm       templates
 	channels map[pinfold.ChannelType]*pinfold.Channel // nil value: the app has none
+	senders  map[pinfold.ChannelType]string           // each loaded channel's channelSender
 	contents map[pinfold.ChannelType]*content
 	seen     map[string]bool // channel + address already sent to
 
@@ -81,6 +82,7 @@ func (s *Service) newSend(ctx context.Context, scope pinfold.Scope, appID string
 		s: s, scope: scope, appID: appID, reqID: requestID(ctx), traceID: deref(traceID), context: reqCtx,
 		mc: mc, tm: tm,
 		channels: map[pinfold.ChannelType]*pinfold.Channel{},
+		senders:  map[pinfold.ChannelType]string{},
 		contents: map[pinfold.ChannelType]*content{},
 		seen:     map[string]bool{},
 	}, nil
@@ -99,6 +101,7 @@ func (st *send) channel(ctx context.Context, t pinfold.ChannelType) (*pinfold.Ch
 		return nil, fmt.Errorf("get channel: %w", err)
 	}
 	st.channels[t] = ch
+	st.senders[t] = channelSender(ch) // once per request, not per message
 	return ch, nil
 }
 
@@ -189,7 +192,7 @@ func (st *send) deliver(ctx context.Context, r *recipient) (outcome, error) {
 	}
 	st.seen[key] = true
 
-	m, err := st.message(r, c, ch)
+	m, err := st.message(r, c)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -207,7 +210,7 @@ func (st *send) deliver(ctx context.Context, r *recipient) (outcome, error) {
 
 // message builds r's message from c (nil: the recipient's raw content or
 // body override only).
-func (st *send) message(r *recipient, c *content, ch *pinfold.Channel) (*pinfold.Message, error) {
+func (st *send) message(r *recipient, c *content) (*pinfold.Message, error) {
 	m := &pinfold.Message{
 		ID:         st.s.newID(),
 		AppID:      st.appID,
@@ -231,7 +234,7 @@ func (st *send) message(r *recipient, c *content, ch *pinfold.Channel) (*pinfold
 		}
 	}
 	if m.From == "" {
-		m.From = channelSender(ch)
+		m.From = st.senders[r.channel]
 	}
 	if ctx := mergeContext(st.context, r.cfg.Context); len(ctx) > 0 {
 		details["Context"] = ctx
