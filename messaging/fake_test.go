@@ -173,7 +173,19 @@ type fakeRenderer struct{}
 
 var varRe = regexp.MustCompile(`\{\{([A-Za-z0-9_.]+)\}\}`)
 
-func (fakeRenderer) Render(src string, d *pinfold.MessageData) (string, error) {
+func (f fakeRenderer) RenderParts(srcs []string, d *pinfold.MessageData) ([]string, error) {
+	outs := make([]string, len(srcs))
+	for i, src := range srcs {
+		out, err := f.render(src, d)
+		if err != nil {
+			return nil, err
+		}
+		outs[i] = out
+	}
+	return outs, nil
+}
+
+func (fakeRenderer) render(src string, d *pinfold.MessageData) (string, error) {
 	return varRe.ReplaceAllStringFunc(src, func(m string) string {
 		name := varRe.FindStringSubmatch(m)[1]
 		if v, ok := d.Overrides[name]; ok && len(v) > 0 {

@@ -33,20 +33,14 @@ type Store interface {
 	CheckOTP(ctx context.Context, scope pinfold.Scope, appID, referenceID, destination, codeHash string, now time.Time) (bool, error)
 }
 
-// Renderer renders a message template's source (Handlebars, with
-// Pinpoint's message variables and helpers) for one recipient. An error
-// that is a *pinfold.Error is passed to the caller as it is; any other
-// fails the request with EINVALID.
+// Renderer renders the parts of a message (subject, HTML, text, body,
+// title), Handlebars sources with Pinpoint's message variables and helpers,
+// for one recipient; a source without "{{" comes back as it is, and the
+// first part that fails gives the error. Rendering the parts together lets
+// the renderer prepare the recipient's variables once (handlebars.Renderer
+// is one). An error that is a *pinfold.Error is passed to the caller as it
+// is; any other fails the request with EINVALID.
 type Renderer interface {
-	Render(src string, d *pinfold.MessageData) (string, error)
-}
-
-// PartsRenderer is a Renderer that also renders the parts of a message
-// (subject, HTML, text, ...) for one recipient at once, sharing the work
-// of preparing the recipient's variables: as Render of each part in turn,
-// the first failure giving the error (handlebars.Renderer is one).
-type PartsRenderer interface {
-	Renderer
 	RenderParts(srcs []string, d *pinfold.MessageData) ([]string, error)
 }
 

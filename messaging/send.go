@@ -286,47 +286,16 @@ func (st *send) message(r *recipient, c *content) (*pinfold.Message, error) {
 	return m, nil
 }
 
-// render renders src for d, or returns it as it is when it has no
-// variables.
-func (s *Service) render(src string, d *pinfold.MessageData) (string, error) {
-	if !strings.Contains(src, "{{") {
-		return src, nil
+// renderParts renders each of srcs for d; sources without variables come
+// back as they are, without a renderer.
+func (s *Service) renderParts(srcs []string, d *pinfold.MessageData) ([]string, error) {
+	if !slices.ContainsFunc(srcs, func(src string) bool { return strings.Contains(src, "{{") }) {
+		return srcs, nil
 	}
 	if s.Renderer == nil {
-		return "", pinfold.Errorf(pinfold.EINVALID, "Message templates are not supported by this server")
+		return nil, pinfold.Errorf(pinfold.EINVALID, "Message templates are not supported by this server")
 	}
-	out, err := s.Renderer.Render(src, d)
-	if err != nil {
-		var pe *pinfold.Error
-		if errors.As(err, &pe) {
-			return "", err
-		}
-		return "", pinfold.Errorf(pinfold.EINVALID, "Invalid message template: %v", err)
-	}
-	return out, nil
-}
-
-// renderParts renders each of srcs for d, as render does, at once when
-// the Renderer can.
-func (s *Service) renderParts(srcs []string, d *pinfold.MessageData) ([]string, error) {
-	pr, ok := s.Renderer.(PartsRenderer)
-	n := 0
-	for _, src := range srcs {
-		if strings.Contains(src, "{{") {
-			n++
-		}
-	}
-	if !ok || n < 2 {
-		outs := make([]string, len(srcs))
-		for i, src := range srcs {
-			var err error
-			if outs[i], err = s.render(src, d); err != nil {
-				return nil, err
-			}
-		}
-		return outs, nil
-	}
-	outs, err := pr.RenderParts(srcs, d)
+	outs, err := s.Renderer.RenderParts(srcs, d)
 	if err != nil {
 		var pe *pinfold.Error
 		if errors.As(err, &pe) {
