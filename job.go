@@ -113,9 +113,13 @@ type JobPiece struct {
 	Key       string
 	Count     int64 // endpoints planned
 	Status    PieceStatus
-	Processed int64  // endpoints written, once DONE
-	Failed    int64  // endpoints not written, once FAILED
+	Processed int64  // endpoints written: final once DONE or FAILED; an import's grows while it runs
+	Failed    int64  // endpoints not written: final once DONE or FAILED; an import's grows while it runs
 	Node      string // the node (jobs.Config.NodeID) that made it DONE or FAILED
+	// Rows is how many rows of an import piece's object are settled
+	// (stored or counted as failed) and counted in Processed and Failed:
+	// a later attempt of the piece skips them and counts on from there.
+	Rows int64
 }
 
 // Counters returns the job's progress as Pinpoint reports it.

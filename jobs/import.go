@@ -22,10 +22,14 @@ import (
 // magic bytes), parses CSV or JSON lines (wire.ImportReader), and upserts the
 // rows in batches of Config.ImportBatch, each batch one store transaction.
 // A batch the store refuses is split in halves, recursively, so one bad row
-// fails alone and every row is imported whole or not at all. Re-running a piece
-// (a retry or a resume after a crash) upserts the same rows again, which
-// neither loses nor doubles any: endpoints are keyed by ID, and rows without
-// one get Pinpoint's ID derived from their Address.
+// fails alone and every row is imported whole or not at all. After each
+// batch the piece records in the job how many rows of the object it has
+// settled, with their counts and failures (recordProgress); a later attempt
+// (a retry, or a resume after a crash) skips those rows and counts on from
+// there, so the job's counters match what was stored however far each
+// attempt got. Rows stored after the last record are upserted again by the
+// next attempt, which neither loses nor doubles any: endpoints are keyed by
+// ID, and rows without one get Pinpoint's ID derived from their Address.
 
 // importExtensions are the object names read for each format; a bare ".gz"
 // is read as JSON because that is what Pinpoint's (and pinfold's) export
@@ -105,10 +109,12 @@ func (r *Runner[TTx]) planImport(ctx context.Context, j *pinfold.Job) (*pinfold.
 	})
 }
 
-// importResult is what a piece of an import did.
+// importResult is what a piece of an import did, counting the rows that
+// earlier attempts settled.
 type importResult struct {
-	imported, failed int64
-	failures         []string // at most pinfold.MaxJobFailures
+	rows             int64    // rows of the object read, good or bad, from its start
+	imported, failed int64    // of those rows
+	failures         []string // not yet recorded in the job; at most pinfold.MaxJobFailures
 }
 
 func (res *importResult) fail(object string, line int, reason string) {
@@ -129,7 +135,7 @@ func (res *importResult) fail(object string, line int, reason string) {
 func (r *Runner[TTx]) runImportPiece(ctx context.Context, j *pinfold.Job, p *pinfold.JobPiece, lastAttempt bool) error {
 	bucket, _, _ := pinfold.ParseS3URL(j.Import.S3URL)
 	object := "s3://" + bucket + "/" + p.Key
-	res, err := r.importObject(ctx, j, bucket, p.Key, object)
+	res, err := r.importObject(ctx, j, p, bucket, object)
 	fatal := ""
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
@@ -155,6 +161,7 @@ func (r *Runner[TTx]) runImportPiece(ctx context.Context, j *pinfold.Job, p *pin
 			return false
 		}
 		q.Processed, q.Failed, q.Count = res.imported, res.failed, res.imported+res.failed
+		q.Rows = max(q.Rows, res.rows)
 		q.Status, q.Node = pinfold.PieceDone, r.cfg.NodeID
 		if fatal != "" || res.imported == 0 && res.failed > 0 {
 			q.Status = pinfold.PieceFailed
@@ -200,13 +207,14 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// importObject streams one object into the store. It always returns the
-// result so far: with an error, the rows read before it are stored and
-// counted (a read error flushes the batch first), so that the piece can
-// record what it stored.
-func (r *Runner[TTx]) importObject(ctx context.Context, j *pinfold.Job, bucket, key, object string) (*importResult, error) {
-	res := &importResult{}
-	obj, err := r.cfg.Blobs.GetObject(ctx, j.Scope, bucket, key)
+// importObject streams piece p's object into the store, skipping the rows
+// that earlier attempts settled (p.Rows) and counting on from their counts.
+// It always returns the result so far: with an error, the rows read before
+// it are stored and counted (a read error flushes the batch first), so that
+// the piece can record what it stored.
+func (r *Runner[TTx]) importObject(ctx context.Context, j *pinfold.Job, p *pinfold.JobPiece, bucket, object string) (*importResult, error) {
+	res := &importResult{imported: p.Processed, failed: p.Failed}
+	obj, err := r.cfg.Blobs.GetObject(ctx, j.Scope, bucket, p.Key)
 	if err != nil {
 		return res, err
 	}
@@ -225,15 +233,18 @@ func (r *Runner[TTx]) importObject(ctx context.Context, j *pinfold.Job, bucket, 
 	}
 	imp := importer{store: r.cfg.Store, size: r.cfg.ImportBatch, now: r.cfg.Now, j: j, object: object, res: res}
 	rd := wire.NewImportReader(j.Import.Format, in)
-	rows := 0 // rows read, good or bad
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {
 			break
 		}
 		var rowErr *wire.RowError
-		if errors.As(err, &rowErr) {
-			rows++
+		if (err == nil || errors.As(err, &rowErr)) && res.rows < p.Rows {
+			res.rows++ // settled and counted by an earlier attempt
+			continue
+		}
+		if rowErr != nil {
+			res.rows++
 			res.fail(object, rowErr.Line, rowErr.Reason)
 			continue
 		}
@@ -245,6 +256,9 @@ func (r *Runner[TTx]) importObject(ctx context.Context, j *pinfold.Job, bucket, 
 			if ferr := imp.flush(ctx); ferr != nil {
 				return res, ferr
 			}
+			if ferr := r.recordProgress(ctx, j.ID, p.Index, res); ferr != nil {
+				return res, ferr
+			}
 			var ae *pinfold.Error
 			switch {
 			case errors.As(err, &ae):
@@ -253,21 +267,52 @@ func (r *Runner[TTx]) importObject(ctx context.Context, j *pinfold.Job, bucket, 
 				res.fail(object, 0, ae.Message)
 				return res, nil
 			case body.err == nil && compressed && errors.Is(err, io.ErrUnexpectedEOF):
-				return res, &objectError{fmt.Errorf("the object is truncated: its gzip stream ends after %d rows", rows)}
+				return res, &objectError{fmt.Errorf("the object is truncated: its gzip stream ends after %d rows", res.rows)}
 			case body.err == nil && compressed:
-				return res, &objectError{fmt.Errorf("corrupt gzip stream after %d rows: %w", rows, err)}
+				return res, &objectError{fmt.Errorf("corrupt gzip stream after %d rows: %w", res.rows, err)}
 			}
 			return res, fmt.Errorf("read %s: %w", object, err)
 		}
-		rows++
-		if err := imp.add(ctx, rec); err != nil {
+		res.rows++
+		flushed, err := imp.add(ctx, rec)
+		if err != nil {
 			return res, err
+		}
+		if flushed {
+			if err := r.recordProgress(ctx, j.ID, p.Index, res); err != nil {
+				return res, err
+			}
 		}
 	}
 	if err := imp.flush(ctx); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// recordProgress records in the job that piece index has settled the
+// first res.rows rows of its object (every row read is stored or counted
+// as failed once the batch is written), with res's counts and the
+// failures not yet recorded, unless another attempt has recorded as many.
+// A row read after the last record is read again by the next attempt, and
+// counted then.
+func (r *Runner[TTx]) recordProgress(ctx context.Context, jobID string, index int, res *importResult) error {
+	_, err := r.update(ctx, jobID, index, func(j *pinfold.Job) bool {
+		q := findPiece(j, index)
+		if q == nil || q.Status != pinfold.PiecePending || q.Rows >= res.rows {
+			return false
+		}
+		q.Rows, q.Processed, q.Failed = res.rows, res.imported, res.failed
+		for _, f := range res.failures {
+			j.AddFailure(f)
+		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("record import progress: %w", err)
+	}
+	res.failures = res.failures[:0]
+	return nil
 }
 
 // importer batches rows into store transactions.
@@ -279,12 +324,14 @@ type importer struct {
 	object string
 	res    *importResult
 	batch  []pinfold.EndpointUpdate
-	lines  []int
+	lines  []int    // of the rows in batch
 	users  []string // user-only rows: their endpoints join the segment
+	ulines []int    // of the rows in users
 }
 
-// add takes one parsed row.
-func (im *importer) add(ctx context.Context, rec wire.ImportRecord) error {
+// add takes one parsed row, and reports whether it wrote the rows taken
+// so far (a full batch).
+func (im *importer) add(ctx context.Context, rec wire.ImportRecord) (flushed bool, err error) {
 	if rec.UserOnly {
 		uid := ""
 		if rec.Update.User != nil && rec.Update.User.UserID != nil {
@@ -292,38 +339,45 @@ func (im *importer) add(ctx context.Context, rec wire.ImportRecord) error {
 		}
 		if im.j.SegmentID == "" {
 			im.res.fail(im.object, rec.Line, "a row with only a UserId needs a segment to add the user's endpoints to")
-			return nil
+			return false, nil
 		}
 		im.users = append(im.users, uid)
-		im.lines = append(im.lines, rec.Line)
+		im.ulines = append(im.ulines, rec.Line)
 		if len(im.users) >= im.size {
-			return im.flushUsers(ctx)
+			return true, im.flush(ctx)
 		}
-		return nil
+		return false, nil
 	}
 	if err := rec.Update.Validate(); err != nil {
 		im.res.fail(im.object, rec.Line, pinfold.ErrorMessage(err))
-		return nil
+		return false, nil
 	}
 	im.batch = append(im.batch, rec.Update)
 	im.lines = append(im.lines, rec.Line)
 	if len(im.batch) >= im.size {
-		return im.flush(ctx)
+		return true, im.flush(ctx)
+	}
+	return false, nil
+}
+
+// flush writes the batch in one transaction, then adds the endpoints of
+// the user-only rows to the segment (after the batch, which may hold a
+// user's endpoints). When the store refuses the batch (a row breaks a
+// quota, a new endpoint lacks Address), it is halved and each half written
+// alone, down to single rows, so that only the bad rows fail and a few bad
+// rows cost a few transactions each, not one transaction per row of the
+// batch.
+func (im *importer) flush(ctx context.Context) error {
+	if err := im.flushBatch(ctx); err != nil {
+		return err
+	}
+	if len(im.users) > 0 {
+		return im.flushUsers(ctx)
 	}
 	return nil
 }
 
-// flush writes the batch in one transaction. When the store refuses it (a
-// row breaks a quota, a new endpoint lacks Address), the batch is halved
-// and each half written alone, down to single rows, so that only the bad
-// rows fail and a few bad rows cost a few transactions each, not one
-// transaction per row of the batch.
-func (im *importer) flush(ctx context.Context) error {
-	if len(im.users) > 0 {
-		if err := im.flushUsers(ctx); err != nil {
-			return err
-		}
-	}
+func (im *importer) flushBatch(ctx context.Context) error {
 	if len(im.batch) == 0 {
 		return nil
 	}
@@ -390,13 +444,13 @@ func (im *importer) flushUsers(ctx context.Context) error {
 			}
 			im.res.imported++
 		case pinfold.ENOTFOUND:
-			im.res.fail(im.object, im.lines[i], fmt.Sprintf("user %q has no endpoints", uid))
+			im.res.fail(im.object, im.ulines[i], fmt.Sprintf("user %q has no endpoints", uid))
 		default:
 			return fmt.Errorf("find user endpoints: %w", err)
 		}
 	}
 	clear(im.users)
-	im.users, im.lines = im.users[:0], im.lines[:0]
+	im.users, im.ulines = im.users[:0], im.ulines[:0]
 	if len(ids) == 0 {
 		return nil
 	}

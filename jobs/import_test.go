@@ -4,9 +4,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/pinfold/pinfold"
@@ -96,5 +102,124 @@ func TestImportTruncatedGzip(t *testing.T) {
 	want := "s3://" + testBucket + "/in/cut.json.gz: the object is truncated"
 	if len(j.Failures) != 1 || !strings.HasPrefix(j.Failures[0], want) {
 		t.Errorf("failures %q, want one starting %q", j.Failures, want)
+	}
+}
+
+// cutBlobs serves objects whose body fails, as a reset connection does,
+// after cut(n) bytes on the nth GetObject (all of it when cut returns -1).
+type cutBlobs struct {
+	pinfold.BlobStore
+	gets atomic.Int64
+	cut  func(n int64) int64
+}
+
+func (c *cutBlobs) GetObject(ctx context.Context, scope pinfold.Scope, bucket, key string) (io.ReadCloser, error) {
+	rc, err := c.BlobStore.GetObject(ctx, scope, bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	n := c.cut(c.gets.Add(1))
+	if n < 0 {
+		return rc, nil
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(io.LimitReader(rc, n), iotest.ErrReader(errors.New("connection reset by peer"))), rc}, nil
+}
+
+// importRetryFile is a CSV of 30,000 rows, of which rows 2,001, 12,001
+// and 24,001 (lines 2,002, 12,002 and 24,002) lack an Address.
+func importRetryFile() []byte {
+	var b bytes.Buffer
+	b.WriteString("Id,Address,ChannelType\n")
+	for i := range 30_000 {
+		addr := fmt.Sprintf("user%d@example.com", i)
+		if i == 2_000 || i == 12_000 || i == 24_000 {
+			addr = ""
+		}
+		fmt.Fprintf(&b, "r%05d,%s,EMAIL\n", i, addr)
+	}
+	return b.Bytes()
+}
+
+// TestImportRetryCountsOnce reads an object whose download breaks on
+// every attempt but the last, each time at a different place, the second
+// time sooner than the first: every row is stored once, and counted once,
+// and each bad row is one failure, as if it had been read in one go. The
+// later attempts skip the rows the earlier ones settled.
+func TestImportRetryCountsOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := importRetryFile()
+	cuts := []int64{int64(len(body)) * 6 / 10, int64(len(body)) * 3 / 10, -1}
+	blobs := &cutBlobs{BlobStore: e.blobs, cut: func(n int64) int64 { return cuts[min(n, 3)-1] }}
+	r, ev := startRunner(t, e, jobs.Config{Blobs: blobs, ImportBatch: 1_000, MaxAttempts: 3})
+	appID := createApp(t, e.store)
+	var mu sync.Mutex
+	var progress []int64 // the rows settled, as each record of progress says
+	ev.hook(func(e jobs.Event) {
+		if e.Piece != nil && e.Piece.Status == pinfold.PiecePending {
+			mu.Lock()
+			progress = append(progress, e.Piece.Rows)
+			mu.Unlock()
+		}
+	})
+	j := submitImport(t, e, r, appID, pinfold.FormatCSV, "in/retry.csv", body)
+	j = ev.waitFinished(t, e.store, j.ID)
+	if j.Status != pinfold.JobCompleted {
+		t.Fatalf("status %s, failures %q", j.Status, j.Failures)
+	}
+	checkCounters(t, j, 1, 1, 0, 29_997, 3)
+	if n := len(allDocs(t, e.store, appID)); n != 29_997 {
+		t.Errorf("%d endpoints stored, want 29,997", n)
+	}
+	if len(j.Failures) != 3 {
+		t.Errorf("failures %q, want 3 (one per bad row)", j.Failures)
+	}
+	for i, line := range []string{"line 2002:", "line 12002:", "line 24002:"} {
+		if i < len(j.Failures) && !strings.Contains(j.Failures[i], line) {
+			t.Errorf("failure %d is %q, want it at %s", i, j.Failures[i], line)
+		}
+	}
+	if got := blobs.gets.Load(); got != 3 {
+		t.Errorf("%d downloads, want 3", got)
+	}
+	if p := j.Pieces[0]; p.Rows != 30_000 || p.Count != 30_000 {
+		t.Errorf("piece rows %d, count %d; want 30,000 and 30,000", p.Rows, p.Count)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(progress) == 0 || slices.Max(progress) < 17_000 {
+		t.Errorf("progress recorded %v, want it up to at least 17,000 rows (the first attempt's reach)", progress)
+	}
+}
+
+// TestImportLastAttemptCountsWhatIsStored is TestImportRetryCountsOnce
+// when every attempt breaks, the last one soonest: the piece fails, and
+// its counters still match the endpoints stored by all attempts together.
+func TestImportLastAttemptCountsWhatIsStored(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := importRetryFile()
+	cuts := []int64{int64(len(body)) * 6 / 10, int64(len(body)) * 3 / 10}
+	blobs := &cutBlobs{BlobStore: e.blobs, cut: func(n int64) int64 { return cuts[min(n, 2)-1] }}
+	r, ev := startRunner(t, e, jobs.Config{Blobs: blobs, ImportBatch: 1_000, MaxAttempts: 2})
+	appID := createApp(t, e.store)
+	j := submitImport(t, e, r, appID, pinfold.FormatCSV, "in/retry.csv", body)
+	j = ev.waitFinished(t, e.store, j.ID)
+	if j.Status != pinfold.JobFailed {
+		t.Fatalf("status %s, want FAILED; failures %q", j.Status, j.Failures)
+	}
+	stored := int64(len(allDocs(t, e.store, appID)))
+	if stored < 17_000 || stored >= 29_997 {
+		t.Errorf("%d endpoints stored, want the first attempt's 60%% of 30,000 or more", stored)
+	}
+	// Processed is every endpoint stored; Failures the two bad rows read
+	// (rows 2,001 and 12,001) and the unread rest of the object (one).
+	checkCounters(t, j, 1, 0, 1, stored, 3)
+	if len(j.Failures) != 3 || !strings.Contains(j.Failures[0], "line 2002:") || !strings.Contains(j.Failures[1], "line 12002:") ||
+		!strings.Contains(j.Failures[2], "connection reset by peer") {
+		t.Errorf("failures %q, want lines 2002 and 12002 and the broken download", j.Failures)
 	}
 }

@@ -359,7 +359,7 @@ func testImportJobRoundTrip(t *testing.T, st pinfold.Store) {
 	full.Import.SegmentID = "seg-import"
 	full.Pieces = []pinfold.JobPiece{
 		{Index: 0, Key: "imports/june/a.csv", Count: 12, Status: pinfold.PieceDone, Processed: 11, Failed: 1},
-		{Index: 1, Key: "imports/june/sub/b.csv", Status: pinfold.PiecePending},
+		{Index: 1, Key: "imports/june/sub/b.csv", Status: pinfold.PiecePending, Rows: 5000, Processed: 4990, Failed: 10},
 	}
 	// Every field set, found by reflection: a field added to the domain
 	// types that a store does not keep fails here.

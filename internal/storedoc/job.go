@@ -52,6 +52,7 @@ type pieceData struct {
 	Processed int64  `json:"processed,omitempty"`
 	Failed    int64  `json:"failed,omitempty"`
 	Node      string `json:"node,omitempty"`
+	Rows      int64  `json:"rows,omitempty"`
 }
 
 // EncodeJob returns the columns of j that change besides its status:
@@ -83,7 +84,7 @@ func EncodeJob(j *pinfold.Job) (segmentID string, data []byte, err error) {
 	if len(j.Pieces) > 0 {
 		d.Pieces = make([]pieceData, len(j.Pieces))
 		for i, p := range j.Pieces {
-			d.Pieces[i] = pieceData{p.Index, p.From, p.To, p.Key, p.Count, string(p.Status), p.Processed, p.Failed, p.Node}
+			d.Pieces[i] = pieceData{p.Index, p.From, p.To, p.Key, p.Count, string(p.Status), p.Processed, p.Failed, p.Node, p.Rows}
 		}
 	}
 	data, err = json.Marshal(&d)
@@ -111,7 +112,7 @@ func DecodeJob(j *pinfold.Job, data []byte) error {
 		j.Pieces = make([]pinfold.JobPiece, len(d.Pieces))
 		for i, p := range d.Pieces {
 			j.Pieces[i] = pinfold.JobPiece{Index: p.Index, From: p.From, To: p.To, Key: p.Key, Count: p.Count,
-				Status: pinfold.PieceStatus(p.Status), Processed: p.Processed, Failed: p.Failed, Node: p.Node}
+				Status: pinfold.PieceStatus(p.Status), Processed: p.Processed, Failed: p.Failed, Node: p.Node, Rows: p.Rows}
 		}
 	}
 	return nil
