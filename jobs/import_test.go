@@ -223,3 +223,54 @@ func TestImportLastAttemptCountsWhatIsStored(t *testing.T) {
 		t.Errorf("failures %q, want lines 2002 and 12002 and the broken download", j.Failures)
 	}
 }
+
+// TestImportUserRowsAmongEndpoints imports, into a new segment, endpoint
+// rows mixed with user-only rows: a user-only row adds the endpoints of a
+// user whose endpoint came a line earlier in the same batch, a bad
+// endpoint row and a user without endpoints fail on their own lines.
+func TestImportUserRowsAmongEndpoints(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r, ev := startRunner(t, e, jobs.Config{})
+	appID := createApp(t, e.store)
+	body := "Id,Address,ChannelType,User.UserId\n" +
+		"e1,a1@example.com,EMAIL,u1\n" +
+		",,,u1\n" + // line 3: u1's endpoint e1 is in the batch not yet written
+		"e2,,EMAIL,u2\n" + // line 4: a new endpoint without Address
+		",,,u9\n" + // line 5: no such user
+		"e3,a3@example.com,EMAIL,u3\n"
+	ctx := context.Background()
+	if err := e.blobs.PutObject(ctx, testScope, testBucket, "in/users.csv", strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	define := true
+	j := &pinfold.Job{
+		ID: pinfold.NewID(), AppID: appID, Scope: testScope, Type: pinfold.JobImport, Status: pinfold.JobCreated,
+		Import: &pinfold.ImportDefinition{Format: pinfold.FormatCSV, S3URL: "s3://" + testBucket + "/in/users.csv",
+			DefineSegment: &define, SegmentName: "users"},
+		CreatedAt: time.Now(),
+	}
+	if err := r.Submit(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	j = ev.waitFinished(t, e.store, j.ID)
+	if j.Status != pinfold.JobCompleted {
+		t.Fatalf("status %s, failures %q", j.Status, j.Failures)
+	}
+	checkCounters(t, j, 1, 1, 0, 3, 2)
+	want := []string{"line 4: ", `line 5: user "u9" has no endpoints`}
+	if len(j.Failures) != 2 || !strings.Contains(j.Failures[0], want[0]) || !strings.Contains(j.Failures[1], want[1]) {
+		t.Errorf("failures %q, want them at %q", j.Failures, want)
+	}
+	var members []string
+	if err := e.store.SegmentMembers(ctx, testScope, appID, j.SegmentID, func(id string) error {
+		members = append(members, id)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(members)
+	if !slices.Equal(slices.Compact(members), []string{"e1", "e3"}) {
+		t.Errorf("segment members %q, want e1 and e3", members)
+	}
+}
