@@ -22,6 +22,7 @@ type APICmd struct {
 	Compare       []string      `default:"raw" help:"More client modes measured at the highest connection count only (pinfold GetApp and GetEndpoint, moto GetApp), as extra rows; empty for none."`
 	MotoServer    string        `default:"moto_server" help:"moto_server executable (the reference)."`
 	NoMoto        bool          `help:"Skip the moto reference."`
+	NoFloor       bool          `help:"Skip the floor: GetEndpoint's response bytes from a net/http server that does nothing else, with the same client at the highest connection count (floor.go)."`
 	Ingest        int           `default:"200000" help:"Endpoints written by the ingest measurement (0 skips it)."`
 	IngestClients int           `default:"4" help:"Concurrent UpdateEndpointsBatch clients."`
 	ClientProfile string        `type:"path" placeholder:"FILE" help:"Write a Go CPU profile of the load generator (this process) during the read measurements to FILE."`
@@ -89,6 +90,9 @@ func (c *APICmd) Run(ctx context.Context) error {
 			scope = fmt.Sprintf("extra rows at %d connections", slices.Max(c.Conns))
 		}
 		fmt.Printf("- Client %s (%s): %s\n", m, scope, describeMode(m))
+	}
+	if !c.NoFloor {
+		fmt.Printf("- Net/http floor (GetEndpoint at %d connections, each client mode but sdk): a net/http server in its own process, Go's defaults, answering every request with GetEndpoint's %d response bytes and its headers, and doing nothing else (no signature check, no lookup, no log line): what the client, net/http and the machine cost by themselves\n", slices.Max(c.Conns), read.epBytes)
 	}
 	if slices.Contains(modes, modeSDK) && !c.NoMoto {
 		fmt.Printf("- moto is not measured with the sdk client: aws-sdk-go-v2 cannot decode moto's GetApp response (CreationDate is a JSON number where Pinpoint's model has a string)\n")

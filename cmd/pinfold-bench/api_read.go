@@ -16,6 +16,9 @@ import (
 // against moto (the reference) measured with the same client in the same
 // run.
 
+// targetFloor is the target name of the floor server (floor.go).
+const targetFloor = "net/http floor"
+
 // loadRun names one load measurement.
 type loadRun struct {
 	target, mode, op string
@@ -69,6 +72,18 @@ func (c *APICmd) measureReads(ctx context.Context, r *rig, modes []string) (*rea
 	}
 	pids := map[string]int{"pinfold": srv.PID()}
 	res.runs = c.plan(modes, res.maxConns)
+	if !c.NoFloor {
+		floor, err := startFloor(ctx, r, epBody)
+		if err != nil {
+			return nil, err
+		}
+		defer floor.Stop()
+		progress("net/http floor pid %d at %s", floor.PID(), floor.URL)
+		pids[targetFloor] = floor.PID()
+		op := getEndpoint
+		op.Base = floor.URL
+		ops[targetFloor+" GetEndpoint"] = op
+	}
 	if !c.NoMoto {
 		moto, err := startMoto(ctx, c.MotoServer, filepath.Join(r.Tmp, "moto.log"))
 		if err != nil {
@@ -139,6 +154,9 @@ func (c *APICmd) plan(modes []string, maxConns int) []loadRun {
 			for _, n := range motoConns {
 				runs = append(runs, loadRun{"moto", m, "GetApp", n})
 			}
+		}
+		if !c.NoFloor && m != modeSDK {
+			runs = append(runs, loadRun{targetFloor, m, "GetEndpoint", maxConns})
 		}
 	}
 	return runs
@@ -240,16 +258,24 @@ func (res *readResults) checks(t *table) {
 		t.add(name, fmtRate(median(pr))+" req/s", fmtRate(median(mr))+" req/s (moto)",
 			fmt.Sprintf("%.1fx (per run: %s)", ratio, joinRatios(ratios)), ">= 50x", passFail(ratio >= 50))
 	}
-	for _, run := range res.runs {
-		if run.target != "pinfold" {
-			continue
-		}
+	p99 := func(run loadRun) time.Duration {
 		var p99s []time.Duration
 		for _, r := range res.results[run] {
 			p99s = append(p99s, r.Pct(99))
 		}
-		p99 := medianDur(p99s)
-		t.add(fmt.Sprintf("%s@%d p99 (%s client)", run.op, run.conns, run.mode), fmtMs(p99), "", "", "< 10 ms", passFail(p99 < 10*time.Millisecond))
+		return medianDur(p99s)
+	}
+	for _, run := range res.runs {
+		if run.target != "pinfold" {
+			continue
+		}
+		ref, ratio := "", ""
+		floor := loadRun{targetFloor, run.mode, run.op, run.conns}
+		if len(res.results[floor]) > 0 {
+			ref = fmtMs(p99(floor)) + " (net/http floor, same bytes, no work)"
+			ratio = fmt.Sprintf("%.2fx the floor", float64(p99(run))/float64(p99(floor)))
+		}
+		t.add(fmt.Sprintf("%s@%d p99 (%s client)", run.op, run.conns, run.mode), fmtMs(p99(run)), ref, ratio, "< 10 ms", passFail(p99(run) < 10*time.Millisecond))
 	}
 }
 

@@ -22,7 +22,9 @@
 // a client like the SDKs' (net/http, every request signed when sent) by
 // default, and at the highest connection count also by the raw client
 // (pre-signed bytes on raw connections) and, on request, by aws-sdk-go-v2's
-// Pinpoint client itself (modes.go).
+// Pinpoint client itself (modes.go). A floor is measured beside them: a
+// net/http server that answers with GetEndpoint's bytes and does nothing
+// else (floor.go), what the client, net/http and the machine cost alone.
 //
 // export seeds an app, restarts the server on the same data dir, and measures
 // an export job end to end against an in-process reference (encoding/json +
@@ -80,6 +82,8 @@ type CLI struct {
 	Send    SendCmd    `cmd:"" help:"SendMessages with an email template (100 endpoints per request) against UpdateEndpointsBatch's endpoint rate in the same run."`
 	Idle    IdleCmd    `cmd:"" help:"CPU of an idle pinfold over a silent window (% of one core) and the time a new export job takes to leave CREATED, optionally against --baseline-pinfold."`
 	Cluster ClusterCmd `cmd:"" help:"pinfold on PostgreSQL with 1 to --nodes nodes sharing one database and one versitygw, against pinfold on SQLite in the same run: ingest rate, export time, import rate, GetEndpoint and GetExportJob latency during an export."`
+
+	FloorServer FloorCmd `cmd:"" name:"floor-server" hidden:"" help:"The api command's floor: a net/http server answering every request with a file's bytes and doing nothing else."`
 }
 
 func main() {
