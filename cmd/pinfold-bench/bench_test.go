@@ -436,7 +436,8 @@ func TestImportBody(t *testing.T) {
 }
 
 // The api command measures every connection count with --mode, the highest
-// only with the other modes, and moto with every mode but sdk.
+// only with the other modes, and moto and the net/http floor with every mode
+// but sdk.
 func TestAPIPlan(t *testing.T) {
 	t.Parallel()
 	c := &APICmd{Mode: modeHTTP, Compare: []string{"raw", "sdk", "http", ""}, Conns: []int{1, 16, 64}}
@@ -454,12 +455,22 @@ func TestAPIPlan(t *testing.T) {
 	want := []string{
 		"pinfold http GetApp@1", "pinfold http GetApp@16", "pinfold http GetApp@64",
 		"pinfold http GetEndpoint@1", "pinfold http GetEndpoint@16", "pinfold http GetEndpoint@64",
-		"moto http GetApp@1", "moto http GetApp@64",
-		"pinfold raw GetApp@64", "pinfold raw GetEndpoint@64", "moto raw GetApp@64",
+		"moto http GetApp@1", "moto http GetApp@64", "net/http floor http GetEndpoint@64",
+		"pinfold raw GetApp@64", "pinfold raw GetEndpoint@64", "moto raw GetApp@64", "net/http floor raw GetEndpoint@64",
 		"pinfold sdk GetApp@64", "pinfold sdk GetEndpoint@64",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("plan:\ngot  %q\nwant %q", got, want)
+	}
+	c.NoMoto, c.NoFloor = true, true
+	got = got[:0]
+	for _, r := range c.plan([]string{"http"}, 64) {
+		got = append(got, fmt.Sprintf("%s %s %s@%d", r.target, r.mode, r.op, r.conns))
+	}
+	want = []string{"pinfold http GetApp@1", "pinfold http GetApp@16", "pinfold http GetApp@64",
+		"pinfold http GetEndpoint@1", "pinfold http GetEndpoint@16", "pinfold http GetEndpoint@64"}
+	if !slices.Equal(got, want) {
+		t.Errorf("plan with --no-moto --no-floor:\ngot  %q\nwant %q", got, want)
 	}
 	if _, err := (&APICmd{Mode: modeHTTP, Compare: []string{"wrk"}}).modes(); err == nil {
 		t.Error("--compare wrk: got no error, want one")
