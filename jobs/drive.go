@@ -115,6 +115,10 @@ func (w *pieceWorker[TTx]) NextRetry(job *river.Job[pieceArgs]) time.Time {
 }
 
 func (w *pieceWorker[TTx]) Work(ctx context.Context, job *river.Job[pieceArgs]) error {
+	if w.r.cfg.ReserveProcs {
+		procs.acquire()
+		defer procs.release()
+	}
 	return inBackground(func() error { return w.r.runPiece(ctx, job.Args, job.Attempt >= job.MaxAttempts) })
 }
 

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -59,4 +60,29 @@ func TestNextRetry(t *testing.T) {
 			t.Errorf("nextRetry(%d) = now+%v, want now+%v", tt.attempt, d, tt.want)
 		}
 	}
+}
+
+// TestProcReserve checks that each running piece adds a P and that the
+// runtime's default comes back, with its automatic updates, when none
+// runs. Not parallel: GOMAXPROCS belongs to the whole process.
+func TestProcReserve(t *testing.T) {
+	def := runtime.GOMAXPROCS(0)
+	var pr procReserve
+	pr.acquire()
+	pr.acquire()
+	if got := runtime.GOMAXPROCS(0); got != def+2 {
+		t.Errorf("two pieces running: GOMAXPROCS %d, want %d", got, def+2)
+	}
+	pr.release()
+	if got := runtime.GOMAXPROCS(0); got != def+1 {
+		t.Errorf("one piece running: GOMAXPROCS %d, want %d", got, def+1)
+	}
+	pr.release()
+	runtime.GOMAXPROCS(def + 5) // what the runtime would not choose itself
+	pr.acquire()
+	pr.release()
+	if got := runtime.GOMAXPROCS(0); got == def+5 || got == def+6 {
+		t.Errorf("no piece running: GOMAXPROCS %d, want the runtime's default back", got)
+	}
+	runtime.SetDefaultGOMAXPROCS()
 }

@@ -176,8 +176,15 @@ type Config struct {
 	// runs on an OS thread of background priority (nice 10 on Linux), so
 	// that request handlers come first when they compete for the CPU; a
 	// process that serves requests beside the workers should run with
-	// more Ps than workers (cmd/pinfold runs at least CPUs + Workers).
+	// more Ps than workers (ReserveProcs).
 	Workers int
+	// ReserveProcs adds a P (GOMAXPROCS) per piece while it runs, and
+	// gives the runtime back its default (runtime.SetDefaultGOMAXPROCS)
+	// when no piece runs, so that request handlers always find a P
+	// (priority.go). It changes GOMAXPROCS for the whole process: leave it
+	// off when GOMAXPROCS is set on purpose (cmd/pinfold turns it on unless
+	// the GOMAXPROCS environment variable is set).
+	ReserveProcs bool
 	// MaxConcurrentJobs is how many jobs may be INITIALIZING, PROCESSING,
 	// COMPLETING or FAILING at once; a job picked up beyond it waits in
 	// PENDING_JOB. Default 4.

@@ -3,6 +3,7 @@ package jobs
 import (
 	"fmt"
 	"runtime"
+	"sync"
 )
 
 // backgroundNice is the nice value of the threads that run pieces.
@@ -19,9 +20,9 @@ const backgroundNice = 10
 // goroutine goes to the global run queue, which the scheduler checks before
 // the network). So pieces run on threads of their own that the kernel
 // schedules behind request handlers, and the node keeps more Ps than
-// pieces run at once (see cmd/pinfold), so that a handler always finds a P
-// and then a core. With nothing else to run, a piece still gets whole
-// cores: nice only matters under contention.
+// pieces run at once (Config.ReserveProcs, procReserve), so that a handler
+// always finds a P and then a core. With nothing else to run, a piece still
+// gets whole cores: nice only matters under contention.
 //
 // The goroutine never unlocks its thread, so the thread exits with it and
 // its priority goes with it. A panic in fn is returned as an error.
@@ -38,4 +39,43 @@ func inBackground(fn func() error) error {
 		errc <- fn()
 	}()
 	return <-errc
+}
+
+// procs is the process's reservation of Ps for running pieces (GOMAXPROCS
+// is a setting of the whole process).
+var procs procReserve
+
+// procReserve raises GOMAXPROCS by one for each piece running and gives
+// the runtime back its default when none runs. While no piece runs, the
+// process runs with Go's default (the CPUs, or the container's CPU quota,
+// updated as it changes): extra Ps then only add threads that the kernel
+// time-slices with everything else on the machine, which measured a
+// longer request tail (docs/decisions.md, 52).
+type procReserve struct {
+	mu      sync.Mutex
+	running int
+	base    int // GOMAXPROCS when the first running piece started
+}
+
+// acquire adds a P for one more running piece.
+func (pr *procReserve) acquire() {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.running == 0 {
+		pr.base = runtime.GOMAXPROCS(0)
+	}
+	pr.running++
+	runtime.GOMAXPROCS(pr.base + pr.running)
+}
+
+// release takes back the P of a piece that finished.
+func (pr *procReserve) release() {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.running--
+	if pr.running == 0 {
+		runtime.SetDefaultGOMAXPROCS()
+		return
+	}
+	runtime.GOMAXPROCS(pr.base + pr.running)
 }

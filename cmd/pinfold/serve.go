@@ -173,15 +173,13 @@ func (c *ServeCmd) Run() error {
 		AdminAccount:  c.AdminAccount,
 		MetricsListen: c.MetricsListen,
 		Pprof:         c.Pprof,
+		// A P per running piece, unless GOMAXPROCS is set on purpose.
+		ReserveProcs: os.Getenv("GOMAXPROCS") == "",
 	}
 	if err := n.Open(ctx); err != nil {
 		n.Close(context.Background())
 		return err
 	}
-	// After Open, which sized the store's pools from the runtime's own
-	// GOMAXPROCS, as the workers were above: the reserved Ps are for
-	// requests, not more CPUs.
-	reserveProcs(c.Jobs.Workers, os.Getenv)
 	gogc := os.Getenv("GOGC")
 	switch {
 	case gogc != "":
@@ -190,7 +188,11 @@ func (c *ServeCmd) Run() error {
 	default:
 		gogc = "100 (Go's default; " + gcMinWhy + ")"
 	}
-	logger.Info("go runtime", "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", gogc,
+	gomaxprocs := fmt.Sprint(runtime.GOMAXPROCS(0))
+	if n.ReserveProcs {
+		gomaxprocs += " (Go's default), plus one per job piece while it runs"
+	}
+	logger.Info("go runtime", "gomaxprocs", gomaxprocs, "gogc", gogc,
 		"memory_limit", debug.SetMemoryLimit(-1), "memory_limit_from", memWhy, "job_workers", c.Jobs.Workers)
 	logger.Info("pinfold serving", "url", n.Server.URL(), "store", n.storeKind(), "builtin_s3", n.Blobs != nil,
 		"data_dir", c.DataDir, "access_keys", len(creds))
@@ -202,26 +204,6 @@ func (c *ServeCmd) Run() error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return n.Close(shutdownCtx)
-}
-
-// reserveProcs adds one P (GOMAXPROCS) per job worker to the runtime's
-// default, unless the GOMAXPROCS environment variable is set.
-//
-// Job pieces are CPU-bound and run on background-priority threads
-// (jobs.inBackground). While every P runs a piece, a request woken by the
-// network waits for sysmon's poll, up to 10 ms, and runtime.Gosched in the
-// pieces does not help (docs/decisions.md, 17). With a P per worker beyond
-// the default, a request always finds an idle P, and the kernel runs its
-// normal-priority thread before the pieces' niced ones. The default the
-// runtime computed at start (the CPUs, or the container's CPU quota) is the
-// base, so the number follows the machine and the configured work; the
-// price is that a change of the CPU quota while pinfold runs is not followed
-// (the runtime stops updating GOMAXPROCS once a program sets it).
-func reserveProcs(workers int, getenv func(string) string) {
-	if getenv("GOMAXPROCS") != "" || workers <= 0 {
-		return
-	}
-	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + workers)
 }
 
 // node is one running pinfold: store, object storage, job runner and HTTP
@@ -255,6 +237,9 @@ type node struct {
 	// is off. Pprof adds net/http/pprof's handlers to it.
 	MetricsListen string
 	Pprof         bool
+	// ReserveProcs is jobs.Config.ReserveProcs: a P (GOMAXPROCS) per job
+	// piece while it runs, so that pieces never hold every P.
+	ReserveProcs bool
 
 	// OnJobEvent, when set, sees every change the job runner makes (tests).
 	OnJobEvent func(jobs.Event)
@@ -410,6 +395,7 @@ func (n *node) startRunner(ctx context.Context, blobs pinfold.BlobStore) error {
 		Logger:            n.Logger,
 		PieceSize:         n.Jobs.PieceSize,
 		Workers:           n.Jobs.Workers,
+		ReserveProcs:      n.ReserveProcs,
 		MaxConcurrentJobs: n.Jobs.MaxConcurrent,
 		MaxAttempts:       n.Jobs.MaxAttempts,
 		RetryBackoff:      n.Jobs.RetryBackoff,
