@@ -454,3 +454,21 @@ func TestClientInterrupt(t *testing.T) {
 		t.Errorf("after the interrupt the job is %v, want one PROCESSING", items)
 	}
 }
+
+// TestEndpointsEstimate: an export's line estimates the total from the
+// pieces done; an import's, whose count grows within a piece, does not.
+func TestEndpointsEstimate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		j    jobState
+		want string
+	}{
+		{jobState{Type: "EXPORT", TotalPieces: 4, CompletedPieces: 1, Processed: 1000}, "1000 endpoints of ~4000"},
+		{jobState{Type: "EXPORT", TotalPieces: 4, Processed: 0}, "0 endpoints"},
+		{jobState{Type: "IMPORT", TotalPieces: 4, CompletedPieces: 1, Processed: 1500}, "1500 endpoints"},
+	} {
+		if got := endpoints(c.j); got != c.want {
+			t.Errorf("%s %+v: %q, want %q", c.j.Type, c.j, got, c.want)
+		}
+	}
+}

@@ -104,13 +104,15 @@ func (w *watcher) end() {
 	}
 }
 
-// endpoints describes the endpoints processed: the count, and once a piece
-// is done an estimate of the total (pieces are of similar size; Pinpoint's
-// job response has no endpoint total).
+// endpoints describes the endpoints processed: the count, and for an
+// export, once a piece is done, an estimate of the total (an export's pieces
+// are of similar size and count only when done; Pinpoint's job response has
+// no endpoint total). An import's objects differ in size and its count grows
+// while a piece runs, so it gets no estimate.
 func endpoints(j jobState) string {
 	s := itoa(j.Processed) + " endpoints"
 	done := j.CompletedPieces + j.FailedPieces
-	if done > 0 && done < j.TotalPieces && j.Processed > 0 {
+	if j.Type == "EXPORT" && done > 0 && done < j.TotalPieces && j.Processed > 0 {
 		s += fmt.Sprintf(" of ~%d", j.Processed*j.TotalPieces/done)
 	}
 	return s
