@@ -271,8 +271,13 @@ func toRow(j *pinfold.Job) jobRow {
 	if !j.CompletedAt.IsZero() {
 		row.Completed = fmtTime(j.CompletedAt)
 	}
-	for _, p := range j.Pieces {
-		row.Planned += p.Count
+	if j.Type == pinfold.JobExport {
+		// An export's pieces are planned with their counts; an import's
+		// get one when done, while its processed count grows within a
+		// piece, so it has no plan to measure against.
+		for _, p := range j.Pieces {
+			row.Planned += p.Count
+		}
 	}
 	if row.Failures == nil {
 		row.Failures = []string{}
