@@ -40,6 +40,20 @@ func scanTemplate(sc scanner, scope pinfold.Scope) (*pinfold.Template, error) {
 	return &t, nil
 }
 
+// scanTemplates reads every row of rows with scanTemplate and closes rows.
+func scanTemplates(rows *sql.Rows, scope pinfold.Scope) ([]*pinfold.Template, error) {
+	defer rows.Close()
+	var list []*pinfold.Template
+	for rows.Next() {
+		t, err := scanTemplate(rows, scope)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, t)
+	}
+	return list, rows.Err()
+}
+
 // checkTemplateType returns EINVALID for a type that is not one of the five.
 func checkTemplateType(t pinfold.TemplateType) error {
 	if !t.Valid() {
@@ -358,15 +372,8 @@ func (s *Store) ListTemplates(ctx context.Context, scope pinfold.Scope, f pinfol
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTemplate(rows, scope)
-			if err != nil {
-				return err
-			}
-			list = append(list, t)
-		}
-		return rows.Err()
+		list, err = scanTemplates(rows, scope)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
@@ -407,15 +414,8 @@ func (s *Store) ListTemplateVersions(ctx context.Context, scope pinfold.Scope, n
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTemplate(rows, scope)
-			if err != nil {
-				return err
-			}
-			list = append(list, t)
-		}
-		return rows.Err()
+		list, err = scanTemplates(rows, scope)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
