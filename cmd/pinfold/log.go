@@ -140,8 +140,8 @@ var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b 
 // byte (TestRequestLineMatchesSlog, FuzzRequestLine), for a record whose
 // attributes are strings, integers and durations; ok is false for any other
 // record, which is then left to the handler. One such line is written per
-// request, and slog's handler spent about 6% of a read request's CPU on it
-// (docs/decisions.md, 51).
+// request, which made slog's handler a visible share of a read request's
+// CPU (docs/decisions.md, 51).
 func appendRequestLine(b []byte, r slog.Record) (_ []byte, ok bool) {
 	t := r.Time.Round(0)
 	if y := t.Year(); t.IsZero() || y < 0 || y >= 10000 {
